@@ -1,0 +1,1 @@
+"""Cross-object analyses registered with :func:`seawall.engine.analyzer`."""

@@ -1,0 +1,71 @@
+"""Posture summary: per namespace and overall, the share of workloads that may run as root,
+lack a read-only root filesystem, are privileged, or have no resource limits; and the share of
+namespaces where 90% or more of workloads fail the Pod Security Standards restricted level.
+
+Computed from the findings (before ignores: suppressing a finding does not make a pod safer)
+using rule tags, so the summary and the rules can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from seawall.rules.registry import REGISTRY
+
+#: Rule tags that feed each posture metric.
+METRICS: dict[str, str] = {
+    "may_run_as_root": "posture:root",
+    "no_readonly_rootfs": "posture:rootfs",
+    "privileged": "posture:privileged",
+    "no_resource_limits": "posture:limits",
+    "fails_restricted": "posture:restricted",
+}
+
+
+def posture(run: Any) -> dict[str, Any]:
+    workloads = run.inventory.workloads
+    tagged: dict[str, set[str]] = {}
+    for rid in {f.rule_id for f in run.report.findings}:
+        if rid in REGISTRY:
+            tagged[rid] = set(REGISTRY.get(rid).meta.tags)
+    hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for f in run.report.findings:
+        for metric, tag in METRICS.items():
+            if tag in tagged.get(f.rule_id, ()):
+                hits[(f.resource.kind, f.resource.namespace, f.resource.name)].add(metric)
+    per_ns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for view in workloads:
+        o = view.owner
+        ns = o.effective_namespace
+        per_ns[ns]["workloads"] += 1
+        for metric in hits.get((o.kind, ns, o.name), ()):
+            per_ns[ns][metric] += 1
+
+    def shares(counts: dict[str, int]) -> dict[str, Any]:
+        n = counts.get("workloads", 0)
+        out: dict[str, Any] = {"workloads": n}
+        for metric in METRICS:
+            c = counts.get(metric, 0)
+            out[metric] = {"count": c, "share": round(c / n, 4) if n else 0.0}
+        return out
+
+    total: dict[str, int] = defaultdict(int)
+    for counts in per_ns.values():
+        for k, v in counts.items():
+            total[k] += v
+    namespaces = {ns: shares(c) for ns, c in sorted(per_ns.items())}
+    failing = [
+        ns for ns, s in namespaces.items() if s["workloads"] and s["fails_restricted"]["share"] >= 0.9
+    ]
+    return {
+        "overall": shares(total),
+        "namespaces": namespaces,
+        "namespaces_failing_restricted": {
+            "threshold": 0.9,
+            "count": len(failing),
+            "total": len(namespaces),
+            "share": round(len(failing) / len(namespaces), 4) if namespaces else 0.0,
+            "names": failing,
+        },
+    }

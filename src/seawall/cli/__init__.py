@@ -1,0 +1,1 @@
+"""Thin command line: arguments -> library calls -> reporters. One error boundary in main()."""

@@ -1,0 +1,75 @@
+"""Entry point. Each command group lives in its own module exposing ``register(subparsers)``;
+handlers return an exit code. ``SeawallError`` is caught here once and printed as one line.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
+3 scan incomplete (some input could not be scanned) or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from seawall import __version__
+from seawall.errors import InputError, PolicyError, SeawallError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+#: Command modules, each with ``register(subparsers)``. Add one line per command group.
+_COMMAND_MODULES: tuple[str, ...] = (
+    "seawall.cli.scan",
+    "seawall.cli.rules",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"seawall: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="seawall",
+        description="Container and Kubernetes supply-chain security, mapped to NIST SP 800-190.",
+    )
+    parser.add_argument("--version", action="version", version=f"seawall {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail; tracebacks with -vv")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except (InputError, PolicyError) as err:
+        print(f"seawall: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except SeawallError as err:
+        print(f"seawall: error: {err}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    except KeyboardInterrupt:
+        print("seawall: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # the one place an unexpected bug is turned into a message
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            print(
+                f"seawall: internal error: {type(err).__name__}: {err} (run with -v for a traceback)",
+                file=sys.stderr,
+            )
+        return EXIT_INCOMPLETE

@@ -1,0 +1,76 @@
+"""Options and output shared by every command that reports findings (scan, image, registry...)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from seawall.errors import InputError
+from seawall.model.finding import Severity
+
+FORMATS = ("table", "json", "sarif", "junit")
+
+
+def severity_arg(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("-f", "--format", choices=formats, default="table", help="report format (default: table)")
+    g.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    g.add_argument(
+        "--severity", type=severity_arg, default=Severity.INFO, metavar="SEV",
+        help="show findings at or above SEV (info, low, medium, high, critical)",
+    )
+    g.add_argument(
+        "--fail-on", type=severity_arg, default=Severity.HIGH, metavar="SEV",
+        help="exit 1 when a finding at or above SEV remains (default: high)",
+    )
+    g.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise InputError(err.strerror or str(err), subject=output) from None
+    else:
+        sys.stdout.write(text)
+        if text and not text.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
+def emit_report(report: Any, args: argparse.Namespace) -> int:
+    """Render, write, print diagnostics; return the exit code for this report."""
+    from seawall.cli.main import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK
+    from seawall.reporters import render
+
+    text = render(report, args.format, min_severity=args.severity, verbose=args.verbose)
+    write_output(text, args.output)
+    err = sys.stderr
+    for e in report.errors:
+        print(f"seawall: error: {e}", file=err)
+    if args.verbose:
+        for w in report.warnings:
+            print(f"seawall: warning: {w}", file=err)
+        for subject, reason in report.skipped:
+            print(f"seawall: skipped: {subject}: {reason}", file=err)
+    elif report.warnings and not args.quiet:
+        print(f"seawall: {len(report.warnings)} warning(s); -v shows them", file=err)
+    failing = [f for f in report.active() if f.severity >= args.fail_on]
+    if report.incomplete:
+        if not args.quiet:
+            print(
+                f"seawall: scan incomplete: {len(report.errors)} input(s) could not be scanned",
+                file=err,
+            )
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if failing else EXIT_OK

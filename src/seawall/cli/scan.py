@@ -1,0 +1,63 @@
+"""``seawall scan PATH...``: manifests (and, through file handlers, Dockerfiles, images, secrets)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from seawall.cli.output import add_output_options, emit_report
+from seawall.errors import PolicyError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("scan", help="scan manifests, Dockerfiles, images and files for problems")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories ('-' for stdin)")
+    p.add_argument("-c", "--config", type=Path, help="config file (default: ./.seawall.yaml if present)")
+    p.add_argument("--baseline", type=Path, help="show only findings not in this baseline file")
+    p.add_argument("--write-baseline", type=Path, metavar="FILE", help="write current findings as a baseline")
+    p.add_argument("--max-file-size", type=int, metavar="BYTES", help="skip files larger than this")
+    p.add_argument("--rule", action="append", default=[], metavar="ID", help="run only these rules (globs)")
+    p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="do not run these rules")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def load_baseline(path: Path) -> frozenset[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PolicyError(err.strerror or str(err), subject=str(path)) from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise PolicyError(f"not a seawall baseline (invalid JSON: {err})", subject=str(path)) from None
+    fps = data.get("fingerprints") if isinstance(data, dict) else None
+    if not isinstance(fps, list) or not all(isinstance(x, str) for x in fps):
+        raise PolicyError("not a seawall baseline (no 'fingerprints' list)", subject=str(path))
+    return frozenset(fps)
+
+
+def write_baseline(path: Path, report: Any) -> None:
+    fps = sorted({f.fingerprint for f in report.findings if not f.suppressed or f.suppressed == "in baseline"})
+    body = {"schema_version": 1, "tool": "seawall", "fingerprints": fps}
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    from seawall.engine import scan
+    from seawall.policy.config import load_config
+
+    cfg = load_config(args.config)
+    cfg.debug = args.verbose > 0
+    if args.max_file_size:
+        cfg.max_file_bytes = args.max_file_size
+    if args.rule:
+        cfg.enable = tuple(args.rule)
+    if args.skip_rule:
+        cfg.disable = cfg.disable + tuple(args.skip_rule)
+    if args.baseline:
+        cfg.baseline = load_baseline(args.baseline)
+    report = scan(args.paths, cfg)
+    if args.write_baseline:
+        write_baseline(args.write_baseline, report)
+    return emit_report(report, args)

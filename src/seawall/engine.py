@@ -1,0 +1,331 @@
+"""The scan pipeline as one library call: ``scan(inputs, config) -> Report``.
+
+source -> inventory -> rules (per object, indexed by kind) -> analyzers (cross-object)
+-> policy (ignores, severity overrides, baseline) -> Report. No printing, no global state,
+no environment reads: the CLI does those. A rule or analyzer that raises on some input is
+recorded as a scan error (the scan is then "incomplete"), never a crash.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from seawall import __version__
+from seawall.errors import InputError, SeawallError
+from seawall.inventory.k8s import K8sObject, PodSpecView
+from seawall.model.finding import Finding, Location, Resource, Severity
+from seawall.policy.config import Config
+from seawall.rules.registry import REGISTRY, Rule, RuleMeta, Violation
+from seawall.sources.files import MANIFEST_SUFFIXES, InputPath, decode_text, iter_inputs, read_bytes
+from seawall.sources.manifests import ParsedFile, parse_manifest_text
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """An input (or part of one) that could not be scanned; makes the scan incomplete."""
+
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}" if self.subject else self.message
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Everything the sources produced, for cross-object analyzers."""
+
+    objects: list[K8sObject] = field(default_factory=list)
+    workloads: list[PodSpecView] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. images, dockerfiles, packages
+
+    def by_kind(self, *kinds: str) -> list[K8sObject]:
+        ks = set(kinds)
+        return [o for o in self.objects if o.kind in ks]
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    not_checked: list[dict[str, str]] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    posture: dict[str, Any] = field(default_factory=dict)
+    tool_version: str = __version__
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors)
+
+    def active(self) -> list[Finding]:
+        """Findings not suppressed by policy, annotation, baseline or VEX."""
+        return [f for f in self.findings if not f.suppressed]
+
+
+class RuleContext:
+    """What a rule may consult besides the object: the config (rule settings) and inventory."""
+
+    def __init__(self, config: Config, inventory: Inventory) -> None:
+        self.config = config
+        self.inventory = inventory
+
+    def setting(self, rule_id: str, key: str, default: Any) -> Any:
+        return self.config.rule_setting(rule_id, key, default)
+
+
+class FileHandler(Protocol):
+    """A non-manifest source plugged into ``scan`` (Dockerfiles, image archives, secrets...)."""
+
+    name: str
+
+    def claims_file(self, path: Path) -> bool: ...
+
+    def claims_dir(self, path: Path) -> bool: ...
+
+    def scan(self, item: InputPath, scan: ScanRun) -> None: ...
+
+
+#: Handlers for non-manifest inputs, registered by their modules (see ``seawall.plugins``).
+FILE_HANDLERS: list[FileHandler] = []
+
+#: Cross-object analyzers: ``fn(run: ScanRun) -> Iterable[Finding]``.
+ANALYZERS: dict[str, Callable[[ScanRun], Iterable[Finding]]] = {}
+
+
+def analyzer(name: str) -> Callable[[Callable[[ScanRun], Iterable[Finding]]], Callable[[ScanRun], Iterable[Finding]]]:
+    """Register a cross-object analyzer; it runs once after every input is read."""
+
+    def deco(fn: Callable[[ScanRun], Iterable[Finding]]) -> Callable[[ScanRun], Iterable[Finding]]:
+        if name in ANALYZERS:
+            raise RuntimeError(f"duplicate analyzer {name}")
+        ANALYZERS[name] = fn
+        return fn
+
+    return deco
+
+
+def make_finding(
+    meta: RuleMeta,
+    message: str,
+    resource: Resource,
+    location: Location,
+    *,
+    evidence: str = "",
+    severity: Severity | None = None,
+    extra: tuple[tuple[str, Any], ...] = (),
+    references: Any = None,
+) -> Finding:
+    """The one place a Finding is built from rule metadata (so metadata is never copied by hand)."""
+    return Finding(
+        rule_id=meta.id,
+        title=meta.title,
+        severity=severity if severity is not None else meta.severity,
+        category=meta.category,
+        message=message,
+        resource=resource,
+        location=location,
+        remediation=meta.remediation,
+        references=references if references is not None else meta.references,
+        evidence=evidence,
+        extra=extra,
+    )
+
+
+class ScanRun:
+    """State of one scan while it runs: config, inventory, findings and errors so far."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.inventory = Inventory()
+        self.report = Report()
+        self.ctx = RuleContext(config, self.inventory)
+        self._parsed_cache: tuple[str, ParsedFile] | None = None
+        self._pod_rules = [r for r in REGISTRY.for_target("pod") if config.rule_enabled(r.meta)]
+        self._object_rules: dict[str, list[Rule]] = {}
+        for r in REGISTRY.for_target("object"):
+            if config.rule_enabled(r.meta):
+                for k in r.meta.kinds:
+                    self._object_rules.setdefault(k, []).append(r)
+        self._any_object_rules = [
+            r for r in REGISTRY.for_target("object") if not r.meta.kinds and config.rule_enabled(r.meta)
+        ]
+
+    # -- recording -------------------------------------------------------------------------
+    def error(self, subject: str, message: str) -> None:
+        self.report.errors.append(ScanError(subject, " ".join(message.split())))
+
+    def add(self, finding: Finding) -> None:
+        self.report.findings.append(finding)
+
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id in REGISTRY and self.config.rule_enabled(REGISTRY.get(rule_id).meta)
+
+    def object_finding(
+        self,
+        rule_id: str,
+        obj: K8sObject,
+        message: str,
+        pointer: str = "",
+        *,
+        container: str = "",
+        evidence: str = "",
+        severity: Severity | None = None,
+        extra: tuple[tuple[str, Any], ...] = (),
+    ) -> Finding | None:
+        """Build a finding about ``obj`` for a registered rule id (None if the rule is disabled).
+
+        ``pointer`` is relative to the object. The line is looked up lazily (re-parsing the file
+        once if its node tree was already dropped).
+        """
+        if not self.enabled(rule_id):
+            return None
+        meta = REGISTRY.get(rule_id).meta
+        ptr = obj.pointer + pointer
+        return make_finding(
+            meta,
+            message,
+            Resource(obj.kind, obj.effective_namespace, obj.name, container),
+            Location(obj.path, self.line_for(obj, ptr), ptr, obj.source),
+            evidence=evidence,
+            severity=severity,
+            extra=extra,
+        )
+
+    def line_for(self, obj: K8sObject, pointer: str) -> int:
+        if obj.path == "-":
+            return obj.line
+        cached = self._parsed_cache
+        if cached is None or cached[0] != obj.path:
+            try:
+                text = decode_text(read_bytes(InputPath(Path(obj.path), obj.path), self.config.max_file_bytes), obj.path)
+                cached = (obj.path, parse_manifest_text(text, obj.path))
+            except (SeawallError, OSError):
+                return obj.line
+            self._parsed_cache = cached
+        return cached[1].line(obj, pointer)
+
+    # -- manifests -------------------------------------------------------------------------
+    def scan_manifest(self, item: InputPath, text: str) -> None:
+        pf = parse_manifest_text(text, item.display)
+        self.inventory.files += 1
+        self.inventory.documents += len(pf.documents)
+        for idx, msg in pf.errors:
+            self.error(f"{item.display} (document {idx + 1})", msg)
+        for idx, reason in pf.skipped:
+            self.report.skipped.append((f"{item.display} (document {idx + 1})", reason))
+        for obj in pf.objects:
+            self.inventory.objects.append(obj)
+            self._check_object(obj, pf)
+        pf.drop_nodes()
+
+    def _violation_to_finding(self, r: Rule, obj: K8sObject, v: Violation, pf: ParsedFile) -> Finding:
+        ptr = v.pointer if v.pointer.startswith(obj.pointer) else obj.pointer + v.pointer
+        return make_finding(
+            r.meta,
+            v.message,
+            Resource(obj.kind, obj.effective_namespace, obj.name, v.container),
+            Location(obj.path, pf.line(obj, ptr), ptr, obj.source),
+            evidence=v.evidence,
+            severity=v.severity,
+            extra=v.extra,
+        )
+
+    def _run_rule(self, r: Rule, target: Any, obj: K8sObject, pf: ParsedFile) -> None:
+        try:
+            for v in r.check(target, self.ctx):
+                self.add(self._violation_to_finding(r, obj, v, pf))
+        except Exception as err:  # a rule bug must not abort the scan; report it precisely
+            self.error(
+                f"{obj.path} (document {obj.doc_index + 1}, {obj.ref()})",
+                f"rule {r.meta.id} failed: {type(err).__name__}: {err}",
+            )
+            if self.config.debug:
+                self.report.warnings.append(traceback.format_exc())
+
+    def _check_object(self, obj: K8sObject, pf: ParsedFile) -> None:
+        for r in self._object_rules.get(obj.kind, ()):
+            self._run_rule(r, obj, obj, pf)
+        for r in self._any_object_rules:
+            self._run_rule(r, obj, obj, pf)
+        view = obj.pod_view()
+        if view is not None:
+            self.inventory.workloads.append(view)
+            for r in self._pod_rules:
+                self._run_rule(r, view, obj, pf)
+
+    # -- the whole run ---------------------------------------------------------------------
+    def read_inputs(self, inputs: Sequence[str]) -> None:
+        claimers = [h.claims_dir for h in FILE_HANDLERS]
+        for item in iter_inputs(list(inputs), claimers):  # type: ignore[arg-type]
+            self.read_one(item)
+
+    def read_one(self, item: InputPath) -> None:
+        handlers = [h for h in FILE_HANDLERS if (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))]
+        is_manifest = item.stdin or item.path.suffix.lower() in MANIFEST_SUFFIXES
+        if is_manifest:
+            try:
+                text = decode_text(read_bytes(item, self.config.max_file_bytes), item.display)
+            except InputError as err:
+                self.error("", str(err))
+            else:
+                self.scan_manifest(item, text)
+        for h in handlers:
+            try:
+                h.scan(item, self)
+            except SeawallError as err:
+                self.error("", str(err))
+            except Exception as err:
+                self.error(item.display, f"{h.name} failed: {type(err).__name__}: {err}")
+                if self.config.debug:
+                    self.report.warnings.append(traceback.format_exc())
+        if not is_manifest and not handlers and not item.is_dir:
+            self.report.skipped.append((item.display, "not a manifest or other scannable file"))
+
+    def run_analyzers(self) -> None:
+        for name, fn in ANALYZERS.items():
+            if not self.config.analyzer_enabled(name):
+                continue
+            try:
+                for f in fn(self):
+                    self.add(f)
+            except SeawallError as err:
+                self.error(name, str(err))
+            except Exception as err:
+                self.error(name, f"analyzer failed: {type(err).__name__}: {err}")
+                if self.config.debug:
+                    self.report.warnings.append(traceback.format_exc())
+
+
+def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
+    """Scan files, directories and ``-`` (stdin); return the full report (policy applied)."""
+    from seawall import plugins  # registers every rule family, handler and analyzer
+    from seawall.policy.apply import apply_policy
+    from seawall.analyzers.posture import posture
+
+    plugins.load()
+    config = config or Config()
+    start = time.perf_counter()
+    run = ScanRun(config)
+    run.read_inputs(inputs)
+    run.run_analyzers()
+    report = run.report
+    report.posture = posture(run)
+    apply_policy(run)
+    report.findings.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id, f.resource.identity()))
+    report.stats = {
+        "files": run.inventory.files,
+        "documents": run.inventory.documents,
+        "objects": len(run.inventory.objects),
+        "workloads": len(run.inventory.workloads),
+        "duration_seconds": round(time.perf_counter() - start, 3),
+    }
+    return report

@@ -1,0 +1,1 @@
+"""Turn raw input into typed facts: Kubernetes objects and pod specs, image filesystems, packages."""

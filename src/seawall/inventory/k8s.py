@@ -1,0 +1,276 @@
+"""Kubernetes objects and the workload -> pod spec normaliser.
+
+Manifests are hostile input: any field may be null, a string where a map is expected, or a list
+of garbage. The accessors here (:func:`as_dict`, :func:`as_list`, :func:`as_str`) never raise, so
+rules written against :class:`PodSpecView` cannot crash on wrong types; they see "absent".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from seawall.sources.yamldoc import join_pointer
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    return ""
+
+
+def as_bool(value: Any) -> bool | None:
+    """True/False for YAML booleans; None when absent or not a boolean."""
+    return value if isinstance(value, bool) else None
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return None
+
+
+def dig(value: Any, *keys: str | int) -> Any:
+    """Follow keys/indices through dicts and lists; None as soon as one is missing."""
+    cur = value
+    for k in keys:
+        if isinstance(k, int):
+            if isinstance(cur, list) and -len(cur) <= k < len(cur):
+                cur = cur[k]
+            else:
+                return None
+        elif isinstance(cur, dict):
+            cur = cur.get(k)
+        else:
+            return None
+    return cur
+
+
+#: Kinds that have no namespace.
+CLUSTER_SCOPED: frozenset[str] = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "PriorityClass",
+        "RuntimeClass",
+        "IngressClass",
+        "APIService",
+        "CertificateSigningRequest",
+        "PodSecurityPolicy",
+        "ClusterIssuer",
+        "VolumeAttachment",
+        "CSIDriver",
+        "CSINode",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+    }
+)
+
+#: Where each workload kind keeps its pod template, as (metadata pointer, spec pointer).
+#: ``group`` restricts CRDs to their API group so an unrelated ``kind: Rollout`` is not misread.
+_POD_PATHS: dict[str, tuple[str, str, str]] = {
+    # kind: (api group or "" for any, pod metadata pointer, pod spec pointer)
+    "Pod": ("", "/metadata", "/spec"),
+    "Deployment": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "StatefulSet": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "DaemonSet": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "ReplicaSet": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "ReplicationController": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "Job": ("", "/spec/template/metadata", "/spec/template/spec"),
+    "CronJob": ("", "/spec/jobTemplate/spec/template/metadata", "/spec/jobTemplate/spec/template/spec"),
+    "PodTemplate": ("", "/template/metadata", "/template/spec"),
+    "Rollout": ("argoproj.io", "/spec/template/metadata", "/spec/template/spec"),
+    "DeploymentConfig": ("apps.openshift.io", "/spec/template/metadata", "/spec/template/spec"),
+    "ScaledJob": ("keda.sh", "/spec/jobTemplate/spec/template/metadata", "/spec/jobTemplate/spec/template/spec"),
+}
+
+WORKLOAD_KINDS: frozenset[str] = frozenset(_POD_PATHS)
+
+
+@dataclass(slots=True)
+class K8sObject:
+    """One Kubernetes object from a manifest, with where it came from."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str  # "" when unset (namespaced kinds then land in "default" at apply time)
+    data: dict[str, Any]
+    path: str  # file path as given by the user ("-" for stdin)
+    doc_index: int
+    line: int  # first line of the object
+    pointer: str = ""  # pointer of the object inside its document ("" or "/items/3")
+    source: str = ""  # Helm template (`# Source:`)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return as_dict(self.data.get("metadata"))
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        return as_dict(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        return as_dict(self.metadata.get("annotations"))
+
+    @property
+    def api_group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.kind in CLUSTER_SCOPED
+
+    @property
+    def effective_namespace(self) -> str:
+        """The namespace the object lands in: '' for cluster-scoped kinds, 'default' if unset."""
+        if self.cluster_scoped:
+            return ""
+        return self.namespace or "default"
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return as_dict(self.data.get("spec"))
+
+    def ref(self) -> str:
+        ns = f"{self.effective_namespace}/" if self.effective_namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+    def pod_view(self) -> PodSpecView | None:
+        """The pod template of a workload kind, or None (not a workload, or no template)."""
+        entry = _POD_PATHS.get(self.kind)
+        if entry is None:
+            return None
+        group, meta_ptr, spec_ptr = entry
+        if group and self.api_group != group:
+            return None
+        spec = _at(self.data, spec_ptr)
+        if self.kind == "Rollout" and spec is None and dig(self.data, "spec", "workloadRef"):
+            return None  # Rollout that references a Deployment's template; the Deployment is scanned
+        return PodSpecView(
+            owner=self,
+            spec=as_dict(spec),
+            spec_present=isinstance(spec, dict),
+            metadata=as_dict(_at(self.data, meta_ptr)),
+            spec_pointer=self.pointer + spec_ptr,
+            metadata_pointer=self.pointer + meta_ptr,
+        )
+
+
+def _at(data: Any, pointer: str) -> Any:
+    cur = data
+    for seg in pointer.strip("/").split("/"):
+        if not seg:
+            continue
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(seg)
+    return cur
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerView:
+    """One container (regular, init or ephemeral) with its pointer inside the document."""
+
+    data: dict[str, Any]
+    pointer: str  # e.g. /spec/template/spec/containers/0
+    kind: str  # "containers" | "initContainers" | "ephemeralContainers"
+    index: int
+
+    @property
+    def name(self) -> str:
+        return as_str(self.data.get("name")) or f"{self.kind}[{self.index}]"
+
+    @property
+    def image(self) -> str:
+        return as_str(self.data.get("image"))
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        return as_dict(self.data.get("securityContext"))
+
+    def ptr(self, *parts: object) -> str:
+        return join_pointer(self.pointer, *parts)
+
+
+@dataclass(slots=True)
+class PodSpecView:
+    """A pod spec wherever it lives (Pod, Deployment template, CronJob job template, ...)."""
+
+    owner: K8sObject
+    spec: dict[str, Any]
+    spec_present: bool
+    metadata: dict[str, Any]
+    spec_pointer: str
+    metadata_pointer: str
+    _containers: list[ContainerView] | None = field(default=None, repr=False)
+
+    def ptr(self, *parts: object) -> str:
+        """Pointer to a field of the pod spec (``view.ptr('securityContext', 'runAsUser')``)."""
+        return join_pointer(self.spec_pointer, *parts)
+
+    def meta_ptr(self, *parts: object) -> str:
+        return join_pointer(self.metadata_pointer, *parts)
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        return as_dict(self.spec.get("securityContext"))
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        return as_dict(self.metadata.get("annotations"))
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        return as_dict(self.metadata.get("labels"))
+
+    @property
+    def is_windows(self) -> bool:
+        return as_str(dig(self.spec, "os", "name")).lower() == "windows"
+
+    @property
+    def volumes(self) -> list[tuple[int, dict[str, Any]]]:
+        return [(i, v) for i, v in enumerate(as_list(self.spec.get("volumes"))) if isinstance(v, dict)]
+
+    def containers(
+        self, kinds: tuple[str, ...] = ("initContainers", "containers", "ephemeralContainers")
+    ) -> list[ContainerView]:
+        """Containers of the given kinds (default: all three), skipping non-map entries."""
+        if self._containers is None:
+            out: list[ContainerView] = []
+            for ck in ("initContainers", "containers", "ephemeralContainers"):
+                for i, c in enumerate(as_list(self.spec.get(ck))):
+                    if isinstance(c, dict):
+                        out.append(ContainerView(c, join_pointer(self.spec_pointer, ck, i), ck, i))
+            self._containers = out
+        return [c for c in self._containers if c.kind in kinds]
+
+    def iter_all(self) -> Iterator[ContainerView]:
+        return iter(self.containers())

@@ -1,0 +1,1 @@
+"""Configuration (.seawall.yaml), ignores, baselines, severity overrides and custom rules."""

@@ -1,0 +1,97 @@
+"""Apply policy to a finished run: severity overrides, config ignores (with expiry), per-object
+``seawall.io/ignore`` annotations, and the baseline. Suppressed findings stay in the report with
+``suppressed`` set (shown with ``-v``), so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+
+from seawall.inventory.k8s import K8sObject, as_str
+from seawall.model.finding import Finding
+
+#: ``seawall.io/ignore: "SW-K8S-001,SW-K8S-002: reason why"``
+IGNORE_ANNOTATION = "seawall.io/ignore"
+#: Alternative place for the reason: ``seawall.io/ignore-reason``.
+IGNORE_REASON_ANNOTATION = "seawall.io/ignore-reason"
+
+
+def parse_ignore_annotation(value: str, reason_annotation: str = "") -> tuple[set[str], str]:
+    """Rule ids (globs allowed) and the reason; the reason may follow a colon or live in
+    ``seawall.io/ignore-reason``. No reason -> no ids (an ignore must say why)."""
+    ids_part, _, reason = value.partition(":")
+    reason = reason.strip() or reason_annotation.strip()
+    ids = {p.strip() for p in ids_part.split(",") if p.strip()}
+    return (ids if reason else set()), reason
+
+
+def _resource_key(f: Finding) -> str:
+    r = f.resource
+    if r.kind:
+        return f"{r.kind}/{r.namespace}/{r.name}"
+    return r.image or f.location.path
+
+
+def apply_policy(run: object) -> None:
+    """Mutates ``run.report.findings`` in place (findings themselves are replaced, not edited)."""
+    from seawall.engine import ScanRun  # local: avoid an import cycle
+
+    assert isinstance(run, ScanRun)
+    cfg = run.config
+    report = run.report
+    annotated: dict[tuple[str, str, str], tuple[set[str], str]] = {}
+    for obj in run.inventory.objects:
+        ann = obj.annotations
+        raw = as_str(ann.get(IGNORE_ANNOTATION))
+        if not raw:
+            continue
+        ids, reason = parse_ignore_annotation(raw, as_str(ann.get(IGNORE_REASON_ANNOTATION)))
+        if not ids:
+            report.warnings.append(
+                f"{obj.path}: {obj.ref()}: annotation {IGNORE_ANNOTATION} has no reason; ignored "
+                f"(write \"RULE-ID[,RULE-ID]: why\")"
+            )
+            continue
+        annotated[_obj_key(obj)] = (ids, reason)
+
+    out: list[Finding] = []
+    for f in report.findings:
+        if f.rule_id in cfg.severity_overrides:
+            f = dataclasses.replace(f, severity=cfg.severity_overrides[f.rule_id])
+        reason = ""
+        key = (f.resource.kind, f.resource.namespace, f.resource.name)
+        if key in annotated:
+            ids, why = annotated[key]
+            if any(fnmatch.fnmatchcase(f.rule_id, p) for p in ids):
+                reason = f"annotation: {why}"
+        if not reason:
+            rkey = _resource_key(f)
+            for ig in cfg.ignores:
+                if not ig.matches_rule(f.rule_id):
+                    continue
+                if not (
+                    fnmatch.fnmatchcase(rkey, ig.resource)
+                    or fnmatch.fnmatchcase(f.location.path, ig.resource)
+                ):
+                    continue
+                if ig.expired(cfg.today):
+                    report.warnings.append(
+                        f"ignore of {ig.rule} for {ig.resource} expired on {ig.expires}; "
+                        "its findings are reported again"
+                    )
+                    continue
+                reason = f"ignored: {ig.reason}"
+                break
+        if not reason and cfg.baseline and f.fingerprint in cfg.baseline:
+            reason = "in baseline"
+        if reason:
+            f = dataclasses.replace(f, suppressed=reason)
+        out.append(f)
+    report.findings[:] = out
+    # de-duplicate repeated expiry warnings
+    report.warnings[:] = list(dict.fromkeys(report.warnings))
+
+
+def _obj_key(obj: K8sObject) -> tuple[str, str, str]:
+    return (obj.kind, obj.effective_namespace, obj.name)

@@ -1,0 +1,215 @@
+"""``.seawall.yaml``: rule selection, severity overrides, ignores with reasons and expiry,
+per-rule settings, custom CEL rules, and sections owned by other features (secrets, registries,
+sensitivity, signatures), which those features read with :meth:`Config.section`.
+
+Example::
+
+    rules:
+      disable: [SW-K8S-030]           # or enable: [...] to run only those (globs allowed)
+      settings:
+        SW-K8S-040: {allowed_registries: ["registry.example.com/*"]}
+    severity:
+      SW-K8S-012: low
+    ignore:
+      - rule: SW-K8S-001
+        resource: "Deployment/payments/*"   # glob over Kind/namespace/name, or a file path glob
+        reason: "legacy app, tracked in JIRA-123"
+        expires: 2027-03-31
+    custom_rules: [...]                   # see seawall.policy.cel
+    rules_dirs: [policies/]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seawall.errors import PolicyError
+from seawall.model.finding import Severity
+from seawall.rules.registry import RuleMeta
+from seawall.sources.files import DEFAULT_MAX_FILE_BYTES
+
+CONFIG_NAMES = (".seawall.yaml", ".seawall.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    rule: str  # rule id or glob
+    resource: str  # glob over "Kind/namespace/name" or a file path; "*" = everything
+    reason: str
+    expires: dt.date | None = None
+
+    def matches_rule(self, rule_id: str) -> bool:
+        return fnmatch.fnmatchcase(rule_id, self.rule)
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(slots=True)
+class Config:
+    """Everything that shapes a scan; built by the CLI, passed to :func:`seawall.engine.scan`."""
+
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    ignores: tuple[Ignore, ...] = ()
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)
+    custom_rules: list[dict[str, Any]] = field(default_factory=list)
+    rules_dirs: tuple[Path, ...] = ()
+    baseline: frozenset[str] = frozenset()
+    disabled_analyzers: tuple[str, ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    debug: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: str = ""  # the file the config came from
+
+    def rule_enabled(self, meta: RuleMeta) -> bool:
+        if any(fnmatch.fnmatchcase(meta.id, p) for p in self.disable):
+            return False
+        if self.enable:
+            return any(fnmatch.fnmatchcase(meta.id, p) for p in self.enable) or any(
+                p == f"category:{meta.category}" for p in self.enable
+            )
+        return meta.default_enabled
+
+    def analyzer_enabled(self, name: str) -> bool:
+        return name not in self.disabled_analyzers
+
+    def rule_setting(self, rule_id: str, key: str, default: Any) -> Any:
+        return self.settings.get(rule_id, {}).get(key, default)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A top-level section owned by a feature (``secrets``, ``registries``, ...)."""
+        value = self.sections.get(name)
+        return value if isinstance(value, dict) else {}
+
+
+def _strs(value: Any, where: str, subject: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise PolicyError(f"{where} must be a list of strings", subject=subject)
+
+
+def _date(value: Any, where: str, subject: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PolicyError(f"{where}: expires must be a date like 2027-01-31", subject=subject)
+
+
+KNOWN_SECTIONS = frozenset(
+    {"rules", "severity", "ignore", "custom_rules", "rules_dirs", "analyzers", "max_file_size"}
+)
+#: Sections other features own; validated by them.
+FEATURE_SECTIONS = frozenset(
+    {"secrets", "registries", "sensitivity", "signatures", "freshness", "image", "vulnerabilities", "dockerfile", "network"}
+)
+
+
+def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PolicyError("the config must be a mapping", subject=subject)
+    unknown = set(data) - KNOWN_SECTIONS - FEATURE_SECTIONS
+    if unknown:
+        raise PolicyError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", subject=subject)
+    cfg = Config(source=subject, base_dir=base_dir)
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise PolicyError("'rules' must be a mapping", subject=subject)
+    cfg.enable = _strs(rules.get("enable"), "rules.enable", subject)
+    cfg.disable = _strs(rules.get("disable"), "rules.disable", subject)
+    settings = rules.get("settings") or {}
+    if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
+        raise PolicyError("'rules.settings' must map rule ids to mappings", subject=subject)
+    cfg.settings = {str(k): dict(v) for k, v in settings.items()}
+    sev = data.get("severity") or {}
+    if not isinstance(sev, dict):
+        raise PolicyError("'severity' must map rule ids to severities", subject=subject)
+    try:
+        cfg.severity_overrides = {str(k): Severity.parse(str(v)) for k, v in sev.items()}
+    except ValueError as err:
+        raise PolicyError(f"severity: {err}", subject=subject) from None
+    ignores = []
+    raw_ignores = data.get("ignore") or []
+    if not isinstance(raw_ignores, list):
+        raise PolicyError("'ignore' must be a list", subject=subject)
+    for i, item in enumerate(raw_ignores):
+        where = f"ignore[{i}]"
+        if not isinstance(item, dict):
+            raise PolicyError(f"{where} must be a mapping", subject=subject)
+        rule = item.get("rule") or item.get("id")
+        reason = item.get("reason")
+        if not isinstance(rule, str) or not rule:
+            raise PolicyError(f"{where}: 'rule' is required", subject=subject)
+        if not isinstance(reason, str) or not reason.strip():
+            raise PolicyError(f"{where}: a 'reason' is required for every ignore", subject=subject)
+        resource = item.get("resource", item.get("path", "*"))
+        if not isinstance(resource, str):
+            raise PolicyError(f"{where}: 'resource' must be a string glob", subject=subject)
+        ignores.append(Ignore(rule, resource, reason.strip(), _date(item.get("expires"), where, subject)))
+    cfg.ignores = tuple(ignores)
+    custom = data.get("custom_rules") or []
+    if not isinstance(custom, list):
+        raise PolicyError("'custom_rules' must be a list", subject=subject)
+    cfg.custom_rules = list(custom)
+    cfg.rules_dirs = tuple(base_dir / p for p in _strs(data.get("rules_dirs"), "rules_dirs", subject))
+    analyzers = data.get("analyzers") or {}
+    if isinstance(analyzers, dict):
+        cfg.disabled_analyzers = _strs(analyzers.get("disable"), "analyzers.disable", subject)
+    if "max_file_size" in data:
+        mfs = data["max_file_size"]
+        if not isinstance(mfs, int) or isinstance(mfs, bool) or mfs <= 0:
+            raise PolicyError("'max_file_size' must be a positive number of bytes", subject=subject)
+        cfg.max_file_bytes = mfs
+    cfg.sections = {k: v for k, v in data.items() if k in FEATURE_SECTIONS}
+    return cfg
+
+
+def load_config(path: Path | None, search_from: Path | None = None) -> Config:
+    """Load ``path``, or ``.seawall.yaml`` found in ``search_from`` (default: cwd), or defaults."""
+    if path is None:
+        base = search_from or Path.cwd()
+        for name in CONFIG_NAMES:
+            if (base / name).is_file():
+                path = base / name
+                break
+        else:
+            return Config()
+    subject = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise PolicyError(err.strerror or str(err), subject=subject) from None
+    if len(raw) > 5 * 1024 * 1024:
+        raise PolicyError("config file is larger than 5 MiB", subject=subject)
+    try:
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError:
+        raise PolicyError("config is not valid UTF-8", subject=subject) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise PolicyError(f"invalid YAML: {where}{getattr(err, 'problem', err)}", subject=subject) from None
+    return parse_config(data, subject, path.parent)

@@ -1,0 +1,1 @@
+"""Sources read bytes safely and never judge: manifests, Dockerfiles, image archives, registries."""

@@ -1,0 +1,111 @@
+"""Find input files under the paths the user gave, and read them with hard limits.
+
+Reading is bounded (size cap), binary content and invalid UTF-8 become one-line errors, and
+symlinked directories are not followed (a scan never leaves the trees it was pointed at).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from seawall.errors import InputError
+
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"})
+MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+@dataclass(frozen=True, slots=True)
+class InputPath:
+    """A file (or a directory a handler claims whole, e.g. an OCI layout) found under the inputs."""
+
+    path: Path
+    display: str  # how findings name it: relative to the cwd when possible
+    is_dir: bool = False
+    stdin: bool = False
+
+
+def display_path(p: Path) -> str:
+    try:
+        return os.path.relpath(p)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(p)
+
+
+def iter_inputs(paths: list[str], claims_dir: list[object] | None = None) -> Iterator[InputPath]:
+    """Files under ``paths`` in a stable order; ``-`` is stdin. Missing paths raise InputError.
+
+    ``claims_dir`` holds callables ``(Path) -> bool``: a directory one of them claims is yielded
+    as a unit (``is_dir=True``) instead of being walked.
+    """
+    claimers = [c for c in (claims_dir or []) if callable(c)]
+    for raw in paths:
+        if raw == "-":
+            yield InputPath(Path("-"), "-", stdin=True)
+            continue
+        p = Path(raw)
+        if not p.exists():
+            raise InputError("no such file or directory", subject=raw)
+        if p.is_file():
+            yield InputPath(p, raw)
+            continue
+        if any(c(p) for c in claimers):
+            yield InputPath(p, raw, is_dir=True)
+            continue
+        for root, dirs, files in os.walk(p, followlinks=False):
+            rootp = Path(root)
+            keep = []
+            for d in sorted(dirs):
+                if d in SKIP_DIRS:
+                    continue
+                dp = rootp / d
+                if dp.is_symlink():
+                    continue
+                if any(c(dp) for c in claimers):
+                    yield InputPath(dp, display_path(dp), is_dir=True)
+                    continue
+                keep.append(d)
+            dirs[:] = keep
+            for f in sorted(files):
+                fp = rootp / f
+                if fp.is_symlink() and not fp.resolve().is_relative_to(p.resolve()):
+                    continue  # never follow a link out of the tree being scanned
+                if fp.is_file():
+                    yield InputPath(fp, display_path(fp))
+
+
+def read_bytes(item: InputPath, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, refusing anything over ``max_bytes`` without reading it whole."""
+    if item.stdin:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        try:
+            size = item.path.stat().st_size
+            if size > max_bytes:
+                raise InputError(
+                    f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit "
+                    "(--max-file-size)",
+                    subject=item.display,
+                )
+            with item.path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as err:
+            raise InputError(err.strerror or str(err), subject=item.display) from None
+    if len(data) > max_bytes:
+        raise InputError(f"input is over the {max_bytes / 1048576:.0f} MiB limit", subject=item.display)
+    return data
+
+
+def decode_text(data: bytes, subject: str) -> str:
+    """UTF-8 (BOM allowed) or a one-line error; NUL bytes mean a binary file."""
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not YAML/JSON text", subject=subject)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(f"invalid UTF-8 at byte {err.start} (line {line})", subject=subject) from None

@@ -1,0 +1,184 @@
+"""Safe, fast YAML/JSON document loading with lazy line lookup.
+
+Each file is parsed once with PyYAML's C loader. We keep the composed node tree only while the
+file is being analysed, so a finding's JSON pointer can be turned into a line number for free;
+the tree is dropped afterwards (memory stays bounded by the largest single file). Alias bombs,
+recursive anchors and absurd nesting are refused per document with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # the C loader is ~10x faster; fall back for platforms without libyaml
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Upper bound on the number of nodes a document expands to when aliases are followed.
+MAX_EXPANDED_NODES = 1_000_000
+
+_SOURCE_RE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
+
+
+class DocumentError(Exception):
+    """A document could not be loaded; ``str()`` is one line."""
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML document: its index in the stream, its value, and the node tree for lines."""
+
+    index: int
+    value: Any
+    node: yaml.Node | None
+    line: int  # 1-based first line of the document content
+    source: str = ""  # Helm `# Source:` template, if any
+    error: str = ""  # non-empty: this document failed to load
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes the document expands to with aliases followed; raises on cycles or bombs."""
+    memo: dict[int, int] = {}
+    on_stack: set[int] = set()
+    # Iterative post-order DFS: PyYAML nodes can be deeply nested, recursion would overflow.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            on_stack.discard(nid)
+            total = 1
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    total += memo[id(k)] + memo[id(v)]
+            elif isinstance(node, yaml.SequenceNode):
+                for v in node.value:
+                    total += memo[id(v)]
+            if total > MAX_EXPANDED_NODES:
+                raise DocumentError(
+                    f"YAML alias expansion exceeds {MAX_EXPANDED_NODES:,} nodes (alias bomb?)"
+                )
+            memo[nid] = total
+            continue
+        if nid in memo:
+            continue
+        if nid in on_stack:
+            raise DocumentError("recursive YAML alias")
+        on_stack.add(nid)
+        stack.append((node, True))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                for child in (k, v):
+                    if id(child) not in memo:
+                        stack.append((child, False))
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                if id(v) not in memo:
+                    stack.append((v, False))
+    return memo[id(root)]
+
+
+def _mark_text(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if mark is not None:
+        return f"line {mark.line + 1}: {problem}"
+    return str(problem)
+
+
+def iter_documents(text: str) -> Iterator[Document]:
+    """Yield every document of a YAML stream. A syntax error ends the stream (the parser cannot
+    resynchronise) after yielding one Document with ``error`` set."""
+    sources = [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _SOURCE_RE.finditer(text)]
+    loader = _Loader(text)
+    index = 0
+    prev_end = 0
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
+            except yaml.YAMLError as err:
+                yield Document(index, None, None, prev_end + 1, error=f"invalid YAML: {_mark_text(err)}")
+                return
+            if node is None:  # pragma: no cover - check_node guarantees a node
+                break
+            start = node.start_mark.line + 1
+            source = ""
+            for line, name in sources:
+                if prev_end < line <= start:
+                    source = name
+            prev_end = node.end_mark.line + 1
+            try:
+                _expanded_size(node)
+                value = loader.construct_document(node)
+            except DocumentError as err:
+                yield Document(index, None, None, start, source, error=str(err))
+                index += 1
+                continue
+            except RecursionError:
+                yield Document(index, None, None, start, source, error="YAML nesting too deep")
+                index += 1
+                continue
+            except yaml.YAMLError as err:
+                yield Document(index, None, None, start, source, error=f"invalid YAML: {_mark_text(err)}")
+                index += 1
+                continue
+            yield Document(index, value, node, start, source)
+            index += 1
+    except RecursionError:
+        yield Document(index, None, None, prev_end + 1, error="YAML nesting too deep")
+    finally:
+        loader.dispose()
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer or pointer == "/":
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+
+
+def join_pointer(*parts: object) -> str:
+    out = ""
+    for p in parts:
+        s = str(p)
+        if s.startswith("/"):
+            out += s.rstrip("/") if s != "/" else ""
+        else:
+            out += "/" + s.replace("~", "~0").replace("/", "~1")
+    return out
+
+
+def line_of(node: yaml.Node | None, pointer: str, default: int) -> int:
+    """1-based line of the field at ``pointer``; the deepest existing ancestor if it is absent.
+
+    For a mapping key we report the key's line (where a reader looks for the field).
+    """
+    if node is None:
+        return default
+    line = node.start_mark.line + 1
+    for seg in split_pointer(pointer):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == seg:
+                    line = k.start_mark.line + 1
+                    node = v
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode):
+            try:
+                node = node.value[int(seg)]
+            except (ValueError, IndexError):
+                return line
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
