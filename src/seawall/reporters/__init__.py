@@ -1,0 +1,34 @@
+"""Reporters turn a finished Report into text. They never compute findings.
+
+``render(report, fmt)`` is the one entry point; each format lives in its own module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seawall.model.finding import Finding, Severity
+
+
+def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Finding]:
+    """Findings to show: at or above ``min_severity``; suppressed ones only with ``-v``."""
+    return [
+        f
+        for f in report.findings
+        if f.severity >= min_severity and (verbose or not f.suppressed)
+    ]
+
+
+def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> str:
+    from seawall.reporters import json_report, junit, sarif, table
+
+    findings = visible(report, min_severity, verbose)
+    if fmt == "json":
+        return json_report.render(report, findings)
+    if fmt == "sarif":
+        return sarif.render(report, findings)
+    if fmt == "junit":
+        return junit.render(report, findings)
+    if fmt == "table":
+        return table.render(report, findings, verbose=verbose)
+    raise ValueError(f"unknown format {fmt!r}")
