@@ -22,6 +22,7 @@ def shared_dir() -> Path:
 def repo_root() -> Path:
     return ROOT
 
+
 import sys  # noqa: E402
 
 # tests/support/ holds shared test helpers (registry server, image builders): import as `support.x`.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from seawall.errors import (  # noqa: E402
+from seawall.errors import (
     DatabaseError,
     InputError,
     PolicyError,
@@ -17,7 +17,7 @@ from seawall.errors import (  # noqa: E402
     VerificationError,
     VersionError,
 )
-from seawall.model.finding import Finding, Location, Resource, Severity  # noqa: E402
+from seawall.model.finding import Finding, Location, Resource, Severity
 
 __all__ = [
     "DatabaseError",

@@ -206,7 +206,9 @@ class ScanRun:
         cached = self._parsed_cache
         if cached is None or cached[0] != obj.path:
             try:
-                text = decode_text(read_bytes(InputPath(Path(obj.path), obj.path), self.config.max_file_bytes), obj.path)
+                text = decode_text(
+                    read_bytes(InputPath(Path(obj.path), obj.path), self.config.max_file_bytes), obj.path
+                )
                 cached = (obj.path, parse_manifest_text(text, obj.path))
             except (SeawallError, OSError):
                 return obj.line
@@ -308,8 +310,8 @@ class ScanRun:
 def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
     """Scan files, directories and ``-`` (stdin); return the full report (policy applied)."""
     from seawall import plugins  # registers every rule family, handler and analyzer
-    from seawall.policy.apply import apply_policy
     from seawall.analyzers.posture import posture
+    from seawall.policy.apply import apply_policy
 
     plugins.load()
     config = config or Config()

@@ -55,9 +55,7 @@ def posture(run: Any) -> dict[str, Any]:
         for k, v in counts.items():
             total[k] += v
     namespaces = {ns: shares(c) for ns, c in sorted(per_ns.items())}
-    failing = [
-        ns for ns, s in namespaces.items() if s["workloads"] and s["fails_restricted"]["share"] >= 0.9
-    ]
+    failing = [ns for ns, s in namespaces.items() if s["workloads"] and s["fails_restricted"]["share"] >= 0.9]
     return {
         "overall": shares(total),
         "namespaces": namespaces,

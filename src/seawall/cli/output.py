@@ -25,11 +25,17 @@ def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FO
     g.add_argument("-f", "--format", choices=formats, default="table", help="report format (default: table)")
     g.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     g.add_argument(
-        "--severity", type=severity_arg, default=Severity.INFO, metavar="SEV",
+        "--severity",
+        type=severity_arg,
+        default=Severity.INFO,
+        metavar="SEV",
         help="show findings at or above SEV (info, low, medium, high, critical)",
     )
     g.add_argument(
-        "--fail-on", type=severity_arg, default=Severity.HIGH, metavar="SEV",
+        "--fail-on",
+        type=severity_arg,
+        default=Severity.HIGH,
+        metavar="SEV",
         help="exit 1 when a finding at or above SEV remains (default: high)",
     )
     g.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")

@@ -50,7 +50,7 @@ def apply_policy(run: object) -> None:
         if not ids:
             report.warnings.append(
                 f"{obj.path}: {obj.ref()}: annotation {IGNORE_ANNOTATION} has no reason; ignored "
-                f"(write \"RULE-ID[,RULE-ID]: why\")"
+                f'(write "RULE-ID[,RULE-ID]: why")'
             )
             continue
         annotated[_obj_key(obj)] = (ids, reason)
@@ -70,10 +70,7 @@ def apply_policy(run: object) -> None:
             for ig in cfg.ignores:
                 if not ig.matches_rule(f.rule_id):
                     continue
-                if not (
-                    fnmatch.fnmatchcase(rkey, ig.resource)
-                    or fnmatch.fnmatchcase(f.location.path, ig.resource)
-                ):
+                if not (fnmatch.fnmatchcase(rkey, ig.resource) or fnmatch.fnmatchcase(f.location.path, ig.resource)):
                     continue
                 if ig.expired(cfg.today):
                     report.warnings.append(

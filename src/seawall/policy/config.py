@@ -117,12 +117,20 @@ def _date(value: Any, where: str, subject: str) -> dt.date | None:
     raise PolicyError(f"{where}: expires must be a date like 2027-01-31", subject=subject)
 
 
-KNOWN_SECTIONS = frozenset(
-    {"rules", "severity", "ignore", "custom_rules", "rules_dirs", "analyzers", "max_file_size"}
-)
+KNOWN_SECTIONS = frozenset({"rules", "severity", "ignore", "custom_rules", "rules_dirs", "analyzers", "max_file_size"})
 #: Sections other features own; validated by them.
 FEATURE_SECTIONS = frozenset(
-    {"secrets", "registries", "sensitivity", "signatures", "freshness", "image", "vulnerabilities", "dockerfile", "network"}
+    {
+        "secrets",
+        "registries",
+        "sensitivity",
+        "signatures",
+        "freshness",
+        "image",
+        "vulnerabilities",
+        "dockerfile",
+        "network",
+    }
 )
 
 

@@ -12,11 +12,7 @@ from seawall.model.finding import Finding, Severity
 
 def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Finding]:
     """Findings to show: at or above ``min_severity``; suppressed ones only with ``-v``."""
-    return [
-        f
-        for f in report.findings
-        if f.severity >= min_severity and (verbose or not f.suppressed)
-    ]
+    return [f for f in report.findings if f.severity >= min_severity and (verbose or not f.suppressed)]
 
 
 def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> str:

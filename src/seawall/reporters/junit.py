@@ -13,26 +13,41 @@ from seawall.model.finding import Finding
 def render(report: Any, findings: list[Finding]) -> str:
     active = [f for f in findings if not f.suppressed]
     suites = ET.Element(
-        "testsuites", name="seawall", tests=str(len(active) + len(report.errors)),
-        failures=str(len(active)), errors=str(len(report.errors)),
+        "testsuites",
+        name="seawall",
+        tests=str(len(active) + len(report.errors)),
+        failures=str(len(active)),
+        errors=str(len(report.errors)),
     )
     by_cat: dict[str, list[Finding]] = defaultdict(list)
     for f in active:
         by_cat[f.category].append(f)
     for cat, items in sorted(by_cat.items()):
-        suite = ET.SubElement(suites, "testsuite", name=f"seawall.{cat}", tests=str(len(items)), failures=str(len(items)), errors="0")
+        suite = ET.SubElement(
+            suites, "testsuite", name=f"seawall.{cat}", tests=str(len(items)), failures=str(len(items)), errors="0"
+        )
         for f in items:
             where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
             case = ET.SubElement(
-                suite, "testcase", classname=f"seawall.{cat}.{f.rule_id}",
-                name=f"{f.rule_id} {f.resource.display() or where}", file=f.location.path,
+                suite,
+                "testcase",
+                classname=f"seawall.{cat}.{f.rule_id}",
+                name=f"{f.rule_id} {f.resource.display() or where}",
+                file=f.location.path,
             )
             if f.location.line:
                 case.set("line", str(f.location.line))
             fail = ET.SubElement(case, "failure", message=f.message, type=f.severity.label)
             fail.text = f"{f.title}\n{where}\n\nRemediation:\n{f.remediation}"
     if report.errors:
-        suite = ET.SubElement(suites, "testsuite", name="seawall.inputs", tests=str(len(report.errors)), failures="0", errors=str(len(report.errors)))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name="seawall.inputs",
+            tests=str(len(report.errors)),
+            failures="0",
+            errors=str(len(report.errors)),
+        )
         for e in report.errors:
             case = ET.SubElement(suite, "testcase", classname="seawall.inputs", name=e.subject or "input")
             err = ET.SubElement(case, "error", message=e.message, type="incomplete")

@@ -37,7 +37,10 @@ def _rule(f: Finding) -> dict[str, Any]:
         "name": "".join(w.capitalize() for w in f.title.replace("-", " ").split()[:8]) or f.rule_id,
         "shortDescription": {"text": f.title},
         "fullDescription": {"text": f.title},
-        "help": {"text": f.remediation or f.title, "markdown": f"```\n{f.remediation}\n```" if f.remediation else f.title},
+        "help": {
+            "text": f.remediation or f.title,
+            "markdown": f"```\n{f.remediation}\n```" if f.remediation else f.title,
+        },
         "defaultConfiguration": {"level": _LEVEL[f.severity]},
         "properties": {
             "tags": tags,

@@ -41,20 +41,39 @@ def render(report: Any, findings: list[Finding], *, verbose: int = 0, width: int
     active = [f for f in findings if not f.suppressed]
     counts = Counter(f.severity for f in active)
     console.print(
-        "Findings: " + ", ".join(f"{counts.get(s, 0)} {s.label}" for s in sorted(Severity, reverse=True))
+        "Findings: "
+        + ", ".join(f"{counts.get(s, 0)} {s.label}" for s in sorted(Severity, reverse=True))
         + f" ({sum(1 for f in report.findings if f.suppressed)} suppressed)"
     )
     p = report.posture or {}
     overall = p.get("overall")
     if overall and overall.get("workloads"):
         pt = Table(title="Workload posture", header_style="bold")
-        for col in ("Namespace", "Workloads", "May run as root", "No RO root fs", "Privileged", "No limits", "Fail restricted"):
+        for col in (
+            "Namespace",
+            "Workloads",
+            "May run as root",
+            "No RO root fs",
+            "Privileged",
+            "No limits",
+            "Fail restricted",
+        ):
             pt.add_column(col)
-        rows = list(p.get("namespaces", {}).items()) + [("(all)", overall)]
+        rows = [*p.get("namespaces", {}).items(), ("(all)", overall)]
         for ns, s in rows:
             pt.add_row(
-                ns, str(s["workloads"]),
-                *(_pct(s[m]["share"]) for m in ("may_run_as_root", "no_readonly_rootfs", "privileged", "no_resource_limits", "fails_restricted")),
+                ns,
+                str(s["workloads"]),
+                *(
+                    _pct(s[m]["share"])
+                    for m in (
+                        "may_run_as_root",
+                        "no_readonly_rootfs",
+                        "privileged",
+                        "no_resource_limits",
+                        "fails_restricted",
+                    )
+                ),
             )
         console.print(pt)
         nf = p.get("namespaces_failing_restricted", {})

@@ -87,8 +87,7 @@ def read_bytes(item: InputPath, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> byte
             size = item.path.stat().st_size
             if size > max_bytes:
                 raise InputError(
-                    f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit "
-                    "(--max-file-size)",
+                    f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit (--max-file-size)",
                     subject=item.display,
                 )
             with item.path.open("rb") as fh:

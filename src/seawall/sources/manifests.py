@@ -38,14 +38,10 @@ class ParsedFile:
 
 
 def _is_k8s(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("kind"), str) and isinstance(
-        value.get("apiVersion"), str
-    )
+    return isinstance(value, dict) and isinstance(value.get("kind"), str) and isinstance(value.get("apiVersion"), str)
 
 
-def _objects(
-    value: dict[str, Any], pf: ParsedFile, doc: Document, pointer: str, depth: int
-) -> None:
+def _objects(value: dict[str, Any], pf: ParsedFile, doc: Document, pointer: str, depth: int) -> None:
     kind = value["kind"]
     if (kind == "List" or kind.endswith("List")) and isinstance(value.get("items"), list):
         if depth >= _MAX_LIST_DEPTH:

@@ -61,9 +61,7 @@ def _expanded_size(root: yaml.Node) -> int:
                 for v in node.value:
                     total += memo[id(v)]
             if total > MAX_EXPANDED_NODES:
-                raise DocumentError(
-                    f"YAML alias expansion exceeds {MAX_EXPANDED_NODES:,} nodes (alias bomb?)"
-                )
+                raise DocumentError(f"YAML alias expansion exceeds {MAX_EXPANDED_NODES:,} nodes (alias bomb?)")
             memo[nid] = total
             continue
         if nid in memo:

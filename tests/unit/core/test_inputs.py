@@ -1,0 +1,97 @@
+"""Input discovery and hostile files: every problem is one line naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seawall.engine import scan
+from seawall.policy.config import Config
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - {name: c, image: x}\n"
+
+
+def write(tmp: Path, name: str, data: str | bytes) -> Path:
+    p = tmp / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        p.write_bytes(data)
+    else:
+        p.write_text(data)
+    return p
+
+
+def test_lists_json_and_nonk8s(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- " + POD.replace("\n", "\n  ").rstrip() + "\n- {a: 1}\n",
+    )
+    write(
+        tmp_path,
+        "pods.json",
+        '{"apiVersion": "v1", "kind": "PodList", "items": '
+        '[{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "j"}, "spec": {}}]}',
+    )
+    write(tmp_path, "values.yaml", "replicaCount: 1\nimage: {repository: x}\n")
+    report = scan([str(tmp_path)], Config())
+    assert report.stats["objects"] == 2
+    assert not report.errors
+    reasons = " ".join(r for _, r in report.skipped)
+    assert "not a Kubernetes object" in reasons
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "needle"),
+    [
+        ("bad.yaml", "a: [1, 2\n", "invalid YAML"),
+        ("bin.yaml", b"\x00\x01\x02binary", "binary file"),
+        ("utf.yaml", b"a: \xff\xfe\n", "invalid UTF-8"),
+        (
+            "nulls.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: null\nspec:\n  securityContext: null\n"
+            "  containers: [null, 3, {name: c, securityContext: null}]\n",
+            None,
+        ),
+        ("types.yaml", "apiVersion: v1\nkind: Deployment\nmetadata: [1]\nspec: {template: 7}\n", None),
+    ],
+)
+def test_hostile_files_never_crash(tmp_path: Path, name: str, data: str | bytes, needle: str | None) -> None:
+    write(tmp_path, name, data)
+    write(tmp_path, "ok.yaml", POD)
+    report = scan([str(tmp_path)], Config())
+    assert report.stats["objects"] >= 1  # the good file next to the bad one is still scanned
+    if needle:
+        assert len(report.errors) == 1
+        err = str(report.errors[0])
+        assert needle in err and name in err and "\n" not in err
+    else:
+        assert not report.errors, report.errors
+
+
+def test_oversized_file_is_refused_without_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:  # 100 MB sparse file: size is checked before any read
+        fh.truncate(100 * 1024 * 1024)
+    report = scan([str(big)], Config())
+    assert len(report.errors) == 1 and "limit" in str(report.errors[0]) and "big.yaml" in str(report.errors[0])
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    from seawall.errors import InputError
+
+    with pytest.raises(InputError, match="no such file"):
+        scan([str(tmp_path / "nope")], Config())
+
+
+def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside, "secret.yaml", POD)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "link.yaml").symlink_to(outside / "secret.yaml")
+    (tree / "dirlink").symlink_to(outside)
+    report = scan([str(tree)], Config())
+    assert report.stats["objects"] == 0

@@ -1,0 +1,58 @@
+"""YAML loading: line lookup, Helm sources, hostile documents."""
+
+from __future__ import annotations
+
+from seawall.sources.yamldoc import iter_documents, join_pointer, line_of, split_pointer
+
+
+def test_lines_follow_pointer_and_fall_back_to_ancestor() -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: x\n"
+    (doc,) = list(iter_documents(text))
+    assert line_of(doc.node, "/spec/containers/0/image", 0) == 8
+    assert line_of(doc.node, "/spec/containers/0", 0) == 7
+    # absent field: deepest existing ancestor (the container)
+    assert line_of(doc.node, "/spec/containers/0/securityContext/privileged", 0) == 7
+    assert line_of(doc.node, "/metadata/name", 0) == 4
+
+
+def test_helm_source_comments_name_each_document() -> None:
+    text = (
+        "---\n# Source: app/templates/a.yaml\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+        "---\n# Source: app/templates/b.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n"
+    )
+    docs = list(iter_documents(text))
+    assert [d.source for d in docs] == ["app/templates/a.yaml", "app/templates/b.yaml"]
+    assert [d.line for d in docs] == [3, 8]
+
+
+def test_alias_bomb_is_refused_without_expanding() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    prev = "a"
+    for name in "bcdefghij":
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+        prev = name
+    (doc,) = list(iter_documents("\n".join(lines)))
+    assert "alias" in doc.error and doc.value is None
+
+
+def test_recursive_alias_is_refused() -> None:
+    (doc,) = list(iter_documents("a: &a [*a]\n"))
+    assert doc.error
+
+
+def test_syntax_error_is_one_line_with_line_number_and_earlier_docs_survive() -> None:
+    docs = list(iter_documents("a: 1\n---\nb: [1, 2\n"))
+    assert docs[0].value == {"a": 1}
+    assert docs[1].error.startswith("invalid YAML: line ")
+    assert "\n" not in docs[1].error
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    docs = list(iter_documents("[" * 20000 + "]" * 20000))
+    assert docs and docs[0].error
+
+
+def test_pointer_escaping_roundtrip() -> None:
+    p = join_pointer("/metadata", "annotations", "a/b~c")
+    assert p == "/metadata/annotations/a~1b~0c"
+    assert split_pointer(p) == ["metadata", "annotations", "a/b~c"]
