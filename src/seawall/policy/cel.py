@@ -24,73 +24,70 @@ compliant object; ``false`` is a finding. Variables: ``object``, ``oldObject`` (
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import celpy
-from celpy import celtypes
-
 from seawall.errors import PolicyError
 
 
-def _s(x: Any) -> str:
-    return str(x)
+def _functions() -> dict[str, Callable[..., Any]]:
+    """Kubernetes' CEL string library on top of celpy (built lazily: celpy is slow to import)."""
+    from celpy import celtypes
+
+    def _s(x: Any) -> str:
+        return str(x)
+
+    def _lower(s: Any) -> celtypes.StringType:
+        return celtypes.StringType(_s(s).lower())
+
+    def _upper(s: Any) -> celtypes.StringType:
+        return celtypes.StringType(_s(s).upper())
+
+    def _split(s: Any, sep: Any, n: Any = None) -> celtypes.ListType:
+        parts = _s(s).split(_s(sep)) if n is None or int(n) < 0 else _s(s).split(_s(sep), max(int(n) - 1, 0))
+        return celtypes.ListType([celtypes.StringType(p) for p in parts])
+
+    def _join(lst: Any, sep: Any = "") -> celtypes.StringType:
+        return celtypes.StringType(_s(sep).join(_s(x) for x in lst))
+
+    def _trim(s: Any) -> celtypes.StringType:
+        return celtypes.StringType(_s(s).strip())
+
+    def _replace(s: Any, old: Any, new: Any, n: Any = None) -> celtypes.StringType:
+        count = -1 if n is None else int(n)
+        return celtypes.StringType(_s(s).replace(_s(old), _s(new), count))
+
+    def _index_of(s: Any, sub: Any) -> celtypes.IntType:
+        return celtypes.IntType(_s(s).find(_s(sub)))
+
+    def _last_index_of(s: Any, sub: Any) -> celtypes.IntType:
+        return celtypes.IntType(_s(s).rfind(_s(sub)))
+
+    def _substring(s: Any, start: Any, end: Any = None) -> celtypes.StringType:
+        text = _s(s)
+        return celtypes.StringType(text[int(start) :] if end is None else text[int(start) : int(end)])
+
+    return {
+        "lowerAscii": _lower,
+        "upperAscii": _upper,
+        "split": _split,
+        "join": _join,
+        "trim": _trim,
+        "replace": _replace,
+        "indexOf": _index_of,
+        "lastIndexOf": _last_index_of,
+        "substring": _substring,
+    }
 
 
-def _lower(s: Any) -> celtypes.StringType:
-    return celtypes.StringType(_s(s).lower())
+@functools.cache
+def _env() -> tuple[Any, dict[str, Callable[..., Any]]]:
+    import celpy
 
-
-def _upper(s: Any) -> celtypes.StringType:
-    return celtypes.StringType(_s(s).upper())
-
-
-def _split(s: Any, sep: Any, n: Any = None) -> celtypes.ListType:
-    parts = _s(s).split(_s(sep)) if n is None or int(n) < 0 else _s(s).split(_s(sep), max(int(n) - 1, 0))
-    return celtypes.ListType([celtypes.StringType(p) for p in parts])
-
-
-def _join(lst: Any, sep: Any = "") -> celtypes.StringType:
-    return celtypes.StringType(_s(sep).join(_s(x) for x in lst))
-
-
-def _trim(s: Any) -> celtypes.StringType:
-    return celtypes.StringType(_s(s).strip())
-
-
-def _replace(s: Any, old: Any, new: Any, n: Any = None) -> celtypes.StringType:
-    count = -1 if n is None else int(n)
-    return celtypes.StringType(_s(s).replace(_s(old), _s(new), count))
-
-
-def _index_of(s: Any, sub: Any) -> celtypes.IntType:
-    return celtypes.IntType(_s(s).find(_s(sub)))
-
-
-def _last_index_of(s: Any, sub: Any) -> celtypes.IntType:
-    return celtypes.IntType(_s(s).rfind(_s(sub)))
-
-
-def _substring(s: Any, start: Any, end: Any = None) -> celtypes.StringType:
-    text = _s(s)
-    return celtypes.StringType(text[int(start) :] if end is None else text[int(start) : int(end)])
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "lowerAscii": _lower,
-    "upperAscii": _upper,
-    "split": _split,
-    "join": _join,
-    "trim": _trim,
-    "replace": _replace,
-    "indexOf": _index_of,
-    "lastIndexOf": _last_index_of,
-    "substring": _substring,
-}
-
-_ENV = celpy.Environment()
+    return celpy.Environment(), _functions()
 
 
 def _short(err: BaseException) -> str:
@@ -106,8 +103,9 @@ class Expression:
         if not isinstance(source, str) or not source.strip():
             raise PolicyError("expression must be a non-empty string", subject=where)
         self.source = source
+        env, functions = _env()
         try:
-            self._prog = _ENV.program(_ENV.compile(source), functions=FUNCTIONS)
+            self._prog = env.program(env.compile(source), functions=functions)
         except Exception as err:  # celpy raises its own parse errors
             raise PolicyError(f"invalid CEL expression: {_short(err)}", subject=where) from None
 
@@ -126,6 +124,8 @@ class CELError(Exception):
 
 
 def to_cel(value: Any) -> Any:
+    import celpy
+
     return celpy.json_to_cel(value)  # type: ignore[attr-defined]
 
 

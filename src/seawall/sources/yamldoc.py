@@ -94,6 +94,8 @@ def iter_documents(text: str) -> Iterator[Document]:
     """Yield every document of a YAML stream. A syntax error ends the stream (the parser cannot
     resynchronise) after yielding one Document with ``error`` set."""
     sources = [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _SOURCE_RE.finditer(text)]
+    # Aliases need anchors: without '&' in the text no document can expand, skip the bomb check.
+    may_alias = "&" in text and "*" in text
     loader = _Loader(text)
     index = 0
     prev_end = 0
@@ -110,12 +112,14 @@ def iter_documents(text: str) -> Iterator[Document]:
                 break
             start = node.start_mark.line + 1
             source = ""
-            for line, name in sources:
-                if prev_end < line <= start:
-                    source = name
+            if sources:
+                for line, name in sources:
+                    if prev_end < line <= start:
+                        source = name
             prev_end = node.end_mark.line + 1
             try:
-                _expanded_size(node)
+                if may_alias:
+                    _expanded_size(node)
                 value = loader.construct_document(node)
             except DocumentError as err:
                 yield Document(index, None, None, start, source, error=str(err))
