@@ -9,6 +9,7 @@ import importlib
 
 _MODULES: tuple[str, ...] = (
     "seawall.analyzers.posture",
+    "seawall.rules.workload.pss",
     "seawall.analyzers.admission",
 )
 

@@ -1,0 +1,1 @@
+"""Workload (pod spec) rules: Pod Security Standards checks and further hardening rules."""

@@ -1,0 +1,750 @@
+"""The Pod Security Standards checks of Kubernetes' pod-security-admission (PSA), as pure functions.
+
+Why this module exists: PSA is the reference implementation of the Pod Security Standards, and
+users compare our verdicts with what their API server admits. So each function here mirrors one
+``staging/src/k8s.io/pod-security-admission/policy/check_<id>.go`` at the newest policy version
+("latest" = the registry's highest MinimumVersion; 1.37 at the time of writing), with the same
+field reads, the same allowed values and the same quirks:
+
+* every check visits init, regular *and* ephemeral containers (PSA ``visitContainers``); native
+  sidecars are ordinary init containers;
+* pod-level vs container-level: ``runAsNonRoot`` and ``seccompProfile_restricted`` accept a
+  container that leaves the field unset when the pod level sets a good value, and fail on any
+  explicit bad value at either level;
+* ``hostUsers: false`` (a user-namespace pod) skips ``runAsNonRoot``, ``runAsUser`` and the
+  baseline ``procMount`` check (policy 1.35+, no feature gate any more); the restricted
+  ``procMount_restricted`` still forbids ``Unmasked``;
+* ``spec.os.name: windows`` exempts ``allowPrivilegeEscalation``, ``seccompProfile_restricted``
+  and ``capabilities_restricted`` (policy 1.25+) and nothing else;
+* AppArmor is read from both the ``appArmorProfile`` fields and the deprecated
+  ``container.apparmor.security.beta.kubernetes.io/*`` annotations (PSA still reads both);
+  seccomp only from the fields (the alpha annotations are read by PSA policies < 1.19 only);
+* capability names are compared exactly (``CAP_CHOWN`` or ``chown`` are not ``CHOWN``);
+* a volume with no source is defaulted to ``emptyDir`` by the API server before PSA sees it.
+
+Where the API server would reject a manifest outright (a string where a bool is expected), the
+value is treated as absent, as PSA never sees such a pod. Functions never raise on hostile input.
+
+Each check returns one :class:`Violation` per offending field so every finding has an exact line;
+PSA's own message would aggregate them into one sentence per check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_bool, as_dict, as_int, as_list, as_str
+from seawall.rules.registry import Violation
+
+BASELINE = "baseline"
+RESTRICTED = "restricted"
+
+#: check_capabilities_baseline.go ``capabilities_allowed_1_0`` (unchanged since 1.22).
+BASELINE_CAPABILITIES: frozenset[str] = frozenset(
+    {
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    }
+)
+
+#: check_sysctls.go: the union of the safe sets of policy 1.0, 1.27, 1.29, 1.32 and 1.37.
+SAFE_SYSCTLS: frozenset[str] = frozenset(
+    {
+        # 1.0
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        # 1.27
+        "net.ipv4.ip_local_reserved_ports",
+        # 1.29
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+        # 1.32
+        "net.ipv4.tcp_rmem",
+        "net.ipv4.tcp_wmem",
+        # 1.37
+        "net.ipv4.tcp_slow_start_after_idle",
+        "net.ipv4.tcp_notsent_lowat",
+    }
+)
+
+#: check_seLinuxOptions.go ``selinuxAllowedTypes1_31`` ("" = unset).
+SELINUX_TYPES: frozenset[str] = frozenset(
+    {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+)
+
+#: check_restrictedVolumes.go: the only volume sources the restricted level admits.
+RESTRICTED_VOLUME_SOURCES: frozenset[str] = frozenset(
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+)
+
+SECCOMP_OK: frozenset[str] = frozenset({"RuntimeDefault", "Localhost"})
+APPARMOR_OK: frozenset[str] = frozenset({"RuntimeDefault", "Localhost"})
+APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
+
+_PROBES: tuple[str, ...] = ("livenessProbe", "readinessProbe", "startupProbe")
+_LIFECYCLE_HANDLERS: tuple[str, ...] = ("postStart", "preStop")
+_HOST_ACTIONS: tuple[str, ...] = ("httpGet", "tcpSocket")
+
+CheckFn = Callable[[PodSpecView], list[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class PssCheck:
+    """One PSA check: its id, level, function and the baseline checks it replaces at restricted."""
+
+    id: str
+    level: str
+    fn: CheckFn
+    overrides: tuple[str, ...] = ()
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _containers(view: PodSpecView) -> list[ContainerView]:
+    """Init, regular and ephemeral containers, in PSA's visiting order."""
+    return view.containers(("initContainers", "containers", "ephemeralContainers"))
+
+
+def _present(d: dict[str, Any], key: str) -> bool:
+    """A field is set when present and not null (a Go pointer that is non-nil)."""
+    return d.get(key) is not None
+
+
+def _sc_ptr(c: ContainerView, *parts: str) -> str:
+    """Pointer to a container securityContext field, or the deepest part of it that exists."""
+    if "securityContext" not in c.data or not isinstance(c.data.get("securityContext"), dict):
+        return c.pointer
+    sc = c.security_context
+    ptr = c.ptr("securityContext")
+    cur: Any = sc
+    for p in parts:
+        if not isinstance(cur, dict) or cur.get(p) is None:
+            return ptr
+        ptr = f"{ptr}/{p}"
+        cur = cur[p]
+    return ptr
+
+
+def _pod_sc_ptr(view: PodSpecView, *parts: str) -> str:
+    if not isinstance(view.spec.get("securityContext"), dict):
+        return view.spec_pointer
+    ptr = view.ptr("securityContext")
+    cur: Any = view.security_context
+    for p in parts:
+        if not isinstance(cur, dict) or cur.get(p) is None:
+            return ptr
+        ptr = f"{ptr}/{p}"
+        cur = cur[p]
+    return ptr
+
+
+def host_users_false(view: PodSpecView) -> bool:
+    """``spec.hostUsers: false`` — the pod runs in a user namespace (KEP-127 relaxation)."""
+    return as_bool(view.spec.get("hostUsers")) is False
+
+
+def is_windows_pod(view: PodSpecView) -> bool:
+    """``spec.os.name == "windows"`` exactly, as PSA compares it."""
+    return as_str(as_dict(view.spec.get("os")).get("name")) == "windows"
+
+
+# -- baseline ---------------------------------------------------------------------------------
+
+
+def check_host_namespaces(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for key, ns in (("hostNetwork", "network"), ("hostPID", "PID"), ("hostIPC", "IPC")):
+        if as_bool(view.spec.get(key)) is True:
+            out.append(
+                Violation(
+                    f"pod must not set {key}=true (shares the node's {ns} namespace)",
+                    view.ptr(key),
+                    evidence=f"{key}=true",
+                )
+            )
+    return out
+
+
+def check_privileged(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for c in _containers(view):
+        if as_bool(c.security_context.get("privileged")) is True:
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set securityContext.privileged=true",
+                    c.ptr("securityContext", "privileged"),
+                    c.name,
+                    "privileged=true",
+                )
+            )
+    return out
+
+
+def check_capabilities_baseline(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for c in _containers(view):
+        caps = as_dict(c.security_context.get("capabilities"))
+        for i, cap in enumerate(as_list(caps.get("add"))):
+            name = as_str(cap)
+            if name not in BASELINE_CAPABILITIES:
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not include {_q(name)} in "
+                        "securityContext.capabilities.add (non-default capability)",
+                        c.ptr("securityContext", "capabilities", "add", i),
+                        c.name,
+                        name,
+                    )
+                )
+    return out
+
+
+def check_host_path_volumes(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for i, vol in view.volumes:
+        if _present(vol, "hostPath"):
+            path = as_str(as_dict(vol.get("hostPath")).get("path"))
+            name = as_str(vol.get("name")) or f"volumes[{i}]"
+            out.append(
+                Violation(
+                    f"volume {_q(name)} must not use hostPath (path {_q(path)})",
+                    view.ptr("volumes", i, "hostPath"),
+                    evidence=path,
+                )
+            )
+    return out
+
+
+def check_host_ports(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for c in _containers(view):
+        for i, port in enumerate(as_list(c.data.get("ports"))):
+            host_port = as_int(as_dict(port).get("hostPort"))
+            if host_port is not None and host_port != 0:
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not set hostPort {host_port}",
+                        c.ptr("ports", i, "hostPort"),
+                        c.name,
+                        str(host_port),
+                    )
+                )
+    return out
+
+
+def _apparmor_annotation_ok(value: str) -> bool:
+    return value == "" or value == "runtime/default" or value.startswith("localhost/")
+
+
+def check_apparmor_profile(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    psc = view.security_context
+    profile = psc.get("appArmorProfile")
+    if isinstance(profile, dict):
+        ptype = as_str(profile.get("type"))
+        if ptype not in APPARMOR_OK:
+            out.append(
+                Violation(
+                    f"pod must not set AppArmor profile type to {_q(ptype)}",
+                    _pod_sc_ptr(view, "appArmorProfile", "type"),
+                    evidence=ptype,
+                )
+            )
+    for c in _containers(view):
+        profile = c.security_context.get("appArmorProfile")
+        if isinstance(profile, dict):
+            ptype = as_str(profile.get("type"))
+            if ptype not in APPARMOR_OK:
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not set AppArmor profile type to {_q(ptype)}",
+                        _sc_ptr(c, "appArmorProfile", "type"),
+                        c.name,
+                        ptype,
+                    )
+                )
+    for key, raw in sorted(view.annotations.items(), key=lambda kv: str(kv[0])):
+        if isinstance(key, str) and key.startswith(APPARMOR_ANNOTATION_PREFIX):
+            value = as_str(raw)
+            if not _apparmor_annotation_ok(value):
+                target = key[len(APPARMOR_ANNOTATION_PREFIX) :]
+                out.append(
+                    Violation(
+                        f"annotation {key}={_q(value)} must not set AppArmor profile "
+                        f"{_q(value)} (allowed: runtime/default, localhost/*)",
+                        view.meta_ptr("annotations", key),
+                        target,
+                        value,
+                    )
+                )
+    return out
+
+
+def _selinux_problems(opts: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, value) pairs that PSA forbids in one seLinuxOptions."""
+    bad: list[tuple[str, str]] = []
+    stype = as_str(opts.get("type"))
+    if stype not in SELINUX_TYPES:
+        bad.append(("type", stype))
+    for field in ("user", "role"):
+        value = as_str(opts.get(field))
+        if value:
+            bad.append((field, value))
+    return bad
+
+
+def check_selinux_options(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    opts = view.security_context.get("seLinuxOptions")
+    if isinstance(opts, dict):
+        for field, value in _selinux_problems(opts):
+            out.append(
+                Violation(
+                    f"pod must not set securityContext.seLinuxOptions.{field} to {_q(value)}",
+                    view.ptr("securityContext", "seLinuxOptions", field),
+                    evidence=value,
+                )
+            )
+    for c in _containers(view):
+        opts = c.security_context.get("seLinuxOptions")
+        if isinstance(opts, dict):
+            for field, value in _selinux_problems(opts):
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not set securityContext.seLinuxOptions."
+                        f"{field} to {_q(value)}",
+                        c.ptr("securityContext", "seLinuxOptions", field),
+                        c.name,
+                        value,
+                    )
+                )
+    return out
+
+
+def _proc_mount_violations(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for c in _containers(view):
+        raw = c.security_context.get("procMount")
+        if raw is None:
+            continue
+        value = as_str(raw)
+        if value != "Default":
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set securityContext.procMount to {_q(value)}",
+                    c.ptr("securityContext", "procMount"),
+                    c.name,
+                    value,
+                )
+            )
+    return out
+
+
+def check_proc_mount(view: PodSpecView) -> list[Violation]:
+    """Baseline: any procMount is allowed for a user-namespace pod (policy 1.35+)."""
+    if host_users_false(view):
+        return []
+    return _proc_mount_violations(view)
+
+
+def check_proc_mount_restricted(view: PodSpecView) -> list[Violation]:
+    """Restricted (1.35+): only ``Default``, even with ``hostUsers: false``."""
+    return _proc_mount_violations(view)
+
+
+def check_seccomp_baseline(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    profile = view.security_context.get("seccompProfile")
+    if isinstance(profile, dict):
+        ptype = as_str(profile.get("type"))
+        if ptype not in SECCOMP_OK:
+            out.append(
+                Violation(
+                    f"pod must not set securityContext.seccompProfile.type to {_q(ptype)}",
+                    _pod_sc_ptr(view, "seccompProfile", "type"),
+                    evidence=ptype,
+                )
+            )
+    for c in _containers(view):
+        profile = c.security_context.get("seccompProfile")
+        if isinstance(profile, dict):
+            ptype = as_str(profile.get("type"))
+            if ptype not in SECCOMP_OK:
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type "
+                        f"to {_q(ptype)}",
+                        _sc_ptr(c, "seccompProfile", "type"),
+                        c.name,
+                        ptype,
+                    )
+                )
+    return out
+
+
+def check_sysctls(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for i, item in enumerate(as_list(view.security_context.get("sysctls"))):
+        if not isinstance(item, dict):
+            continue
+        name = as_str(item.get("name"))
+        if name not in SAFE_SYSCTLS:
+            out.append(
+                Violation(
+                    f"pod must not set forbidden sysctl {_q(name)}",
+                    view.ptr("securityContext", "sysctls", i, "name")
+                    if "name" in item
+                    else view.ptr("securityContext", "sysctls", i),
+                    evidence=name,
+                )
+            )
+    return out
+
+
+def check_windows_host_process(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    if as_bool(as_dict(view.security_context.get("windowsOptions")).get("hostProcess")) is True:
+        out.append(
+            Violation(
+                "pod must not set securityContext.windowsOptions.hostProcess=true",
+                view.ptr("securityContext", "windowsOptions", "hostProcess"),
+                evidence="hostProcess=true",
+            )
+        )
+    for c in _containers(view):
+        if as_bool(as_dict(c.security_context.get("windowsOptions")).get("hostProcess")) is True:
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set "
+                    "securityContext.windowsOptions.hostProcess=true",
+                    c.ptr("securityContext", "windowsOptions", "hostProcess"),
+                    c.name,
+                    "hostProcess=true",
+                )
+            )
+    return out
+
+
+def _handler_hosts(c: ContainerView) -> Iterator[tuple[str, str]]:
+    """(pointer, host) for every probe / lifecycle handler of ``c`` that sets a host."""
+    for probe in _PROBES:
+        handler = as_dict(c.data.get(probe))
+        for action in _HOST_ACTIONS:
+            host = as_str(as_dict(handler.get(action)).get("host"))
+            if host:
+                yield c.ptr(probe, action, "host"), host
+    lifecycle = as_dict(c.data.get("lifecycle"))
+    for hook in _LIFECYCLE_HANDLERS:
+        handler = as_dict(lifecycle.get(hook))
+        for action in _HOST_ACTIONS:
+            host = as_str(as_dict(handler.get(action)).get("host"))
+            if host:
+                yield c.ptr("lifecycle", hook, action, "host"), host
+
+
+def check_host_probes_and_host_lifecycle(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for c in _containers(view):
+        for ptr, host in _handler_hosts(c):
+            where = ptr[len(c.pointer) + 1 :].replace("/", ".")
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set {where} (probe or lifecycle host "
+                    f"{_q(host)})",
+                    ptr,
+                    c.name,
+                    host,
+                )
+            )
+    return out
+
+
+# -- restricted -------------------------------------------------------------------------------
+
+
+def _volume_source(vol: dict[str, Any]) -> str | None:
+    """The restricted source key of a volume, "" if it only has allowed sources, None if none."""
+    keys = [k for k, v in vol.items() if k != "name" and v is not None]
+    if not keys:
+        return None  # no source: the API server defaults it to emptyDir
+    if any(k in RESTRICTED_VOLUME_SOURCES for k in keys):
+        return ""  # PSA's switch admits the volume as soon as one allowed source is set
+    return str(sorted(keys)[0])
+
+
+def check_restricted_volumes(view: PodSpecView) -> list[Violation]:
+    out: list[Violation] = []
+    for i, vol in view.volumes:
+        source = _volume_source(vol)
+        if source:
+            name = as_str(vol.get("name")) or f"volumes[{i}]"
+            out.append(
+                Violation(
+                    f"volume {_q(name)} uses restricted volume type {_q(source)}",
+                    view.ptr("volumes", i, source),
+                    evidence=source,
+                )
+            )
+    return out
+
+
+def check_allow_privilege_escalation(view: PodSpecView) -> list[Violation]:
+    if is_windows_pod(view):
+        return []
+    out: list[Violation] = []
+    for c in _containers(view):
+        value = c.security_context.get("allowPrivilegeEscalation")
+        if as_bool(value) is False:
+            continue
+        shown = "true" if as_bool(value) is True else "unset"
+        out.append(
+            Violation(
+                f"container {_q(c.name)} must set securityContext.allowPrivilegeEscalation=false "
+                f"(is {shown})",
+                _sc_ptr(c, "allowPrivilegeEscalation"),
+                c.name,
+                shown,
+            )
+        )
+    return out
+
+
+def check_run_as_non_root(view: PodSpecView) -> list[Violation]:
+    if host_users_false(view):
+        return []
+    explicit: list[Violation] = []
+    implicit: list[Violation] = []
+    pod_value = as_bool(view.security_context.get("runAsNonRoot"))
+    if pod_value is False:
+        explicit.append(
+            Violation(
+                "pod must not set securityContext.runAsNonRoot=false",
+                view.ptr("securityContext", "runAsNonRoot"),
+                evidence="runAsNonRoot=false",
+            )
+        )
+    for c in _containers(view):
+        value = as_bool(c.security_context.get("runAsNonRoot"))
+        if value is False:
+            explicit.append(
+                Violation(
+                    f"container {_q(c.name)} must not set securityContext.runAsNonRoot=false",
+                    c.ptr("securityContext", "runAsNonRoot"),
+                    c.name,
+                    "runAsNonRoot=false",
+                )
+            )
+        elif value is None and pod_value is not True:
+            implicit.append(
+                Violation(
+                    f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true "
+                    "(may run as root)",
+                    _sc_ptr(c, "runAsNonRoot"),
+                    c.name,
+                    "runAsNonRoot unset",
+                )
+            )
+    # PSA reports explicit bad setters first and only; fixing them may fix the implicit ones.
+    return explicit or implicit
+
+
+def check_run_as_user(view: PodSpecView) -> list[Violation]:
+    if host_users_false(view):
+        return []
+    out: list[Violation] = []
+    if as_int(view.security_context.get("runAsUser")) == 0:
+        out.append(
+            Violation(
+                "pod must not set securityContext.runAsUser=0",
+                view.ptr("securityContext", "runAsUser"),
+                evidence="runAsUser=0",
+            )
+        )
+    for c in _containers(view):
+        if as_int(c.security_context.get("runAsUser")) == 0:
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set securityContext.runAsUser=0",
+                    c.ptr("securityContext", "runAsUser"),
+                    c.name,
+                    "runAsUser=0",
+                )
+            )
+    return out
+
+
+def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
+    if is_windows_pod(view):
+        return []
+    explicit: list[Violation] = []
+    implicit: list[Violation] = []
+    pod_ok = False
+    profile = view.security_context.get("seccompProfile")
+    if isinstance(profile, dict):
+        ptype = as_str(profile.get("type"))
+        if ptype in SECCOMP_OK:
+            pod_ok = True
+        else:
+            explicit.append(
+                Violation(
+                    f"pod must not set securityContext.seccompProfile.type to {_q(ptype)}",
+                    _pod_sc_ptr(view, "seccompProfile", "type"),
+                    evidence=ptype,
+                )
+            )
+    for c in _containers(view):
+        profile = c.security_context.get("seccompProfile")
+        if isinstance(profile, dict):
+            ptype = as_str(profile.get("type"))
+            if ptype not in SECCOMP_OK:
+                explicit.append(
+                    Violation(
+                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type "
+                        f"to {_q(ptype)}",
+                        _sc_ptr(c, "seccompProfile", "type"),
+                        c.name,
+                        ptype,
+                    )
+                )
+        elif not pod_ok:
+            implicit.append(
+                Violation(
+                    f'pod or container {_q(c.name)} must set securityContext.seccompProfile.type to '
+                    '"RuntimeDefault" or "Localhost"',
+                    _sc_ptr(c, "seccompProfile"),
+                    c.name,
+                    "seccompProfile unset",
+                )
+            )
+    return explicit or implicit
+
+
+def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
+    if is_windows_pod(view):
+        return []
+    out: list[Violation] = []
+    for c in _containers(view):
+        caps_raw = c.security_context.get("capabilities")
+        caps = as_dict(caps_raw)
+        drop = [as_str(x) for x in as_list(caps.get("drop"))]
+        if "ALL" not in drop:
+            out.append(
+                Violation(
+                    f'container {_q(c.name)} must set securityContext.capabilities.drop=["ALL"]'
+                    + (f" (drops {', '.join(drop)})" if drop else ""),
+                    _sc_ptr(c, "capabilities", "drop"),
+                    c.name,
+                    ",".join(drop) or "drop unset",
+                )
+            )
+        for i, cap in enumerate(as_list(caps.get("add"))):
+            name = as_str(cap)
+            if name != "NET_BIND_SERVICE":
+                out.append(
+                    Violation(
+                        f"container {_q(c.name)} must not include {_q(name)} in "
+                        "securityContext.capabilities.add (only NET_BIND_SERVICE may be added)",
+                        c.ptr("securityContext", "capabilities", "add", i),
+                        c.name,
+                        name,
+                    )
+                )
+    return out
+
+
+#: Every check at the newest policy version, in PSA's registry order (baseline, then restricted).
+CHECKS: tuple[PssCheck, ...] = (
+    PssCheck("hostNamespaces", BASELINE, check_host_namespaces),
+    PssCheck("privileged", BASELINE, check_privileged),
+    PssCheck("capabilities_baseline", BASELINE, check_capabilities_baseline),
+    PssCheck("hostPathVolumes", BASELINE, check_host_path_volumes),
+    PssCheck("hostPorts", BASELINE, check_host_ports),
+    PssCheck("appArmorProfile", BASELINE, check_apparmor_profile),
+    PssCheck("seLinuxOptions", BASELINE, check_selinux_options),
+    PssCheck("procMount", BASELINE, check_proc_mount),
+    PssCheck("seccompProfile_baseline", BASELINE, check_seccomp_baseline),
+    PssCheck("sysctls", BASELINE, check_sysctls),
+    PssCheck("windowsHostProcess", BASELINE, check_windows_host_process),
+    PssCheck("hostProbesAndHostLifecycle", BASELINE, check_host_probes_and_host_lifecycle),
+    PssCheck("restrictedVolumes", RESTRICTED, check_restricted_volumes, ("hostPathVolumes",)),
+    PssCheck("allowPrivilegeEscalation", RESTRICTED, check_allow_privilege_escalation),
+    PssCheck("runAsNonRoot", RESTRICTED, check_run_as_non_root),
+    PssCheck("runAsUser", RESTRICTED, check_run_as_user),
+    PssCheck(
+        "seccompProfile_restricted", RESTRICTED, check_seccomp_restricted, ("seccompProfile_baseline",)
+    ),
+    PssCheck(
+        "capabilities_restricted", RESTRICTED, check_capabilities_restricted, ("capabilities_baseline",)
+    ),
+    PssCheck("procMount_restricted", RESTRICTED, check_proc_mount_restricted, ("procMount",)),
+)
+
+CHECKS_BY_ID: dict[str, PssCheck] = {c.id: c for c in CHECKS}
+
+
+def checks_for_level(level: str) -> tuple[PssCheck, ...]:
+    """The checks PSA runs for a namespace at ``level`` ("baseline", "restricted" or
+    "privileged"): restricted = baseline minus the checks a restricted check overrides, plus the
+    restricted checks."""
+    if level == "privileged":
+        return ()
+    if level == BASELINE:
+        return tuple(c for c in CHECKS if c.level == BASELINE)
+    if level == RESTRICTED:
+        overridden = {o for c in CHECKS if c.level == RESTRICTED for o in c.overrides}
+        return tuple(c for c in CHECKS if c.id not in overridden)
+    raise ValueError(f"unknown Pod Security Standards level {level!r}")
+
+
+def evaluate_pss(view: PodSpecView, level: str | None = None) -> dict[str, list[Violation]]:
+    """Run the PSA checks on one pod spec; ``{check id: violations}`` (an empty list = passes).
+
+    ``level=None`` runs every check (each with its own semantics, as the SW-PSS rules report
+    them); "baseline" / "restricted" run exactly the set PSA enforces at that level, so
+    ``allowed(view, "restricted")`` is PSA's admit/deny verdict.
+    """
+    checks: Iterable[PssCheck] = CHECKS if level is None else checks_for_level(level)
+    return {c.id: c.fn(view) for c in checks}
+
+
+def allowed(view: PodSpecView, level: str) -> bool:
+    """PSA's verdict: would a namespace enforcing ``level`` admit this pod?"""
+    return not any(evaluate_pss(view, level).values())
+
+
+def failing_checks(view: PodSpecView, level: str | None = None) -> list[str]:
+    """Ids of the checks that fail (in registry order)."""
+    return [cid for cid, v in evaluate_pss(view, level).items() if v]
