@@ -1,0 +1,600 @@
+"""The squashed filesystem of an image, built from tar headers in one streaming pass.
+
+Nothing is unpacked to disk and no layer is held in memory: each layer's tar is read once, in
+order, and only two things are kept — the metadata of every path that survives (a
+:class:`FileEntry`, so memory grows with the number of files, not their size) and the bounded
+content of the few files a cataloger asked for through ``wants(path)``. Whiteouts (``.wh.name``)
+and opaque directories (``.wh..wh..opq``) are applied as the OCI image spec says. Every regular
+file of every layer, including files a later layer deletes, is shown to ``on_layer_file`` with a
+bounded reader (the secrets scanner needs those).
+
+The same :class:`ImageFS` interface is offered by :class:`DirFS` over an unpacked root
+filesystem directory, so catalogers are written once for images and rootfs trees.
+
+Paths are image paths: relative, '/'-separated, without a leading '/' (``etc/os-release``).
+Symlinks are resolved inside the image as if chrooted: ``..`` at the root stays at the root and
+absolute targets start at the image root, so no lookup can ever leave the image.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+
+from seawall.errors import SourceError
+from seawall.sources.image.blobs import ByteStream
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seawall.sources.image.model import Image
+
+EntryType = Literal["file", "dir", "symlink", "hardlink", "other"]
+
+#: Default cap on the captured content of one wanted file (larger files are captured partially
+#: and listed in ``SquashedFS.truncated``).
+DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
+_MAX_SYMLINK_HOPS = 40
+_TAR_BUFSIZE = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One path in the (squashed) image filesystem.
+
+    ``linkname``: for a symlink its target exactly as stored (may be absolute or relative); for a
+    hard link the normalised image path of the file it links to. ``layer_index`` is 0-based in
+    application order (-1 for a :class:`DirFS`), ``layer_digest`` the layer descriptor digest.
+    ``mode`` holds permission bits including setuid/setgid/sticky (``mode & 0o4000``).
+    """
+
+    path: str
+    type: EntryType
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    linkname: str
+    layer_digest: str
+    layer_index: int
+    mtime: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def is_setuid(self) -> bool:
+        return bool(self.mode & stat.S_ISUID)
+
+    @property
+    def is_setgid(self) -> bool:
+        return bool(self.mode & stat.S_ISGID)
+
+
+class ImageFS(Protocol):
+    """Read-only view of a root filesystem (squashed image or directory)."""
+
+    def get(self, path: str) -> FileEntry | None:
+        """The entry at ``path`` itself (symlinks in the last component NOT followed)."""
+        ...
+
+    def entries(self) -> Iterator[FileEntry]:
+        """Every entry, sorted by path."""
+        ...
+
+    def read(self, path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes | None:
+        """Content of a regular file (following symlinks inside the image), or None.
+
+        For a squashed image only files for which ``wants(path)`` was true during
+        :func:`squash` have content; note that ``wants`` sees the *stored* path, so to read
+        ``etc/os-release`` (a symlink to ``usr/lib/os-release`` on Debian) want both.
+        """
+        ...
+
+    def listdir(self, path: str) -> list[str]:
+        """Sorted child names of the directory at ``path`` (symlinks followed); [] if none."""
+        ...
+
+
+def normalise(path: str) -> str:
+    """An image path from anything a user or a cataloger may write (``/etc//x/./y`` -> ``etc/x/y``).
+
+    ``..`` is resolved lexically and clamps at the root (this is for lookups, not for archive
+    member names, which :func:`member_path` validates strictly).
+    """
+    out: list[str] = []
+    for part in path.replace("\\", "/").split("/") if "\\" in path and os.sep == "\\" else path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/".join(out)
+
+
+def member_path(name: str, subject: str) -> str:
+    """The image path of a tar member name, refusing absolute and ``..`` paths (hostile tars)."""
+    if name.startswith("/"):
+        raise SourceError(f"archive member has an absolute path {name[:120]!r}", subject=subject)
+    out: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            raise SourceError(f"archive member path escapes the root: {name[:120]!r}", subject=subject)
+        out.append(part)
+    return "/".join(out)
+
+
+def resolve(path: str, lookup: Callable[[str], FileEntry | None], follow_last: bool = True) -> str | None:
+    """Resolve symlinks in ``path`` chroot-style; None on a loop (more than 40 hops)."""
+    parts: deque[str] = deque(path.split("/"))
+    resolved: list[str] = []
+    hops = 0
+    while parts:
+        name = parts.popleft()
+        if name in ("", "."):
+            continue
+        if name == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        cand = "/".join([*resolved, name])
+        e = lookup(cand)
+        if e is not None and e.type == "symlink" and (parts or follow_last):
+            hops += 1
+            if hops > _MAX_SYMLINK_HOPS:
+                return None
+            target = e.linkname
+            if target.startswith("/"):
+                resolved = []
+            parts.extendleft(reversed(target.split("/")))
+            continue
+        resolved.append(name)
+    return "/".join(resolved)
+
+
+def symlink_escapes(path: str, target: str) -> bool:
+    """True if a *relative* symlink target climbs above the image root (lexically)."""
+    if target.startswith("/"):
+        return False
+    depth = path.count("/")  # components of the link's directory
+    for part in target.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
+
+
+class LayerFile:
+    """A regular file as it appears in one layer, shown to ``on_layer_file`` during the walk.
+
+    ``read()`` returns at most ``limit`` bytes in total (sequential reads continue where the
+    previous one stopped). Valid only inside the callback: the tar stream moves on afterwards.
+    """
+
+    __slots__ = ("_pos", "_prefix", "_remaining", "_stream", "entry", "limit")
+
+    def __init__(self, entry: FileEntry, stream: ByteStream | None, prefix: bytes, limit: int) -> None:
+        self.entry = entry
+        self.limit = limit
+        self._stream = stream
+        self._prefix = prefix
+        self._pos = 0
+        self._remaining = min(limit, entry.size)
+
+    @property
+    def path(self) -> str:
+        return self.entry.path
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        n = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        out = b""
+        if self._pos < len(self._prefix):
+            out = self._prefix[self._pos : self._pos + n]
+        rest = n - len(out)
+        if rest > 0 and self._stream is not None:
+            out += self._stream.read(rest)
+        self._pos += len(out)
+        self._remaining = 0 if not out else self._remaining - len(out)
+        return out
+
+
+class SquashedFS:
+    """The squashed view produced by :func:`squash` (implements :class:`ImageFS`)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, FileEntry] = {}
+        self._children: dict[str, set[str]] = {"": set()}
+        self._content: dict[str, bytes] = {}
+        #: wanted files whose content was captured only partially (over ``max_file_bytes``)
+        self.truncated: set[str] = set()
+        #: number of whiteouts and opaque markers applied, per layer index
+        self.whiteouts: dict[int, int] = {}
+        self.layer_entries: list[int] = []
+
+    # -- ImageFS ----------------------------------------------------------------------------------
+    def get(self, path: str) -> FileEntry | None:
+        return self._entries.get(normalise(path))
+
+    def entries(self) -> Iterator[FileEntry]:
+        for p in sorted(self._entries):
+            yield self._entries[p]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and normalise(path) in self._entries
+
+    def read(self, path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes | None:
+        real = self.realpath(path)
+        if real is None:
+            return None
+        e = self._entries.get(real)
+        if e is not None and e.type == "hardlink":
+            real = e.linkname
+            e = self._entries.get(real)
+        if e is None or e.type not in ("file", "hardlink"):
+            return None
+        data = self._content.get(real)
+        return None if data is None else data[:max_bytes]
+
+    def listdir(self, path: str) -> list[str]:
+        real = self.realpath(path)
+        if real is None:
+            return []
+        return sorted(self._children.get(real, ()))
+
+    def realpath(self, path: str) -> str | None:
+        """``path`` with every symlink resolved inside the image (None on a symlink loop)."""
+        return resolve(normalise(path), self._entries.get)
+
+    def captured(self) -> Iterator[str]:
+        """Paths whose content was captured."""
+        return iter(sorted(self._content))
+
+    # -- building -----------------------------------------------------------------------------------
+    def _remove(self, path: str, keep: set[str] | None = None) -> None:
+        """Remove ``path`` and its subtree, except paths in ``keep`` (added by the current layer)."""
+        stack = [path]
+        while stack:
+            p = stack.pop()
+            kids = self._children.get(p)
+            if kids:
+                stack.extend(f"{p}/{k}" if p else k for k in kids)
+            if keep is not None and p in keep:
+                continue
+            if p == "":
+                continue
+            if self._entries.pop(p, None) is not None:
+                self._content.pop(p, None)
+                self.truncated.discard(p)
+                self._children.pop(p, None)
+                parent, _, name = p.rpartition("/")
+                sibs = self._children.get(parent)
+                if sibs is not None:
+                    sibs.discard(name)
+
+    def _remove_children(self, d: str, keep: set[str]) -> None:
+        for k in list(self._children.get(d, ())):
+            self._remove(f"{d}/{k}" if d else k, keep)
+
+    def _ensure_parents(self, path: str, layer_digest: str, layer_index: int) -> None:
+        """Link ``path`` into its parent, creating implied parent directories (tars may omit them)."""
+        chain: list[str] = []
+        p = path
+        while True:
+            parent, _, name = p.rpartition("/")
+            if not parent:
+                self._children[""].add(name)
+                break
+            e = self._entries.get(parent)
+            if e is not None and e.type == "dir":
+                self._children.setdefault(parent, set()).add(name)
+                break
+            if e is not None:  # a non-directory stands where a directory is needed: replace it
+                self._remove(parent)
+            self._children.setdefault(parent, set()).add(name)
+            chain.append(parent)
+            p = parent
+        for d in chain:
+            self._entries[d] = FileEntry(d, "dir", 0, 0o755, 0, 0, "", layer_digest, layer_index)
+
+    def _through_links(self, path: str) -> str:
+        """Where a member lands when a lower layer made one of its parents a symlink (usrmerge)."""
+        parent, _, name = path.rpartition("/")
+        if not parent:
+            return path
+        e = self._entries.get(parent)
+        if e is not None and e.type == "dir":
+            return path
+        real = resolve(parent, self._entries.get)
+        if real is None:
+            return path
+        return f"{real}/{name}" if real else name
+
+    def _put(self, e: FileEntry) -> None:
+        old = self._entries.get(e.path)
+        if old is not None and old.type == "dir" and e.type != "dir":
+            self._remove(e.path)
+        self._content.pop(e.path, None)
+        self.truncated.discard(e.path)
+        self._ensure_parents(e.path, e.layer_digest, e.layer_index)
+        self._entries[e.path] = e
+        if e.type == "dir":
+            self._children.setdefault(e.path, set())
+
+
+def _entry_type(ti: tarfile.TarInfo) -> EntryType:
+    if ti.isreg():
+        return "file"
+    if ti.isdir():
+        return "dir"
+    if ti.issym():
+        return "symlink"
+    if ti.islnk():
+        return "hardlink"
+    return "other"
+
+
+_TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError, UnicodeError)
+
+
+def _walk_layer(
+    fs: SquashedFS,
+    stream: ByteStream,
+    *,
+    index: int,
+    digest: str,
+    subject: str,
+    wants: Callable[[str], bool],
+    on_layer_file: Callable[[LayerFile], None] | None,
+    max_file_bytes: int,
+    layer_file_limit: int,
+    max_entries: int,
+    strict_links: bool,
+) -> None:
+    added: set[str] = set()
+    whiteouts = 0
+    count = 0
+    try:
+        tf = tarfile.open(fileobj=cast(Any, stream), mode="r|", bufsize=_TAR_BUFSIZE)  # noqa: SIM115
+    except _TAR_ERRORS as err:
+        if isinstance(err, SourceError):
+            raise
+        raise SourceError(f"layer is not a tar archive ({err})", subject=subject) from None
+    with tf:
+        while True:
+            try:
+                ti = tf.next()
+            except SourceError:
+                raise
+            except _TAR_ERRORS as err:
+                raise SourceError(f"corrupt or truncated layer tar ({err})", subject=subject) from None
+            if ti is None:
+                break
+            tf.members.clear()  # stream mode would otherwise keep every header
+            count += 1
+            if count > max_entries:
+                raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
+            path = fs._through_links(member_path(ti.name, subject))
+            if not path:
+                continue  # the root directory itself
+            parent, _, base = path.rpartition("/")
+            if base.startswith(".wh."):
+                whiteouts += 1
+                if base == ".wh..wh..opq":
+                    fs._remove_children(parent, added)
+                elif base.startswith(".wh..wh."):
+                    pass  # aufs bookkeeping (.wh..wh.plnk etc.), not a deletion
+                else:
+                    victim = f"{parent}/{base[4:]}" if parent else base[4:]
+                    fs._remove(victim, added)
+                continue
+            etype = _entry_type(ti)
+            linkname = ""
+            size = ti.size if etype == "file" else 0
+            if etype == "symlink":
+                linkname = ti.linkname
+                if strict_links and symlink_escapes(path, linkname):
+                    raise SourceError(
+                        f"symlink {path} points outside the image root ({linkname[:120]!r})", subject=subject
+                    )
+            elif etype == "hardlink":
+                linkname = member_path(ti.linkname, subject)
+                target = fs._entries.get(linkname)
+                while target is not None and target.type == "hardlink":
+                    linkname = target.linkname
+                    target = fs._entries.get(linkname)
+                if target is None or target.type != "file":
+                    raise SourceError(
+                        f"hard link {path} points to a missing file {ti.linkname[:120]!r}", subject=subject
+                    )
+                size = target.size
+            entry = FileEntry(
+                path, etype, size, ti.mode, ti.uid, ti.gid, linkname, digest, index, int(ti.mtime or 0)
+            )
+            fs._put(entry)
+            added.add(path)
+            if etype == "hardlink" and wants(path):
+                data = fs._content.get(linkname)
+                if data is not None:
+                    fs._content[path] = data
+            if etype != "file":
+                continue
+            want = wants(path)
+            if not want and on_layer_file is None:
+                continue
+            try:
+                reader = tf.extractfile(ti)
+                prefix = b""
+                if want and reader is not None:
+                    prefix = reader.read(max_file_bytes)
+                    fs._content[path] = prefix
+                    if ti.size > max_file_bytes:
+                        fs.truncated.add(path)
+                if on_layer_file is not None:
+                    on_layer_file(LayerFile(entry, reader, prefix, layer_file_limit))
+            except SourceError:
+                raise
+            except _TAR_ERRORS as err:
+                raise SourceError(f"corrupt or truncated layer tar at {path} ({err})", subject=subject) from None
+    fs.whiteouts[index] = whiteouts
+    fs.layer_entries.append(count)
+
+
+def squash(
+    image: Image,
+    wants: Callable[[str], bool],
+    on_layer_file: Callable[[LayerFile], None] | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    *,
+    layer_file_limit: int | None = None,
+    strict_links: bool = True,
+) -> SquashedFS:
+    """Walk every layer of ``image`` once, in order, and return the squashed filesystem.
+
+    ``wants(path)`` decides which regular files have their content captured (at most
+    ``max_file_bytes`` each). ``on_layer_file`` is called for every regular file of every layer
+    with a reader bounded by ``layer_file_limit`` (default ``max_file_bytes``). Each layer is
+    read to its end so its digests are verified; any hostile content (absolute or ``..``
+    member paths, symlinks climbing out of the root when ``strict_links``, hard links to
+    missing files, decompression bombs, truncation, digest mismatch) raises SourceError naming
+    the image and the layer.
+    """
+    fs = SquashedFS()
+    limit = max_file_bytes if layer_file_limit is None else layer_file_limit
+    for i, desc in enumerate(image.layers):
+        subject = image.layer_subject(i)
+        with image.open_layer(i) as stream:
+            _walk_layer(
+                fs,
+                stream,
+                index=i,
+                digest=desc.digest,
+                subject=subject,
+                wants=wants,
+                on_layer_file=on_layer_file,
+                max_file_bytes=max_file_bytes,
+                layer_file_limit=limit,
+                max_entries=image.limits.max_layer_entries,
+                strict_links=strict_links,
+            )
+            stream.drain()
+    return fs
+
+
+class DirFS:
+    """:class:`ImageFS` over an unpacked root filesystem directory; never leaves ``root``.
+
+    Symlinks are resolved by this class (chroot-style), never by the OS, and the final open uses
+    ``O_NOFOLLOW``, so a link pointing at ``/etc/shadow`` of the host reads the tree's own file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise SourceError("not a directory", subject=str(root))
+
+    def _lstat_entry(self, path: str) -> FileEntry | None:
+        if not path:
+            st = os.lstat(self.root)
+        else:
+            try:
+                st = os.lstat(os.path.join(self.root, path))
+            except (OSError, ValueError):
+                return None
+        return self._entry(path, st)
+
+    def _entry(self, path: str, st: os.stat_result) -> FileEntry:
+        m = st.st_mode
+        linkname = ""
+        etype: EntryType
+        if stat.S_ISREG(m):
+            etype = "file"
+        elif stat.S_ISDIR(m):
+            etype = "dir"
+        elif stat.S_ISLNK(m):
+            etype = "symlink"
+            try:
+                linkname = os.readlink(os.path.join(self.root, path))
+            except OSError:
+                linkname = ""
+        else:
+            etype = "other"
+        size = st.st_size if etype == "file" else 0
+        return FileEntry(path, etype, size, stat.S_IMODE(m), st.st_uid, st.st_gid, linkname, "", -1, int(st.st_mtime))
+
+    def _lookup(self, path: str) -> FileEntry | None:
+        # intermediate components are checked one by one by resolve(), so a parent symlink
+        # never makes the OS walk out of root: resolve() only asks about already-real parents
+        return self._lstat_entry(path)
+
+    def realpath(self, path: str) -> str | None:
+        return resolve(normalise(path), self._lookup)
+
+    def get(self, path: str) -> FileEntry | None:
+        p = normalise(path)
+        parent, _, name = p.rpartition("/")
+        real_parent = resolve(parent, self._lookup) if parent else ""
+        if real_parent is None:
+            return None
+        e = self._lstat_entry(f"{real_parent}/{name}" if real_parent else name)
+        if e is None:
+            return None
+        return e if e.path == p else FileEntry(p, e.type, e.size, e.mode, e.uid, e.gid, e.linkname, "", -1, e.mtime)
+
+    def entries(self) -> Iterator[FileEntry]:
+        root = str(self.root)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            rel = os.path.relpath(dirpath, root)
+            rel = "" if rel == "." else rel.replace(os.sep, "/")
+            names = sorted([*dirnames, *filenames])
+            for n in names:
+                p = f"{rel}/{n}" if rel else n
+                try:
+                    st = os.lstat(os.path.join(dirpath, n))
+                except OSError:
+                    continue
+                yield self._entry(p, st)
+
+    def read(self, path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes | None:
+        real = self.realpath(path)
+        if real is None or not real:
+            return None
+        full = os.path.join(self.root, real)
+        try:
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            return fh.read(max_bytes)
+
+    def listdir(self, path: str) -> list[str]:
+        real = self.realpath(path)
+        if real is None:
+            return []
+        full = os.path.join(self.root, real) if real else str(self.root)
+        try:
+            if not stat.S_ISDIR(os.lstat(full).st_mode):
+                return []
+            return sorted(os.listdir(full))
+        except OSError:
+            return []

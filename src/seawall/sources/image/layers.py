@@ -1,0 +1,229 @@
+"""Streaming layer decompression (gzip, zstd, plain), sniffed from magic bytes, with bounds.
+
+Media types lie (docker-save archives call every layer ``.tar``; some registries label zstd
+layers as gzip), so the compression is detected from the first bytes. Decompression is
+incremental with a bounded output per call, and the total decompressed size of a layer and of
+an image are capped: a 1 MB gzip bomb cannot turn into 1 TB of work.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from typing import IO, Any
+
+from seawall.errors import SourceError
+from seawall.sources.image.blobs import CHUNK, ByteStream, VerifyingReader, new_hasher
+from seawall.sources.image.model import DEFAULT_LIMITS, LayerSpec, Limits
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_OTHER_MAGIC = {b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
+
+
+def sniff_compression(head: bytes) -> str:
+    """"gzip", "zstd" or "plain" from the first bytes; bzip2/xz are named so they can be refused."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    for magic, name in _OTHER_MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return "plain"
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that first returns ``prefix`` (bytes already read for sniffing), then ``src``."""
+
+    def __init__(self, prefix: bytes, src: ByteStream) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._src = src
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._prefix:
+            if size is None or size < 0:
+                out, self._prefix = self._prefix, b""
+                return out + self._src.read(-1)
+            out, self._prefix = self._prefix[:size], self._prefix[size:]
+            return out
+        return self._src.read(-1 if size is None else size)
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(memoryview(b)))
+        memoryview(b).cast("B")[: len(data)] = data
+        return len(data)
+
+
+class _GzipReader:
+    """Multi-member gzip decompression with bounded output per call and truncation detection."""
+
+    def __init__(self, src: IO[bytes], subject: str) -> None:
+        self._src = src
+        self._subject = subject
+        self._d: Any = None
+        self._pending = b""
+        self._in_member = False
+        self._eof = False
+
+    def read(self, n: int) -> bytes:
+        while not self._eof:
+            d = self._d
+            if d is not None and d.unconsumed_tail:
+                buf = d.unconsumed_tail
+            elif self._pending:
+                buf, self._pending = self._pending, b""
+            else:
+                buf = self._src.read(CHUNK)
+                if not buf:
+                    if self._in_member:
+                        raise SourceError(
+                            "compressed layer is truncated (gzip stream ends early)", subject=self._subject
+                        )
+                    self._eof = True
+                    break
+            if not self._in_member:
+                stripped = buf.lstrip(b"\0")  # zero padding after the last member is tolerated
+                if not stripped:
+                    continue
+                if not stripped.startswith(GZIP_MAGIC):
+                    raise SourceError("garbage after the end of the gzip stream", subject=self._subject)
+                buf = stripped
+                d = self._d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                self._in_member = True
+            try:
+                out = d.decompress(buf, n)
+            except zlib.error as err:
+                raise SourceError(f"corrupt gzip data ({err})", subject=self._subject) from None
+            if d.eof:
+                self._in_member = False
+                self._pending = d.unused_data
+            if out:
+                return out
+        return b""
+
+
+class _ZstdReader:
+    def __init__(self, src: IO[bytes], subject: str) -> None:
+        import zstandard
+
+        self._subject = subject
+        self._zerr = zstandard.ZstdError
+        self._r = zstandard.ZstdDecompressor().stream_reader(src, read_size=CHUNK, read_across_frames=True)
+
+    def read(self, n: int) -> bytes:
+        try:
+            data: bytes = self._r.read(n)
+            return data
+        except self._zerr as err:
+            raise SourceError(f"corrupt zstd data ({err})", subject=self._subject) from None
+
+
+class _PlainReader:
+    def __init__(self, src: IO[bytes]) -> None:
+        self._src = src
+
+    def read(self, n: int) -> bytes:
+        return self._src.read(n)
+
+
+class LayerStream(io.RawIOBase):
+    """The decompressed tar of one layer; raises SourceError on any integrity or bound failure.
+
+    Digest checks happen when EOF is reached: call :meth:`drain` after the tar reader is done so
+    the trailing padding (and anything hidden after the end-of-archive marker) is read too.
+    """
+
+    def __init__(
+        self,
+        raw: IO[bytes],
+        spec: LayerSpec,
+        *,
+        subject: str,
+        limits: Limits = DEFAULT_LIMITS,
+        total_counter: list[int] | None = None,
+    ) -> None:
+        super().__init__()
+        desc = spec.descriptor
+        self.subject = subject
+        self.compression = "plain"
+        self._limits = limits
+        self._total = total_counter if total_counter is not None else [0]
+        self._verifier = VerifyingReader(
+            raw, desc.digest, desc.size if spec.verify_descriptor else -1, subject, verify=spec.verify_descriptor
+        )
+        self._diff_id = spec.diff_id
+        self._diff_hasher = new_hasher(spec.diff_id) if spec.diff_id else None
+        self.bytes_out = 0
+        self._eof = False
+        head = self._verifier.read(8) or b""
+        self.compression = sniff_compression(head)
+        src = _Prefixed(head, self._verifier)
+        self._reader: _GzipReader | _ZstdReader | _PlainReader
+        if self.compression == "gzip":
+            self._reader = _GzipReader(src, subject)  # type: ignore[arg-type]
+        elif self.compression == "zstd":
+            self._reader = _ZstdReader(src, subject)  # type: ignore[arg-type]
+        elif self.compression == "plain":
+            self._reader = _PlainReader(src)  # type: ignore[arg-type]
+        else:
+            raise SourceError(f"{self.compression}-compressed layers are not supported by OCI", subject=subject)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._eof:
+            return b""
+        n = CHUNK if size is None or size < 0 else max(size, 1)
+        data = self._reader.read(n)
+        if not data:
+            self._finish()
+            return b""
+        self.bytes_out += len(data)
+        self._total[0] += len(data)
+        if self.bytes_out > self._limits.max_layer_bytes:
+            raise SourceError(
+                f"layer decompresses to more than {self._limits.max_layer_bytes} bytes (limit; gzip bomb?)",
+                subject=self.subject,
+            )
+        if self._total[0] > self._limits.max_total_bytes:
+            raise SourceError(
+                f"image decompresses to more than {self._limits.max_total_bytes} bytes (limit)", subject=self.subject
+            )
+        if self._diff_hasher is not None:
+            self._diff_hasher.update(data)
+        return data
+
+    def readinto(self, b: Any) -> int:
+        mv = memoryview(b).cast("B")
+        data = self.read(len(mv))
+        mv[: len(data)] = data
+        return len(data)
+
+    def _finish(self) -> None:
+        self._eof = True
+        self._verifier.drain()  # compressed bytes after the end of the stream still count
+        if self._diff_hasher is not None:
+            algo = self._diff_id.split(":", 1)[0]
+            got = f"{algo}:{self._diff_hasher.hexdigest()}"
+            if got != self._diff_id:
+                raise SourceError(
+                    f"diff_id mismatch: config says {self._diff_id}, uncompressed layer is {got}",
+                    subject=self.subject,
+                )
+
+    def drain(self) -> None:
+        """Read everything left (bounded by the limits) so every digest check runs."""
+        while self.read(CHUNK):
+            pass
+
+    def close(self) -> None:
+        try:
+            self._verifier.close()
+        finally:
+            super().close()
