@@ -1,0 +1,185 @@
+"""Render a connectivity list: table, json, csv, md, dot, html and ``connlist`` (np-guard's text).
+
+``connlist``/``json``/``csv``/``md``/``dot`` reproduce np-guard's ``list`` output byte for byte (peer
+names, ``All Connections``, protocol/port strings, sort order, DOT clusters and edge weights) so the
+two tools can be diffed. ``table`` and ``html`` are for people.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from seawall.netpol.model import Peer, Workload
+from seawall.netpol.ports import ConnectionSet
+
+FORMATS = ("table", "json", "csv", "md", "dot", "html", "connlist", "txt")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    src: Peer
+    dst: Peer
+    conns: ConnectionSet
+
+    @property
+    def fields(self) -> tuple[str, str, str]:
+        return self.src.key, self.dst.key, str(self.conns)
+
+
+def _go_quote(s: str) -> str:
+    """Go's %q for the strings we emit (printable text; escape backslash and quote)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _csv_field(s: str) -> str:
+    if any(c in s for c in ',"\n\r') or s.startswith(" "):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def render_txt(rows: Sequence[Row]) -> str:
+    return "\n".join(f"{s} => {d} : {c}" for s, d, c in (r.fields for r in rows))
+
+
+def render_json(rows: Sequence[Row]) -> str:
+    items = [{"src": s, "dst": d, "conn": c} for s, d, c in (r.fields for r in rows)]
+    return json.dumps(items, indent=2, ensure_ascii=False) if items else "[]"
+
+
+def render_csv(rows: Sequence[Row]) -> str:
+    lines = ["src,dst,conn"]
+    lines += [",".join(_csv_field(x) for x in r.fields) for r in rows]
+    return "\n".join(lines)
+
+
+def render_md(rows: Sequence[Row]) -> str:
+    lines = ["| src | dst | conn |", "|-----|-----|------|"]
+    lines += [f"| {s} | {d} | {c} |" for s, d, c in (r.fields for r in rows)]
+    return "\n".join(lines)
+
+
+def _peer_line(p: Peer) -> str:
+    if p.is_ip:
+        return f"\t{_go_quote(p.key)} [label={_go_quote(p.key)} color=\"red2\" fontcolor=\"red2\"]"
+    label = f"{p.name}[{p.kind}]"
+    return f"\t{_go_quote(p.key)} [label={_go_quote(label)} color=\"blue\" fontcolor=\"blue\"]"
+
+
+def dot_edge(src: str, dst: str, label: str, color: str = "gold2", weight: str | None = None, style: str = "") -> str:
+    w = weight if weight is not None else ("0.5" if src <= dst else "1")
+    extra = f" style={style}" if style else ""
+    return (
+        f"\t{_go_quote(src)} -> {_go_quote(dst)} [label={_go_quote(label)} color={_go_quote(color)} "
+        f"fontcolor=\"darkgreen\" weight={w}{extra}]"
+    )
+
+
+def dot_ns_groups(groups: dict[str, list[str]], color: str) -> list[str]:
+    out: list[str] = []
+    for ns in sorted(groups):
+        out.append(f"\tsubgraph {_go_quote(f'cluster_{ns}[namespace]')} {{")
+        out.append(f"\t\tcolor={_go_quote(color)}")
+        out.append(f"\t\tfontcolor={_go_quote(color)}")
+        out.extend("\t" + line for line in sorted(groups[ns]))
+        out.append(f"\t\tlabel={_go_quote(f'{ns}[namespace]')}")
+        out.append("\t}")
+    return out
+
+
+def render_dot(
+    rows: Sequence[Row],
+    workloads: Iterable[Workload],
+    extra_groups: dict[str, list[str]] | None = None,
+    rep_groups: dict[str, list[str]] | None = None,
+    extra_external: Sequence[str] = (),
+    extra_edges: Sequence[str] = (),
+) -> str:
+    ns_peers: dict[str, list[str]] = {}
+    external: list[str] = list(extra_external)
+    edges: list[str] = [dot_edge(s, d, c) for s, d, c in (r.fields for r in rows)]
+    seen: set[str] = set()
+
+    def visit(p: Peer) -> None:
+        if p.key in seen:
+            return
+        seen.add(p.key)
+        if p.is_ip:
+            external.append(_peer_line(p))
+        else:
+            ns_peers.setdefault(p.namespace, []).append(_peer_line(p))
+
+    for r in rows:
+        visit(r.src)
+        visit(r.dst)
+    for w in workloads:
+        visit(w)
+    for ns, lines in (extra_groups or {}).items():
+        ns_peers.setdefault(ns, []).extend(lines)
+    edges.extend(extra_edges)
+    lines = ["digraph {"]
+    lines += dot_ns_groups(ns_peers, "black")
+    lines += dot_ns_groups(rep_groups or {}, "red2")
+    lines += sorted(external)
+    lines += sorted(edges)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def render_table(rows: Sequence[Row]) -> str:
+    data = [("SOURCE", "DESTINATION", "ALLOWED"), *(r.fields for r in rows)]
+    if len(data) == 1:
+        return "no allowed connections"
+    w0 = max(len(x[0]) for x in data)
+    w1 = max(len(x[1]) for x in data)
+    return "\n".join(f"{a:<{w0}}  {b:<{w1}}  {c}" for a, b, c in data)
+
+
+def render_html(rows: Sequence[Row], title: str = "seawall network connectivity") -> str:
+    """A self-contained page: a filterable table of allowed connections (no scripts from the web)."""
+    esc = html.escape
+    body = "\n".join(
+        f"<tr><td>{esc(s)}</td><td>{esc(d)}</td><td>{esc(c)}</td></tr>" for s, d, c in (r.fields for r in rows)
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:2em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} th{{background:#eee}}
+input{{margin-bottom:1em;padding:.3em;width:30em}}
+</style></head><body>
+<h1>{esc(title)}</h1>
+<p>{len(rows)} allowed connection(s). A connection needs the source's egress and the destination's
+ingress policies to allow it.</p>
+<input id="q" placeholder="filter (source, destination or connection)" oninput="f()">
+<table id="t"><thead><tr><th>Source</th><th>Destination</th><th>Allowed</th></tr></thead>
+<tbody>
+{body}
+</tbody></table>
+<script>
+function f(){{var q=document.getElementById('q').value.toLowerCase();
+for(const r of document.querySelectorAll('#t tbody tr')){{
+r.style.display=r.textContent.toLowerCase().includes(q)?'':'none';}}}}
+</script>
+</body></html>
+"""
+
+
+def render(
+    fmt: str, rows: Sequence[Row], workloads: Iterable[Workload] = ()
+) -> str:
+    if fmt in ("connlist", "txt"):
+        return render_txt(rows)
+    if fmt == "json":
+        return render_json(rows)
+    if fmt == "csv":
+        return render_csv(rows)
+    if fmt == "md":
+        return render_md(rows)
+    if fmt == "dot":
+        return render_dot(rows, workloads)
+    if fmt == "html":
+        return render_html(rows)
+    return render_table(rows)
