@@ -1,0 +1,217 @@
+"""RBAC analyzer: risky grants per binding subject, orphaned references, and what each workload's
+mounted service-account token can do (directly, and through the escalation graph).
+
+Runs once per scan over every object read, because a binding, its role and the workloads using
+its subjects usually live in different files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from seawall.engine import ScanRun, analyzer
+from seawall.inventory.k8s import PodSpecView
+from seawall.model.finding import Finding, Severity
+from seawall.rbac.capabilities import CAPABILITIES, binding_capabilities, is_admin_rule, request
+from seawall.rbac.graph import EscalationGraph, render
+from seawall.rbac.matcher import Authorizer, Grant, Identity, binding_allows, scoped
+from seawall.rbac.model import (
+    RBAC_GROUP,
+    Binding,
+    RbacModel,
+    Role,
+    Subject,
+    is_builtin_role_name,
+    token_mounted,
+    workload_sa_name,
+)
+from seawall.rules.rbac.access import CAPABILITY_RULES
+
+ANONYMOUS = {("User", "system:anonymous"), ("Group", "system:unauthenticated")}
+#: Groups every authenticated identity (or every service account) belongs to.
+BROAD_GROUPS = ("system:authenticated", "system:serviceaccounts")
+#: (api group, resource) whose access by everyone is sensitive (SW-RBAC-005).
+SENSITIVE_RESOURCES: tuple[tuple[str, str], ...] = (
+    ("", "secrets"), ("", "pods"), ("", "nodes"), ("", "serviceaccounts"), ("", "persistentvolumes"),
+    (RBAC_GROUP, "roles"), (RBAC_GROUP, "rolebindings"), (RBAC_GROUP, "clusterroles"),
+    (RBAC_GROUP, "clusterrolebindings"), ("apps", "deployments"), ("apps", "daemonsets"),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+)
+_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+#: Capabilities that make a workload token a cluster-takeover risk (SW-RBAC-021).
+TAKEOVER = ("read-secrets", "create-pods", "modify-pods", "exec", "nodes-proxy", "escalate", "bind",
+            "impersonate", "sa-token", "csr-approve", "webhooks")
+
+
+def _scope(b: Binding) -> str:
+    return f"in namespace {b.namespace}" if b.namespace else "cluster-wide"
+
+
+def _is_admin_role(role: Role) -> bool:
+    return (role.kind == "ClusterRole" and role.name in ("cluster-admin", "admin")) or any(
+        is_admin_rule(r) for r in role.rules
+    )
+
+
+def _public_only(role: Role) -> bool:
+    """The default system:public-info-viewer kind of grant: GET on a few non-resource URLs."""
+    return bool(role.rules) and all(
+        not r.resources and r.non_resource_urls and set(r.verbs) <= {"get"} and "*" not in r.non_resource_urls
+        for r in role.rules
+    )
+
+
+def _broad(s: Subject) -> bool:
+    return s.kind == "Group" and (s.name in BROAD_GROUPS or s.name.startswith("system:serviceaccounts:"))
+
+
+def _sensitive_grant(model: RbacModel, b: Binding) -> str:
+    for group, res in SENSITIVE_RESOURCES:
+        for verb in _VERBS:
+            if binding_allows(model, b, scoped(verb, res, b.namespace, api_group=group)):
+                return f"{verb} {res}"
+    for cap, _rule in binding_capabilities(model, b):
+        return cap.summary
+    return ""
+
+
+def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]:
+    has_sas = bool(model.service_accounts)
+    for b in model.bindings:
+        role = model.role_for(b)
+        obj = b.obj
+        if role is None:
+            if b.role_kind == "ClusterRole" and is_builtin_role_name(b.role_name):
+                continue
+            why = (
+                "a ClusterRoleBinding can only reference a ClusterRole"
+                if b.kind == "ClusterRoleBinding" and b.role_kind == "Role"
+                else "it is not in the scanned input"
+            )
+            yield run.object_finding(
+                "SW-RBAC-017", obj,
+                f"{b.ref()} references {b.role_kind or '?'} {b.role_name or '?'}, which grants nothing: {why}",
+                "/roleRef", evidence=f"roleRef: {b.role_kind}/{b.role_name}",
+            )
+            continue
+        via = f"{b.ref()} -> {role.ref()}{' (built-in)' if role.builtin else ''}"
+        admin = _is_admin_role(role)
+        sensitive = ""
+        caps = [(c, r) for c, r in binding_capabilities(model, b) if c.key in CAPABILITY_RULES]
+        for idx, s in b.subjects:
+            ptr = f"/subjects/{idx}"
+            who = s.display()
+            if admin:
+                rid = "SW-RBAC-002" if b.kind == "ClusterRoleBinding" else "SW-RBAC-003"
+                yield run.object_finding(rid, obj, f"{who} has administrator rights {_scope(b)} ({via})", ptr,
+                                         evidence=f"{s.kind}/{s.name}")
+            if (s.kind, s.name) in ANONYMOUS:
+                low = _public_only(role)
+                yield run.object_finding(
+                    "SW-RBAC-004", obj,
+                    f"{via} grants {s.name} (no credentials needed) "
+                    + ("only GET on public health/version URLs" if low else "permissions") + f" {_scope(b)}",
+                    ptr, evidence=f"{s.kind}/{s.name}", severity=Severity.LOW if low else None,
+                )
+            elif _broad(s):
+                sensitive = sensitive or _sensitive_grant(model, b)
+                if sensitive:
+                    yield run.object_finding(
+                        "SW-RBAC-005", obj,
+                        f"{via} lets every member of {s.name} {sensitive} {_scope(b)}", ptr,
+                        evidence=f"{s.kind}/{s.name}",
+                    )
+            for cap, rule in caps:
+                yield run.object_finding(
+                    CAPABILITY_RULES[cap.key], obj,
+                    f"{who} can {cap.summary} {_scope(b)} ({via}, rule {rule.compact()})", ptr,
+                    evidence=rule.compact(),
+                )
+            if (
+                s.kind == "ServiceAccount" and has_sas and s.name != "default"
+                and (s.namespace, s.name) not in model.service_accounts
+            ):
+                yield run.object_finding(
+                    "SW-RBAC-018", obj,
+                    f"{via} grants ServiceAccount {s.namespace}/{s.name}, which is not in the scanned input", ptr,
+                    evidence=f"ServiceAccount/{s.namespace}/{s.name}",
+                )
+
+
+def _rel(view: PodSpecView, pointer: str) -> str:
+    base = view.owner.pointer
+    return pointer[len(base):] if pointer.startswith(base) else pointer
+
+
+def identity_grants(authz: Authorizer, model: RbacModel, ident: Identity) -> list[Grant]:
+    out = list(authz.grants(ident, ""))
+    for ns in sorted({b.namespace for b in model.bindings if b.kind == "RoleBinding"}):
+        out += [g for g in authz.grants(ident, ns) if g.binding.kind == "RoleBinding"]
+    return out
+
+
+def takeover_capabilities(authz: Authorizer, model: RbacModel, ident: Identity) -> list[str]:
+    found: list[str] = []
+    scopes = ["", *sorted(model.namespaces)]
+    for key in TAKEOVER:
+        for ns in scopes:
+            if any(all(authz.allows(ident, request(r, ns)) for r in alt) for alt in CAPABILITIES[key].alternatives):
+                found.append(f"{key} {'cluster-wide' if not ns else 'in ' + ns}")
+                break
+    return found
+
+
+def workload_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]:
+    authz = Authorizer(model)
+    want_graph = run.enabled("SW-RBAC-019")
+    graph = EscalationGraph(model, authz) if want_graph and model.workloads else None
+    cache: dict[tuple[str, str], tuple[list[Grant], list[str]]] = {}
+    for view in model.workloads:
+        o = view.owner
+        ns = o.effective_namespace
+        sa = model.service_account(ns, workload_sa_name(view))
+        if not token_mounted(view, sa):
+            continue
+        key = (ns, sa.name)
+        if key not in cache:
+            ident = Identity.service_account(ns, sa.name)
+            cache[key] = (identity_grants(authz, model, ident), takeover_capabilities(authz, model, ident))
+        grants, takeover = cache[key]
+        ptr = _rel(view, view.ptr("serviceAccountName") if "serviceAccountName" in view.spec else view.spec_pointer)
+        admin = [g for g in grants if _is_admin_role(g.role)]
+        direct_cluster_admin = any(g.binding.kind == "ClusterRoleBinding" for g in admin)
+        if admin:
+            g = admin[0]
+            yield run.object_finding(
+                "SW-RBAC-020", o,
+                f"{o.kind} {o.name} mounts the token of ServiceAccount {ns}/{sa.name}, which has administrator "
+                f"rights {_scope(g.binding)} ({g.binding.ref()} -> {g.role.ref()})",
+                ptr, evidence=f"ServiceAccount/{ns}/{sa.name}",
+            )
+        if takeover:
+            yield run.object_finding(
+                "SW-RBAC-021", o,
+                f"{o.kind} {o.name} mounts the token of ServiceAccount {ns}/{sa.name}, which can: "
+                + "; ".join(takeover),
+                ptr, evidence=f"ServiceAccount/{ns}/{sa.name}",
+            )
+        if graph is not None and not direct_cluster_admin:
+            path = graph.workload_path(view)
+            if path:
+                yield run.object_finding(
+                    "SW-RBAC-019", o, f"escalation path: {render(path)}", ptr,
+                    evidence=render(path), extra=(("path", tuple(path)),),
+                )
+
+
+@analyzer("rbac")
+def rbac(run: ScanRun) -> Iterator[Finding]:
+    model = RbacModel.from_objects(run.inventory.objects, run.inventory.workloads)
+    if not model.bindings and not model.workloads:
+        return
+    found: list[Any] = [*binding_findings(run, model)]
+    if model.bindings:
+        found += workload_findings(run, model)
+    yield from (f for f in found if f is not None)

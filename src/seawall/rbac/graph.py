@@ -1,0 +1,209 @@
+"""Privilege-escalation graph: identities -> what their permissions let them become.
+
+Nodes are service accounts (and the sink "cluster-admin"); an edge says "holding this
+permission, you can act as that node". Shortest paths (BFS from the sink over reversed edges)
+answer "can this workload's token become cluster-admin, and how?".
+
+Edges, each evaluated with the exact RBAC matcher (so scope and resourceNames are honoured):
+
+- ``*`` on ``*`` cluster-wide, ``nodes/proxy``, escalate+update ClusterRoles, bind ClusterRole
+  cluster-admin + create ClusterRoleBindings, impersonate users/groups (``system:masters``),
+  CSR create+approve for the API-server client signer, mutating webhook changes, reading secrets
+  in kube-system: straight to cluster-admin;
+- create pods (or pod controllers) in N, create ``serviceaccounts/token`` in N, impersonate
+  service accounts in N, bind/escalate roles in N: to every service account of N;
+- exec into pods / update pod controllers in N: to the service accounts of N's workloads whose
+  token is mounted; read secrets in N: to the SAs with legacy token Secrets in the input.
+
+Assumption (documented): kube-system always holds controller service accounts that can become
+cluster-admin (``clusterrole-aggregation-controller`` may escalate ClusterRoles), so running as an
+arbitrary kube-system service account is cluster-admin even if the input does not show them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from seawall.inventory.k8s import PodSpecView
+from seawall.rbac.capabilities import CAPABILITIES, CLIENT_SIGNER, POD_CONTROLLERS, request
+from seawall.rbac.matcher import Authorizer, Identity, Request, scoped
+from seawall.rbac.model import RBAC_GROUP, RbacModel, token_mounted, workload_sa_name
+
+ADMIN = "cluster-admin"
+BUILTIN_KUBE_SYSTEM_SA = "clusterrole-aggregation-controller"
+
+
+def sa_key(namespace: str, name: str) -> str:
+    return f"sa:{namespace}:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    label: str
+    target: str
+
+
+class EscalationGraph:
+    def __init__(self, model: RbacModel, authz: Authorizer | None = None) -> None:
+        self.model = model
+        self.authz = authz or Authorizer(model)
+        self.edges: dict[str, list[Edge]] = {}
+        self.labels: dict[str, str] = {ADMIN: ADMIN}
+        sas = set(model.known_service_accounts())
+        self.builtin_sa = (
+            None if ("kube-system", BUILTIN_KUBE_SYSTEM_SA) in model.service_accounts
+            else ("kube-system", BUILTIN_KUBE_SYSTEM_SA)
+        )
+        if self.builtin_sa:
+            sas.add(self.builtin_sa)
+        self.sas_by_ns: dict[str, list[tuple[str, str]]] = {}
+        for ns, name in sorted(sas):
+            self.sas_by_ns.setdefault(ns, []).append((ns, name))
+            key = sa_key(ns, name)
+            self.labels[key] = f"sa {ns}/{name}" + (" (built-in)" if (ns, name) == self.builtin_sa else "")
+        self._workload_sas: dict[str, set[tuple[str, str]]] = {}  # ns -> SAs with mounted tokens
+        for v in model.workloads:
+            ns = v.owner.effective_namespace
+            sa = model.service_account(ns, workload_sa_name(v))
+            if token_mounted(v, sa):
+                self._workload_sas.setdefault(ns, set()).add((ns, sa.name))
+        for ns, name in sorted(sas):
+            self._build(ns, name)
+        self._next = self._shortest_to_admin()
+
+    # -- construction ----------------------------------------------------------------------
+    def _add(self, src: str, label: str, dst: str) -> None:
+        if src != dst:
+            self.edges.setdefault(src, []).append(Edge(label, dst))
+
+    def _allows(self, ident: Identity, req: Request) -> bool:
+        return self.authz.allows(ident, req)
+
+    def _cap(self, ident: Identity, key: str, namespace: str) -> bool:
+        for alt in CAPABILITIES[key].alternatives:
+            if all(self._allows(ident, request(r, namespace)) for r in alt):
+                return True
+        return False
+
+    def _build(self, ns: str, name: str) -> None:
+        src = sa_key(ns, name)
+        if (ns, name) == self.builtin_sa:
+            self._add(src, "escalate and update clusterroles", ADMIN)
+            return
+        ident = Identity.service_account(ns, name)
+        a = self._allows
+        direct: list[tuple[bool, str]] = [
+            (a(ident, Request("*", "*", api_group="*")), "* on * cluster-wide"),
+            (self._cap(ident, "nodes-proxy", ""), "nodes/proxy (kubelet API: exec in any pod)"),
+            (a(ident, scoped("escalate", "clusterroles", "", api_group=RBAC_GROUP))
+             and any(a(ident, scoped(v, "clusterroles", "", api_group=RBAC_GROUP)) for v in ("update", "patch")),
+             "escalate and update clusterroles"),
+            (a(ident, Request("bind", "clusterroles", api_group=RBAC_GROUP, name=ADMIN))
+             and a(ident, scoped("create", "clusterrolebindings", "", api_group=RBAC_GROUP)),
+             "bind clusterrole cluster-admin and create clusterrolebindings"),
+            (a(ident, scoped("impersonate", "groups", "", name="system:masters"))
+             or a(ident, scoped("impersonate", "users", "")),
+             "impersonate users or group system:masters"),
+            (self._cap(ident, "csr-approve", ""), f"create and approve CSRs for {CLIENT_SIGNER}"),
+            (any(a(ident, scoped(v, "mutatingwebhookconfigurations", "", api_group="admissionregistration.k8s.io"))
+                 for v in ("create", "update", "patch")), "change mutating admission webhooks"),
+            (any(a(ident, scoped(v, "secrets", "kube-system")) for v in ("get", "list")),
+             "read secrets in kube-system (service-account tokens)"),
+        ]
+        for ok, label in direct:
+            if ok:
+                self._add(src, label, ADMIN)
+        for tns, members in self.sas_by_ns.items():
+            self._namespace_edges(src, ident, tns, members)
+
+    def _namespace_edges(self, src: str, ident: Identity, ns: str, members: list[tuple[str, str]]) -> None:
+        a = self._allows
+        if any(a(ident, scoped("create", r, ns, api_group=g)) for g, r in POD_CONTROLLERS):
+            for m in members:
+                self._add(src, f"create pods in {ns}", sa_key(*m))
+            return  # the broadest namespace edge: the others add nothing new
+        self_admin = (
+            (any(a(ident, scoped("bind", r, ns, api_group=RBAC_GROUP, name=n))
+                 for r in ("clusterroles",) for n in ("cluster-admin", "admin", "edit"))
+             or a(ident, scoped("bind", "roles", ns, api_group=RBAC_GROUP)))
+            and a(ident, scoped("create", "rolebindings", ns, api_group=RBAC_GROUP))
+        ) or (
+            a(ident, scoped("escalate", "roles", ns, api_group=RBAC_GROUP))
+            and a(ident, scoped("create", "roles", ns, api_group=RBAC_GROUP))
+            and a(ident, scoped("create", "rolebindings", ns, api_group=RBAC_GROUP))
+        )
+        for m in members:
+            target = sa_key(*m)
+            if self_admin:
+                self._add(src, f"grant itself any role in {ns} (bind/escalate + create rolebindings)", target)
+            elif a(ident, scoped("create", "serviceaccounts", ns, subresource="token", name=m[1])):
+                self._add(src, f"create serviceaccounts/token in {ns}", target)
+            elif a(ident, scoped("impersonate", "serviceaccounts", ns, name=m[1])):
+                self._add(src, f"impersonate service accounts in {ns}", target)
+        mounted = self._workload_sas.get(ns, set())
+        if self_admin:
+            return
+        if any(a(ident, scoped("create", "pods", ns, subresource=s)) for s in ("exec", "attach")):
+            for m in sorted(mounted):
+                self._add(src, f"exec into pods in {ns}", sa_key(*m))
+        elif any(a(ident, scoped(v, r, ns, api_group=g)) for g, r in POD_CONTROLLERS for v in ("update", "patch")):
+            for m in sorted(mounted):
+                self._add(src, f"update pods or pod controllers in {ns}", sa_key(*m))
+        for (tns, tsa), secrets in self.model.token_secrets.items():
+            if tns == ns and (
+                a(ident, scoped("list", "secrets", ns))
+                or any(a(ident, scoped("get", "secrets", ns, name=s.name)) for s in secrets)
+            ):
+                self._add(src, f"read the token Secret of sa {ns}/{tsa}", sa_key(ns, tsa))
+
+    def _shortest_to_admin(self) -> dict[str, Edge]:
+        reverse: dict[str, list[tuple[str, Edge]]] = {}
+        for src, edges in self.edges.items():
+            for e in edges:
+                reverse.setdefault(e.target, []).append((src, e))
+        nxt: dict[str, Edge] = {}
+        seen = {ADMIN}
+        queue = deque([ADMIN])
+        while queue:
+            node = queue.popleft()
+            for src, e in reverse.get(node, ()):
+                if src not in seen:
+                    seen.add(src)
+                    nxt[src] = e
+                    queue.append(src)
+        return nxt
+
+    # -- queries ---------------------------------------------------------------------------
+    def path_from(self, namespace: str, name: str) -> list[str] | None:
+        """Steps from an SA to cluster-admin (node, edge label, node, ...), or None."""
+        node = sa_key(namespace, name)
+        if node not in self._next:
+            return None
+        out = [self.labels.get(node, node)]
+        guard = 0
+        while node != ADMIN and guard <= len(self._next):
+            e = self._next[node]
+            out += [e.label, self.labels.get(e.target, e.target)]
+            node = e.target
+            guard += 1
+        return out
+
+    def can_escalate(self, namespace: str, name: str) -> bool:
+        return sa_key(namespace, name) in self._next
+
+    def workload_path(self, view: PodSpecView) -> list[str] | None:
+        o = view.owner
+        ns = o.effective_namespace
+        sa = self.model.service_account(ns, workload_sa_name(view))
+        if not token_mounted(view, sa):
+            return None
+        path = self.path_from(ns, sa.name)
+        if path is None:
+            return None
+        return [f"{o.kind.lower()} {ns}/{o.name}", *path]
+
+
+def render(path: Iterable[str]) -> str:
+    return " -> ".join(path)
