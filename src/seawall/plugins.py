@@ -8,6 +8,9 @@ from __future__ import annotations
 import importlib
 
 _MODULES: tuple[str, ...] = (
+    "seawall.rules.rbac.roles",
+    "seawall.rules.rbac.access",
+    "seawall.analyzers.rbac",
     "seawall.analyzers.posture",
     "seawall.rules.workload.pss",
     "seawall.analyzers.admission",
