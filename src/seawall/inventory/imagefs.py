@@ -387,7 +387,7 @@ def _walk_layer(
                 raise SourceError(f"corrupt or truncated layer tar ({err})", subject=subject) from None
             if ti is None:
                 break
-            tf.members.clear()  # stream mode would otherwise keep every header
+            tf.members.clear()  # type: ignore[attr-defined]  # stream mode keeps every header
             count += 1
             if count > max_entries:
                 raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
@@ -425,9 +425,7 @@ def _walk_layer(
                         f"hard link {path} points to a missing file {ti.linkname[:120]!r}", subject=subject
                     )
                 size = target.size
-            entry = FileEntry(
-                path, etype, size, ti.mode, ti.uid, ti.gid, linkname, digest, index, int(ti.mtime or 0)
-            )
+            entry = FileEntry(path, etype, size, ti.mode, ti.uid, ti.gid, linkname, digest, index, int(ti.mtime or 0))
             fs._put(entry)
             added.add(path)
             if etype == "hardlink" and wants(path):

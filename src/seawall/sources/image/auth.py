@@ -118,9 +118,7 @@ class RegistryAuth:
                     )
         store = data.get("credsStore")
         if isinstance(store, str) and store:
-            auth.notes.append(
-                f"credsStore docker-credential-{store} not executed; only inline auths entries are used"
-            )
+            auth.notes.append(f"credsStore docker-credential-{store} not executed; only inline auths entries are used")
         return auth
 
     @classmethod

@@ -108,9 +108,7 @@ class VerifyingReader(io.RawIOBase):
         algo = self._expected.split(":", 1)[0]
         got = f"{algo}:{self._hasher.hexdigest()}"
         if got != self._expected:
-            raise SourceError(
-                f"digest mismatch: expected {self._expected}, content is {got}", subject=self._subject
-            )
+            raise SourceError(f"digest mismatch: expected {self._expected}, content is {got}", subject=self._subject)
 
     def drain(self) -> None:
         """Read (and hash) everything left, so the EOF checks run."""

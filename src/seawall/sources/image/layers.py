@@ -22,7 +22,7 @@ _OTHER_MAGIC = {b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
 
 
 def sniff_compression(head: bytes) -> str:
-    """"gzip", "zstd" or "plain" from the first bytes; bzip2/xz are named so they can be refused."""
+    """ "gzip", "zstd" or "plain" from the first bytes; bzip2/xz are named so they can be refused."""
     if head.startswith(GZIP_MAGIC):
         return "gzip"
     if head.startswith(ZSTD_MAGIC):
@@ -51,7 +51,8 @@ class _Prefixed(io.RawIOBase):
                 return out + self._src.read(-1)
             out, self._prefix = self._prefix[:size], self._prefix[size:]
             return out
-        return self._src.read(-1 if size is None else size)
+        data: bytes = self._src.read(-1 if size is None else size)
+        return data
 
     def readinto(self, b: Any) -> int:
         data = self.read(len(memoryview(b)))

@@ -158,9 +158,7 @@ class Descriptor:
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise SourceError(f"descriptor {dg} has an invalid size", subject=subject)
         ann = value.get("annotations")
-        annotations = (
-            {str(k): str(v) for k, v in ann.items() if isinstance(v, str)} if isinstance(ann, Mapping) else {}
-        )
+        annotations = {str(k): str(v) for k, v in ann.items() if isinstance(v, str)} if isinstance(ann, Mapping) else {}
         at = value.get("artifactType")
         plat = Platform.from_json(value.get("platform"))
         return cls(mt, dg, size, annotations, plat, at if isinstance(at, str) else "")

@@ -118,9 +118,7 @@ def parse_reference(text: str, *, default_tag: str = "latest") -> Reference:
     if registry == DOCKER_HUB and "/" not in rest:
         rest = f"library/{rest}"
     if not rest or not all(_COMPONENT.match(c) for c in rest.split("/")):
-        raise InputError(
-            "invalid repository name (lowercase letters, digits and . _ - separators)", subject=raw[:200]
-        )
+        raise InputError("invalid repository name (lowercase letters, digits and . _ - separators)", subject=raw[:200])
     if not tag and not digest:
         tag = default_tag
     return Reference(registry.lower() if not registry.startswith("[") else registry, rest, tag, digest)
