@@ -103,17 +103,18 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
         for idx, s in b.subjects:
             ptr = f"/subjects/{idx}"
             who = s.display()
+            subj = (("subject", f"{s.kind}/{s.namespace + '/' if s.namespace else ''}{s.name}"),)
             if admin:
                 rid = "SW-RBAC-002" if b.kind == "ClusterRoleBinding" else "SW-RBAC-003"
                 yield run.object_finding(rid, obj, f"{who} has administrator rights {_scope(b)} ({via})", ptr,
-                                         evidence=f"{s.kind}/{s.name}")
+                                         evidence=f"{s.kind}/{s.name}", extra=subj)
             if (s.kind, s.name) in ANONYMOUS:
                 low = _public_only(role)
                 yield run.object_finding(
                     "SW-RBAC-004", obj,
                     f"{via} grants {s.name} (no credentials needed) "
                     + ("only GET on public health/version URLs" if low else "permissions") + f" {_scope(b)}",
-                    ptr, evidence=f"{s.kind}/{s.name}", severity=Severity.LOW if low else None,
+                    ptr, evidence=f"{s.kind}/{s.name}", severity=Severity.LOW if low else None, extra=subj,
                 )
             elif _broad(s):
                 sensitive = sensitive or _sensitive_grant(model, b)
@@ -121,13 +122,13 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
                     yield run.object_finding(
                         "SW-RBAC-005", obj,
                         f"{via} lets every member of {s.name} {sensitive} {_scope(b)}", ptr,
-                        evidence=f"{s.kind}/{s.name}",
+                        evidence=f"{s.kind}/{s.name}", extra=subj,
                     )
             for cap, rule in caps:
                 yield run.object_finding(
                     CAPABILITY_RULES[cap.key], obj,
                     f"{who} can {cap.summary} {_scope(b)} ({via}, rule {rule.compact()})", ptr,
-                    evidence=rule.compact(),
+                    evidence=rule.compact(), extra=subj,
                 )
             if (
                 s.kind == "ServiceAccount" and has_sas and s.name != "default"
@@ -136,7 +137,7 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
                 yield run.object_finding(
                     "SW-RBAC-018", obj,
                     f"{via} grants ServiceAccount {s.namespace}/{s.name}, which is not in the scanned input", ptr,
-                    evidence=f"ServiceAccount/{s.namespace}/{s.name}",
+                    evidence=f"ServiceAccount/{s.namespace}/{s.name}", extra=subj,
                 )
 
 
