@@ -71,12 +71,12 @@ def is_image_archive(path: Path) -> bool:
 
 
 def _split_ref_suffix(text: str) -> tuple[str, str]:
-    """``PATH:REF`` -> (PATH, REF) when PATH exists; otherwise (text, "")."""
+    """``PATH:REF`` -> (PATH, REF) for the shortest existing PATH; otherwise (text, "")."""
     if Path(text).exists():
         return text, ""
-    head, sep, ref = text.rpartition(":")
-    if sep and head and Path(head).exists() and "/" not in ref:
-        return head, ref
+    for i, ch in enumerate(text):
+        if ch == ":" and i and Path(text[:i]).exists():
+            return text[:i], text[i + 1 :]
     return text, ""
 
 

@@ -296,6 +296,7 @@ def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
         blobs=_DockerLayers(tb, names),
         limits=limits,
         repo_tags=tags,
+        display=display,
     )
 
 

@@ -225,8 +225,11 @@ class Image:
         blobs: BlobSource,
         limits: Limits = DEFAULT_LIMITS,
         repo_tags: tuple[str, ...] = (),
+        display: str = "",
     ) -> None:
         self.reference = reference
+        #: how the user named the input (path or reference); errors name it
+        self.display = display or reference
         self.digest = digest
         self.manifest = manifest
         self.manifest_media_type = manifest_media_type
@@ -266,7 +269,7 @@ class Image:
     def layer_subject(self, index: int) -> str:
         """How errors name a layer: ``<reference> layer N (sha256:abc...)``."""
         d = self._specs[index].descriptor.digest if 0 <= index < len(self._specs) else "?"
-        return f"{self.reference} layer {index + 1}/{len(self._specs)} ({d[:19]})"
+        return f"{self.display} layer {index + 1}/{len(self._specs)} ({d[:19]})"
 
     @property
     def created(self) -> str:

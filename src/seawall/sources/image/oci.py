@@ -217,6 +217,7 @@ def build_image(
     subject: str,
     limits: Limits = DEFAULT_LIMITS,
     platform: Platform | None = None,
+    display: str = "",
 ) -> Image:
     """Validate the manifest, read and verify the config, and return the :class:`Image`."""
     doc = selected.manifest
@@ -260,6 +261,7 @@ def build_image(
         source=source,
         blobs=blobs,
         limits=limits,
+        display=display or subject,
     )
 
 
@@ -298,12 +300,10 @@ class DirBlobs:
 
     def open_blob(self, desc: Descriptor) -> IO[bytes]:
         alg, _, hexd = check_digest(desc.digest, self.subject).partition(":")
-        try:
-            return self._open(f"blobs/{alg}/{hexd}")
-        except SourceError:
-            raise SourceError(
-                f"blob {desc.digest[:19]} ({desc.media_type or 'blob'}) is missing", subject=self.subject
-            ) from None
+        rel = f"blobs/{alg}/{hexd}"
+        if not os.path.lexists(self.root / rel):
+            raise SourceError(f"blob {desc.digest[:19]} ({desc.media_type or 'blob'}) is missing", subject=self.subject)
+        return self._open(rel)
 
     def close(self) -> None:
         pass

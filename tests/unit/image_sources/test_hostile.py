@@ -1,0 +1,256 @@
+"""Hostile and corrupt images: each gives one clear SourceError naming the input and the layer."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tarfile
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from seawall.errors import SourceError
+from seawall.inventory.imagefs import squash
+from seawall.sources.image import Limits, open_image
+from support.images import E, layer_tar, sha256, tar_directory, write_docker_archive, write_oci_layout
+
+OK = layer_tar([E("etc/os-release", b"ID=alpine\n")])
+
+
+def _squash_error(path: Path, limits: Limits | None = None) -> str:
+    with pytest.raises(SourceError) as info:
+        kw = {"limits": limits} if limits else {}
+        with open_image(str(path), **kw) as img:  # type: ignore[arg-type]
+            squash(img, lambda p: True, lambda lf: None)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert str(path) in msg  # names the input
+    return msg
+
+
+@pytest.mark.parametrize(
+    ("entries", "expect"),
+    [
+        ([E("../../etc/cron.d/evil", b"x")], "escapes the root"),
+        ([E("ok/../../../evil", b"x")], "escapes the root"),
+        ([E("/etc/shadow", b"x")], "absolute path"),
+        ([E("lib/evil", type="symlink", linkname="../../../../etc/shadow")], "points outside the image root"),
+        ([E("etc/shadow", type="hardlink", linkname="etc/missing")], "hard link etc/shadow points to a missing file"),
+        ([E("etc/x", type="hardlink", linkname="../../etc/passwd")], "escapes the root"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["oci", "docker"])
+def test_hostile_members(tmp_path: Path, entries: list[E], expect: str, fmt: str) -> None:
+    bad = layer_tar(entries)
+    if fmt == "oci":
+        target = tmp_path / "img"
+        write_oci_layout(target, [OK, bad])
+    else:
+        target = tmp_path / "img.tar"
+        write_docker_archive(target, [OK, bad])
+    msg = _squash_error(target)
+    assert expect in msg
+    assert "layer 2/2" in msg
+
+
+def test_absolute_symlinks_are_normal_and_resolve_inside(tmp_path: Path) -> None:
+    write_oci_layout(
+        tmp_path / "img",
+        [
+            layer_tar(
+                [
+                    E("etc/real", b"inside"),
+                    E("etc/alias", type="symlink", linkname="/etc/real"),
+                    E("etc/up", type="symlink", linkname="../../../etc/real"),
+                ]
+            )
+        ],
+    )
+    with open_image(str(tmp_path / "img")) as img:
+        fs = squash(img, lambda p: True, strict_links=False)
+    assert fs.read("etc/alias") == b"inside"
+    assert fs.read("etc/up") == b"inside"  # chroot-style: '..' stops at the image root
+
+
+def test_gzip_bomb_is_bounded(tmp_path: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        ti = tarfile.TarInfo("zeros")
+        ti.size = 64 * 1024 * 1024
+        tf.addfile(ti, io.BytesIO(bytes(ti.size)))
+    write_oci_layout(tmp_path / "bomb", [buf.getvalue()])
+    blob_sizes = [p.stat().st_size for p in (tmp_path / "bomb" / "blobs" / "sha256").iterdir()]
+    assert max(blob_sizes) < 1024 * 1024  # a ~64x+ compression ratio
+    msg = _squash_error(tmp_path / "bomb", Limits(max_layer_bytes=8 * 1024 * 1024))
+    assert "more than 8388608 bytes" in msg and "layer 1/1" in msg
+    msg = _squash_error(tmp_path / "bomb", Limits(max_total_bytes=4 * 1024 * 1024))
+    assert "image decompresses to more than" in msg
+
+
+def _blob_path(layout: Path, digest: str) -> Path:
+    return layout / "blobs" / "sha256" / digest.split(":", 1)[1]
+
+
+def test_digest_mismatch_detected(tmp_path: Path) -> None:
+    built = write_oci_layout(tmp_path / "img", [OK], compression="plain")
+    p = _blob_path(tmp_path / "img", built.layer_digests[0])
+    data = bytearray(p.read_bytes())
+    i = data.index(b"ID=alpine")
+    data[i : i + 9] = b"ID=evil!!"  # same size, different content
+    p.write_bytes(bytes(data))
+    msg = _squash_error(tmp_path / "img")
+    assert "digest mismatch" in msg and built.layer_digests[0] in msg
+
+
+def test_diff_id_mismatch_detected(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [OK], config_extra={"rootfs": {"type": "layers", "diff_ids": [sha256(b"x")]}})
+    assert "diff_id mismatch" in _squash_error(tmp_path / "img")
+
+
+def test_docker_archive_layer_tampered(tmp_path: Path) -> None:
+    # docker-save layers are verified against the config's diff_ids
+    built = write_docker_archive(tmp_path / "a.tar", [OK])
+    raw = (tmp_path / "a.tar").read_bytes().replace(b"ID=alpine", b"ID=evil!!")
+    (tmp_path / "a.tar").write_bytes(raw)
+    msg = _squash_error(tmp_path / "a.tar")
+    assert "diff_id mismatch" in msg and built.diff_ids[0] in msg
+
+
+def test_config_and_manifest_digests_verified(tmp_path: Path) -> None:
+    built = write_oci_layout(tmp_path / "img", [OK])
+    p = _blob_path(tmp_path / "img", built.config_digest)
+    p.write_bytes(p.read_bytes().replace(b'"linux"', b'"LINUX"'))
+    with pytest.raises(SourceError, match="digest mismatch"):
+        open_image(str(tmp_path / "img"))
+    built = write_oci_layout(tmp_path / "img2", [OK])
+    p = _blob_path(tmp_path / "img2", built.manifest_digest)
+    p.write_bytes(p.read_bytes().replace(b'"schemaVersion": 2', b'"schemaVersion":  2'))
+    with pytest.raises(SourceError, match="longer than"):
+        open_image(str(tmp_path / "img2"))
+
+
+@pytest.mark.parametrize("comp", ["gzip", "zstd", "plain"])
+def test_truncated_layer(tmp_path: Path, comp: str) -> None:
+    big = layer_tar([E(f"f{i}", os.urandom(4096)) for i in range(20)])
+    built = write_oci_layout(tmp_path / "img", [big], compression=comp)
+    p = _blob_path(tmp_path / "img", built.layer_digests[0])
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    assert "truncated" in _squash_error(tmp_path / "img")
+
+
+def test_truncated_archive(tmp_path: Path) -> None:
+    write_docker_archive(tmp_path / "a.tar", [layer_tar([E(f"f{i}", os.urandom(4096)) for i in range(20)])])
+    raw = (tmp_path / "a.tar").read_bytes()
+    (tmp_path / "a.tar").write_bytes(raw[: len(raw) * 2 // 3])
+    with pytest.raises(SourceError) as info, open_image(str(tmp_path / "a.tar")) as img:
+        squash(img, lambda p: True)
+    assert "truncated" in str(info.value) or "missing" in str(info.value)
+    write_docker_archive(tmp_path / "b.tar.gz", [OK], gz=True)
+    raw = (tmp_path / "b.tar.gz").read_bytes()
+    (tmp_path / "b.tar.gz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(SourceError, match=r"truncated|not a tar"):
+        open_image(str(tmp_path / "b.tar.gz"))
+
+
+def test_non_tar_layer(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [b"this is not a tar archive, just text\n" * 40], compression="gzip")
+    assert "not a tar archive" in _squash_error(tmp_path / "img")
+
+
+def test_garbage_input_file(tmp_path: Path) -> None:
+    (tmp_path / "junk.tar").write_bytes(os.urandom(5000))
+    with pytest.raises(SourceError, match=r"junk\.tar"):
+        open_image(str(tmp_path / "junk.tar"))
+    (tmp_path / "junk.tgz").write_bytes(gzip.compress(os.urandom(5000)))
+    with pytest.raises(SourceError, match=r"not a tar archive|corrupt"):
+        open_image(str(tmp_path / "junk.tgz"))
+
+
+def test_manifest_json_references_missing_layer(tmp_path: Path) -> None:
+    built = write_docker_archive(
+        tmp_path / "a.tar", [OK, OK], layer_names=["l1/layer.tar", "l2/layer.tar"], drop_members=["l2/layer.tar"]
+    )
+    with pytest.raises(SourceError, match=r"references missing layer 2 'l2/layer.tar'"):
+        open_image(str(tmp_path / "a.tar"))
+    assert built.diff_ids
+
+
+def test_oci_missing_blob_and_symlinked_blob(tmp_path: Path) -> None:
+    built = write_oci_layout(tmp_path / "img", [OK])
+    lp = _blob_path(tmp_path / "img", built.layer_digests[0])
+    lp.unlink()
+    with open_image(str(tmp_path / "img")) as img, pytest.raises(SourceError, match="is missing"):
+        squash(img, lambda p: True)
+    secret = tmp_path / "host-secret"
+    secret.write_bytes(lp.name.encode())
+    lp.symlink_to(secret)
+    with open_image(str(tmp_path / "img")) as img, pytest.raises(SourceError, match="symlink"):
+        squash(img, lambda p: True)
+
+
+def test_invalid_index_json(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [OK])
+    (tmp_path / "img" / "index.json").write_text("{not json")
+    with pytest.raises(SourceError, match=r"index\.json is not valid JSON"):
+        open_image(str(tmp_path / "img"))
+    (tmp_path / "img" / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{"digest": "../x"}]}))
+    with pytest.raises(SourceError, match="invalid or unsupported digest"):
+        open_image(str(tmp_path / "img"))
+
+
+def test_outer_archive_member_paths_never_escape(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [OK])
+    tar_directory(tmp_path / "img", tmp_path / "img.tar")
+    # an archive whose manifest.json names members outside the archive
+    import io
+
+    with tarfile.open(tmp_path / "evil.tar", "w") as tf:
+        raw = json.dumps([{"Config": "../../etc/passwd", "Layers": ["/etc/shadow"]}]).encode()
+        ti = tarfile.TarInfo("manifest.json")
+        ti.size = len(raw)
+        tf.addfile(ti, io.BytesIO(raw))
+    with pytest.raises(SourceError, match="does not contain"):
+        open_image(str(tmp_path / "evil.tar"))
+
+
+def test_memory_stays_flat_on_a_large_layer(tmp_path: Path) -> None:
+    """Squashing a 160 MiB layer keeps Python allocations far below the layer size."""
+    import io
+
+    size = 8 * 1024 * 1024
+    chunk = (b"0123456789abcdef" * 4096) * (size // 65536)
+    raw = tmp_path / "big.tar"
+    with tarfile.open(raw, "w") as tf:
+        for i in range(20):
+            ti = tarfile.TarInfo(f"data/file{i}.bin")
+            ti.size = size
+            tf.addfile(ti, io.BytesIO(chunk))
+        for i in range(2000):
+            ti = tarfile.TarInfo(f"many/f{i}")
+            ti.size = 10
+            tf.addfile(ti, io.BytesIO(b"0123456789"))
+    layer = raw.read_bytes()
+    write_oci_layout(tmp_path / "img", [layer])
+    del layer, chunk
+    seen = [0]
+
+    def visit(lf: object) -> None:
+        seen[0] += len(lf.read(1 << 16))  # type: ignore[attr-defined]
+
+    tracemalloc.start()
+    try:
+        with open_image(str(tmp_path / "img")) as img:
+            fs = squash(img, lambda p: p.endswith("file3.bin"), visit, max_file_bytes=1 << 20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(fs) == 2020 + 2  # files + the two directories
+    assert fs.read("data/file3.bin") is not None and "data/file3.bin" in fs.truncated
+    assert seen[0] > 0
+    layer_bytes = 20 * size
+    print(f"peak {peak} bytes for a {layer_bytes}-byte layer")
+    assert peak < 24 * 1024 * 1024, f"peak {peak} bytes for a {layer_bytes}-byte layer"
