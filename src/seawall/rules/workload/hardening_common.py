@@ -1,0 +1,155 @@
+"""Helpers shared by the hardening rule modules (not a rule module itself).
+
+Why a separate module: the hardening families (containers, resources, images, env, volumes...)
+all need the same few facts — the *effective* security context of a container (container fields
+override pod fields), where a missing field should point, how to parse an image reference, and
+how to show a secret-looking value without leaking it. Computing those once keeps every rule a
+few lines long and makes the semantics identical across rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_dict, as_int, as_list, as_str, dig
+
+#: Regular and init containers: what checkov, kube-linter, polaris and trivy evaluate. Ephemeral
+#: containers are debugging sessions added at run time; they do not appear in manifests that a
+#: team deploys, and resource/probe fields are forbidden on them.
+RUN_CONTAINERS: tuple[str, ...] = ("initContainers", "containers")
+ALL_CONTAINERS: tuple[str, ...] = ("initContainers", "containers", "ephemeralContainers")
+
+#: Job-like kinds: they run to completion, so probes and some availability rules do not apply.
+JOB_KINDS: frozenset[str] = frozenset({"Job", "CronJob", "ScaledJob"})
+
+
+def present_ptr(base: str, data: Any, *path: str | int) -> str:
+    """Pointer to ``base/path...`` if the field exists, else to its deepest existing ancestor.
+
+    Findings must point at the offending field, or at the enclosing container/object when the
+    field is absent (the line lookup then lands on the object a reader has to edit).
+    """
+    ptr = base
+    cur = data
+    for seg in path:
+        nxt = dig(cur, seg)
+        if nxt is None:
+            return ptr
+        ptr = f"{ptr}/{_escape(seg)}"
+        cur = nxt
+    return ptr
+
+
+def _escape(seg: str | int) -> str:
+    return str(seg).replace("~", "~0").replace("/", "~1")
+
+
+def effective(view: PodSpecView, c: ContainerView, key: str) -> tuple[Any, str]:
+    """Value of a security-context field for a container (container overrides pod) and the
+    pointer of whichever level supplied it ('' when neither sets it)."""
+    if key in c.security_context and c.security_context[key] is not None:
+        return c.security_context[key], c.ptr("securityContext", key)
+    psc = view.security_context
+    if key in psc and psc[key] is not None:
+        return psc[key], view.ptr("securityContext", key)
+    return None, ""
+
+
+def capabilities(c: ContainerView) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(add, drop) lists of (index, upper-cased capability without a CAP_ prefix)."""
+    caps = as_dict(c.security_context.get("capabilities"))
+
+    def norm(items: Any) -> list[tuple[int, str]]:
+        out = []
+        for i, v in enumerate(as_list(items)):
+            s = as_str(v).strip().upper()
+            if s.startswith("CAP_"):
+                s = s[4:]
+            if s:
+                out.append((i, s))
+        return out
+
+    return norm(caps.get("add")), norm(caps.get("drop"))
+
+
+def workload_containers(view: PodSpecView, kinds: tuple[str, ...] = RUN_CONTAINERS) -> list[ContainerView]:
+    return view.containers(kinds)
+
+
+# -- images -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """A container image reference split the way the container runtimes do it."""
+
+    raw: str
+    registry: str  # "" when implicit (Docker Hub)
+    repository: str
+    tag: str
+    digest: str
+
+    @property
+    def registry_or_default(self) -> str:
+        return self.registry or "docker.io"
+
+
+def parse_image(ref: str) -> ImageRef:
+    """Split ``[registry/]repo[:tag][@digest]``. A first path component containing '.' or ':'
+    (or equal to ``localhost``) is a registry host, as in distribution/reference."""
+    raw = ref.strip()
+    rest, _, digest = raw.partition("@")
+    name, tag = rest, ""
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > slash:
+        name, tag = rest[:colon], rest[colon + 1 :]
+    registry = ""
+    first, sep, remainder = name.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        registry, name = first, remainder
+    return ImageRef(raw, registry.lower(), name, tag, digest)
+
+
+_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$")
+
+
+def has_digest(img: ImageRef) -> bool:
+    return bool(_DIGEST_RE.match(img.digest))
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+
+def redact(value: str) -> str:
+    """At most the first 4 characters plus a short hash, so a reviewer can match a value
+    across findings without the report ever holding the secret."""
+    digest = hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12]
+    head = value[:4] if len(value) >= 12 else value[:2] if len(value) >= 6 else ""
+    return f"{head}… (len {len(value)}, sha256:{digest})"
+
+
+def setting_list(ctx: Any, rule_id: str, key: str, default: Iterable[str]) -> list[str]:
+    """A list-of-strings rule setting; wrong types fall back to the default (config is user input
+    but the config loader does not know each rule's schema)."""
+    value = ctx.setting(rule_id, key, None) if ctx is not None else None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if isinstance(value, str):
+        return [value]
+    return list(default)
+
+
+def setting_int(ctx: Any, rule_id: str, key: str, default: int) -> int:
+    value = ctx.setting(rule_id, key, None) if ctx is not None else None
+    got = as_int(value)
+    return got if got is not None else default
+
+
+def setting_bool(ctx: Any, rule_id: str, key: str, default: bool) -> bool:
+    value = ctx.setting(rule_id, key, None) if ctx is not None else None
+    return value if isinstance(value, bool) else default
