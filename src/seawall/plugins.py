@@ -8,6 +8,19 @@ from __future__ import annotations
 import importlib
 
 _MODULES: tuple[str, ...] = (
+    "seawall.rules.workload.hardening_securitycontext",
+    "seawall.rules.workload.hardening_resources",
+    "seawall.rules.workload.hardening_probes",
+    "seawall.rules.workload.hardening_images",
+    "seawall.rules.workload.hardening_serviceaccount",
+    "seawall.rules.workload.hardening_env",
+    "seawall.rules.workload.hardening_volumes",
+    "seawall.rules.workload.hardening_pod",
+    "seawall.rules.k8s.namespaces",
+    "seawall.rules.k8s.services",
+    "seawall.rules.k8s.ingress",
+    "seawall.rules.k8s.configmaps",
+    "seawall.rules.k8s.apiversions",
     "seawall.rules.rbac.roles",
     "seawall.rules.rbac.access",
     "seawall.analyzers.rbac",
