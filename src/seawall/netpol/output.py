@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from seawall.netpol.exposure import ENTIRE_CLUSTER, ExposedWorkload
 from seawall.netpol.model import Peer, Workload
 from seawall.netpol.ports import ConnectionSet
 
@@ -80,7 +81,7 @@ def dot_edge(src: str, dst: str, label: str, color: str = "gold2", weight: str |
 def dot_ns_groups(groups: dict[str, list[str]], color: str) -> list[str]:
     out: list[str] = []
     for ns in sorted(groups):
-        out.append(f"\tsubgraph {_go_quote(f'cluster_{ns}[namespace]')} {{")
+        out.append(f"\tsubgraph {_go_quote('cluster_' + ns.replace('-', '_') + '[namespace]')} {{")
         out.append(f"\t\tcolor={_go_quote(color)}")
         out.append(f"\t\tfontcolor={_go_quote(color)}")
         out.extend("\t" + line for line in sorted(groups[ns]))
@@ -183,3 +184,174 @@ def render(
     if fmt == "html":
         return render_html(rows)
     return render_table(rows)
+
+
+# -- exposure analysis (np-guard ``--exposure``) ---------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ExpLine:
+    src: str
+    dst: str
+    conn: str
+
+
+def _exposure_lines(
+    rows: Sequence[Row], exposed: Sequence[ExposedWorkload]
+) -> tuple[list[ExpLine], list[ExpLine], list[str]]:
+    """(ingress lines sorted by dst/src, egress lines sorted by src/dst, unprotected lines)."""
+    from_ips: dict[str, list[ExpLine]] = {}
+    to_ips: dict[str, list[ExpLine]] = {}
+    for r in rows:
+        s, d, c = r.fields
+        if r.src.is_ip:
+            from_ips.setdefault(d, []).append(ExpLine(s, d, c))
+        if r.dst.is_ip:
+            to_ips.setdefault(s, []).append(ExpLine(s, d, c))
+    ing: list[ExpLine] = []
+    eg: list[ExpLine] = []
+    unprotected: list[str] = []
+    for ew in exposed:
+        key = ew.workload.key
+        if not ew.ingress_protected:
+            ing.append(ExpLine(ENTIRE_CLUSTER, key, "All Connections"))
+            unprotected.append(f"{key} is not protected on Ingress")
+        else:
+            ing.extend(ExpLine(it.label, key, str(it.conns)) for it in ew.ingress)
+        ing.extend(from_ips.get(key, ()))
+        if not ew.egress_protected:
+            eg.append(ExpLine(key, ENTIRE_CLUSTER, "All Connections"))
+            unprotected.append(f"{key} is not protected on Egress")
+        else:
+            eg.extend(ExpLine(key, it.label, str(it.conns)) for it in ew.egress)
+        eg.extend(to_ips.get(key, ()))
+    ing.sort(key=lambda x: (x.dst, x.src))
+    eg.sort(key=lambda x: (x.src, x.dst))
+    return ing, eg, sorted(unprotected)
+
+
+def _sub_section(lines: Sequence[str], header: str) -> str:
+    if not lines:
+        return ""
+    return header + "\n".join(lines) + "\n"
+
+
+def _exposure_txt(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+    res = "".join(f"{s} => {d} : {c}\n" for s, d, c in (r.fields for r in rows))
+    if res:
+        res += "\n"
+    width = max((len(ew.workload.key) for ew in exposed), default=0)
+    ing, eg, unprotected = _exposure_lines(rows, exposed)
+    res += "Exposure Analysis Result:\n"
+    res += _sub_section([f"{x.src:<{width}} \t=> \t{x.dst} : {x.conn}" for x in eg], "Egress Exposure:\n")
+    head = ("\n" if eg else "") + "Ingress Exposure:\n"
+    res += _sub_section([f"{x.dst:<{width}} \t<= \t{x.src} : {x.conn}" for x in ing], head)
+    res += _sub_section(unprotected, "\nWorkloads not protected by network policies:\n")
+    return res
+
+
+def _go_json(value: object) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _exposure_json(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+    ing, eg, _ = _exposure_lines(rows, exposed)
+
+    def items(xs: Sequence[ExpLine]) -> list[dict[str, str]] | None:
+        return [{"src": x.src, "dst": x.dst, "conn": x.conn} for x in xs] or None
+
+    body = {
+        "connlist_results": [{"src": s, "dst": d, "conn": c} for s, d, c in (r.fields for r in rows)],
+        "exposure_results": {"egress_exposure": items(eg), "ingress_exposure": items(ing)},
+    }
+    return _go_json(body)
+
+
+def _exposure_csv(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+    ing, eg, _ = _exposure_lines(rows, exposed)
+    lines = [render_csv(rows), "Exposure Analysis Result:,,"]
+    if eg:
+        lines.append("Egress Exposure:,,")
+        lines.append("src,dst,conn")
+        lines += [",".join(_csv_field(v) for v in (x.src, x.dst, x.conn)) for x in eg]
+    if ing:
+        lines.append("Ingress Exposure:,,")
+        lines.append("dst,src,conn")
+        lines += [",".join(_csv_field(v) for v in (x.dst, x.src, x.conn)) for x in ing]
+    return "\n".join(lines) + "\n"
+
+
+def _exposure_md(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+    ing, eg, _ = _exposure_lines(rows, exposed)
+    parts = [render_md(rows), "## Exposure Analysis Result:"]
+    parts.append(
+        _sub_section(
+            [f"| {x.src} | {x.dst} | {x.conn} |" for x in eg],
+            "### Egress Exposure:\n| src | dst | conn |\n|-----|-----|------|\n",
+        )
+    )
+    parts.append(
+        _sub_section(
+            [f"| {x.dst} | {x.src} | {x.conn} |" for x in ing],
+            "### Ingress Exposure:\n| dst | src | conn |\n|-----|-----|------|\n",
+        )
+    )
+    return "\n".join(parts)
+
+
+def _exposure_dot(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workloads: Sequence[Workload]) -> str:
+    # np-guard draws representative peers in their own red clusters, even when the label names a real namespace
+    rep_groups: dict[str, list[str]] = {}
+    edges: list[str] = []
+    visited: set[str] = set()
+    entire = False
+    for ew in exposed:
+        key = ew.workload.key
+        for is_ing, protected, items in (
+            (True, ew.ingress_protected, ew.ingress),
+            (False, ew.egress_protected, ew.egress),
+        ):
+            color, weight = ("darkorange2", "1") if is_ing else ("darkorange4", "0.5")
+            targets: list[tuple[str, str]] = []
+            if not protected:
+                entire = True
+                targets.append((ENTIRE_CLUSTER, "All Connections"))
+            else:
+                for it in items:
+                    if it.peer is None:
+                        entire = True
+                        targets.append((ENTIRE_CLUSTER, str(it.conns)))
+                        continue
+                    node = it.peer.node_id
+                    if node not in visited:
+                        visited.add(node)
+                        ns_label = it.peer.ns_label(False)
+                        line = (
+                            f"\t{_go_quote(node)} [label={_go_quote(it.peer.pod_label(False))} "
+                            'color="red2" fontcolor="red2"]'
+                        )
+                        rep_groups.setdefault(ns_label, []).append(line)
+                    targets.append((node, str(it.conns)))
+            for other, label in targets:
+                src, dst = (other, key) if is_ing else (key, other)
+                edges.append(dot_edge(src, dst, label, color=color, weight=weight, style="dashed"))
+    entire_line = '\t"entire-cluster" [label="entire-cluster" color="red2" fontcolor="red2" shape=diamond]'
+    external = [entire_line] if entire else []
+    exposed_wls = [ew.workload for ew in exposed]
+    return render_dot(rows, [*workloads, *exposed_wls], None, rep_groups, external, edges)
+
+
+def render_exposure(
+    fmt: str, rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workloads: Sequence[Workload] = ()
+) -> str:
+    if fmt in ("connlist", "txt", "table"):
+        return _exposure_txt(rows, exposed)
+    if fmt == "json":
+        return _exposure_json(rows, exposed)
+    if fmt == "csv":
+        return _exposure_csv(rows, exposed)
+    if fmt == "md":
+        return _exposure_md(rows, exposed)
+    if fmt == "dot":
+        return _exposure_dot(rows, exposed, workloads)
+    return render(fmt, rows, workloads)

@@ -1,0 +1,93 @@
+"""The connectivity list with np-guard's filters: focus workloads, their peers, a direction, a connection.
+
+- ``focus_workloads``: keep pairs where one side is a focus workload (``name`` or ``ns/name``);
+- ``focus_workload_peers``: ... and the other side is one of these (needs focus workloads);
+- ``focus_direction``: ``ingress`` keeps pairs whose destination is a focus workload, ``egress`` pairs
+  whose source is one (needs focus workloads);
+- ``focus_conn``: keep pairs that allow this whole connection (e.g. ``tcp-8080``); the output then
+  lists pairs without the connection column, under ``Permitted connections on TCP 8080:``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from seawall.netpol.analysis import Connectivity
+from seawall.netpol.exposure import ExposedWorkload, Exposure
+from seawall.netpol.model import Peer, Workload
+from seawall.netpol.output import Row, render, render_exposure
+from seawall.netpol.ports import ConnectionSet
+
+
+@dataclass(frozen=True, slots=True)
+class ConnlistOptions:
+    focus_workloads: tuple[str, ...] = ()
+    focus_workload_peers: tuple[str, ...] = ()
+    focus_direction: str = ""  # "", "ingress" or "egress"
+    focus_conn: ConnectionSet | None = None
+    exposure: bool = False
+
+
+@dataclass(slots=True)
+class ConnlistResult:
+    rows: list[Row]
+    workloads: list[Workload]  # workloads drawn in graphs (focus applied)
+    exposed: list[ExposedWorkload] | None = None
+    warnings: list[str] = field(default_factory=list)
+    options: ConnlistOptions = field(default_factory=ConnlistOptions)
+
+    def render(self, fmt: str) -> str:
+        fc = self.options.focus_conn
+        if fc is not None and fmt in ("connlist", "txt", "csv", "json", "md"):
+            return _render_focus_conn(fmt, self.rows, fc)
+        if self.exposed is not None:
+            return render_exposure(fmt, self.rows, self.exposed, self.workloads)
+        return render(fmt, self.rows, self.workloads)
+
+
+def _matches(p: Peer, names: Sequence[str]) -> bool:
+    if not names:
+        return True
+    if p.is_ip:
+        return False
+    return any(n in (p.name, f"{p.namespace}/{p.name}", p.key) for n in names)
+
+
+def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> ConnlistResult:
+    o = opts or ConnlistOptions()
+    fw, fp = o.focus_workloads, o.focus_workload_peers if o.focus_workloads else ()
+    direction = o.focus_direction if fw else ""
+    warnings: list[str] = []
+    for name in (*fw, *fp):
+        if not any(_matches(w, [name]) for w in conn.workloads):
+            warnings.append(f"workload {name!r} does not exist in the input resources")
+    rows: list[Row] = []
+    for s, d, c in conn.pairs():
+        if direction == "ingress" and not _matches(d, fw):
+            continue
+        if direction == "egress" and not _matches(s, fw):
+            continue
+        if fw and not ((_matches(s, fw) and _matches(d, fp)) or (_matches(d, fw) and _matches(s, fp))):
+            continue
+        if o.focus_conn is not None and not (o.focus_conn - c).is_empty():
+            continue
+        rows.append(Row(s, d, c))
+    wls = [w for w in conn.workloads if _matches(w, fw) or (fp and _matches(w, fp))]
+    exposed = None
+    if o.exposure and not (fw and fp):
+        exposed = Exposure(conn).results([w for w in conn.workloads if _matches(w, fw)])
+    return ConnlistResult(rows, wls, exposed, warnings, o)
+
+
+def _render_focus_conn(fmt: str, rows: Sequence[Row], fc: ConnectionSet) -> str:
+    pairs = [(r.src.key, r.dst.key) for r in rows]
+    if fmt == "json":
+        import json
+
+        return json.dumps([{"src": s, "dst": d} for s, d in pairs], indent=2)
+    if fmt == "csv":
+        return "\n".join(["src,dst", *(f"{s},{d}" for s, d in pairs)])
+    if fmt == "md":
+        return "\n".join(["| src | dst |", "|-----|-----|", *(f"| {s} | {d} |" for s, d in pairs)])
+    return "\n".join([f"Permitted connections on {fc}:", *(f"{s} => {d}" for s, d in pairs)])

@@ -1,0 +1,293 @@
+"""Exposure analysis: what each workload is open to beyond the workloads in the manifests.
+
+A policy rule whose selectors match no workload today still admits any pod created later that
+matches them. Following np-guard's ``--exposure`` semantics, every rule peer with selectors becomes a
+*representative peer* (a hypothetical pod described by its namespace and pod selectors), and:
+
+- a workload selected by no policy in a direction is exposed to the entire cluster and every
+  external address in that direction ("not protected");
+- a rule with no peers, or a peer with an empty ``namespaceSelector`` and no/empty ``podSelector``,
+  exposes the selected workloads to the entire cluster on the rule's ports;
+- a representative peer whose selectors a real workload matches exactly (plain ``matchLabels``
+  only) is dropped: the real connection is already in the connectivity list;
+- a representative connection already covered by the entire-cluster exposure is not repeated.
+
+A representative peer matches a rule only when the rule's selector is empty or has exactly the
+same requirements ("full match"): exposure is about what a rule *could* admit, not about label
+overlap between different selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from seawall.netpol.analysis import Connectivity
+from seawall.netpol.model import NS_NAME_LABEL, Workload
+from seawall.netpol.policy import Policy, Rule, RulePeer
+from seawall.netpol.ports import NONE, ConnectionSet
+from seawall.netpol.selectors import Selector
+
+ENTIRE_CLUSTER = "entire-cluster"
+
+
+def _req_strings(sel: Selector | None) -> tuple[str, ...]:
+    """Kubernetes' canonical requirement strings, sorted by key (``In`` with one value is ``k=v``)."""
+    if sel is None:
+        return ()
+    items: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in sel.match_labels]
+    for r in sel.expressions:
+        vals = sorted(set(r.values))
+        if r.operator == "In":
+            s = f"{r.key}={vals[0]}" if len(vals) == 1 else f"{r.key} in ({','.join(vals)})"
+        elif r.operator == "NotIn":
+            s = f"{r.key} notin ({','.join(vals)})"
+        elif r.operator == "Exists":
+            s = r.key
+        else:
+            s = f"!{r.key}"
+        items.append((r.key, s))
+    return tuple(s for _, s in sorted(items))
+
+
+def full_match(rule_sel: Selector, rep_sel: Selector | None) -> bool:
+    if rule_sel.error:
+        return False
+    if rule_sel.empty:
+        return True
+    return _req_strings(rule_sel) == _req_strings(rep_sel)
+
+
+def go_selector_string(sel: Selector) -> str:
+    """How np-guard prints a label selector: ``k=v,...`` then ``{Key:..,Operator:..,Values:[..],}``."""
+    parts: list[str] = []
+    if sel.match_labels:
+        parts.append(",".join(f"{k}={v}" for k, v in sel.match_labels))
+    if sel.expressions:
+        parts.append(",".join(sorted(r.go_string() for r in sel.expressions)))
+    return ",".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class RepresentativePeer:
+    """A hypothetical pod: pods matching ``pod_selector`` in namespaces matching ``ns_selector``."""
+
+    ns_selector: Selector  # a nil rule namespaceSelector becomes {kubernetes.io/metadata.name: <policy ns>}
+    pod_selector: Selector | None
+    namespace: str  # the policy's namespace when the rule had no namespaceSelector, else ""
+
+    def ns_label(self, text: bool) -> str:
+        ml = self.ns_selector.match_labels
+        if len(ml) == 1 and ml[0][0] == NS_NAME_LABEL and not self.ns_selector.expressions:
+            return ml[0][1]
+        if self.ns_selector.empty:
+            res = "all namespaces"
+        else:
+            res = f"namespace with {{{go_selector_string(self.ns_selector)}}}"
+        return f"[{res}]" if text else res
+
+    def pod_label(self, text: bool) -> str:
+        if self.pod_selector is None or self.pod_selector.empty:
+            res = "all pods"
+        else:
+            res = f"pod with {{{go_selector_string(self.pod_selector)}}}"
+        return f"[{res}]" if text else res
+
+    @property
+    def key(self) -> str:
+        return f"{self.ns_label(True)}/{self.pod_label(True)}"
+
+    @property
+    def node_id(self) -> str:
+        return f"{self.pod_label(False)}_in_{self.ns_label(False)}"
+
+
+@dataclass(slots=True)
+class ExposureItem:
+    peer: RepresentativePeer | None  # None = entire cluster
+    conns: ConnectionSet
+
+    @property
+    def label(self) -> str:
+        return ENTIRE_CLUSTER if self.peer is None else self.peer.key
+
+
+@dataclass(slots=True)
+class ExposedWorkload:
+    workload: Workload
+    ingress_protected: bool
+    egress_protected: bool
+    ingress: list[ExposureItem] = field(default_factory=list)
+    egress: list[ExposureItem] = field(default_factory=list)
+
+
+def _rule_selects_rep(rule: Rule, rep: RepresentativePeer) -> bool:
+    if rule.all_peers:
+        return True
+    for pe in rule.peers:
+        if pe.error or pe.ip_block is not None:
+            continue
+        if pe.namespace_selector is None:
+            if rule.policy.namespace != rep.namespace:
+                continue
+        elif not full_match(pe.namespace_selector, rep.ns_selector):
+            continue
+        if pe.pod_selector is None or full_match(pe.pod_selector, rep.pod_selector):
+            return True
+    return False
+
+
+def _is_entire_cluster(pe: RulePeer) -> bool:
+    return (
+        pe.namespace_selector is not None
+        and pe.namespace_selector.empty
+        and (pe.pod_selector is None or pe.pod_selector.empty)
+    )
+
+
+def _rule_conns_unresolved(rule: Rule) -> ConnectionSet:
+    """Rule ports with named ports kept as names (destination unknown)."""
+    if not rule.ports:
+        return ConnectionSet.all()
+    out = NONE
+    for p in rule.ports:
+        if isinstance(p.port, str):
+            if not p.error:
+                out = out | ConnectionSet(named=frozenset({(p.protocol, p.port)}))
+        else:
+            out = out | p.conns(None)
+    return out
+
+
+def _resolve_names(conns: ConnectionSet, w: Workload) -> ConnectionSet:
+    """Replace named ports by the workload's matching container port numbers (np-guard style)."""
+    if not conns.named:
+        return conns
+    keep: set[tuple[str, str]] = set()
+    out = ConnectionSet(dict(zip(("SCTP", "TCP", "UDP"), conns.ports, strict=True)))
+    for proto, name in conns.named:
+        cp = w.named_port(name)
+        if cp is None:
+            keep.add((proto, name))
+        else:
+            out = out | ConnectionSet.of(proto, cp.port, cp.port)
+    if keep:
+        out = out | ConnectionSet(named=frozenset(keep))
+    return out
+
+
+def _contained(c: ConnectionSet, g: ConnectionSet) -> bool:
+    return (c - g).is_empty() and c.named <= g.named
+
+
+class Exposure:
+    """Exposure of every workload of a :class:`Connectivity` (np-guard ``--exposure``)."""
+
+    def __init__(self, conn: Connectivity) -> None:
+        self.conn = conn
+        self.reps: list[RepresentativePeer] = []
+        self._cluster_wide: dict[tuple[int, str], ConnectionSet] = {}
+        self._generate()
+        self._refine()
+
+    def _generate(self) -> None:
+        seen: dict[tuple[tuple[str, ...], tuple[str, ...]], RepresentativePeer] = {}
+        for p in self.conn.policies:
+            cw = {"ingress": NONE, "egress": NONE}
+            for direction in ("ingress", "egress"):
+                if not p.affects(direction):
+                    continue
+                for rule in p.rules(direction):
+                    if rule.all_peers:
+                        cw[direction] = cw[direction] | _rule_conns_unresolved(rule)
+                        continue
+                    if any(_is_entire_cluster(pe) for pe in rule.peers if not pe.error and pe.ip_block is None):
+                        cw[direction] = cw[direction] | _rule_conns_unresolved(rule)
+                        continue
+                    for pe in rule.peers:
+                        if pe.error or pe.ip_block is not None:
+                            continue
+                        if pe.namespace_selector is None:
+                            ns_sel = Selector(((NS_NAME_LABEL, p.namespace),))
+                            rep_ns = p.namespace
+                        else:
+                            ns_sel = pe.namespace_selector
+                            rep_ns = ""
+                        key = (_req_strings(ns_sel), _req_strings(pe.pod_selector))
+                        if key not in seen:
+                            rep = RepresentativePeer(ns_sel, pe.pod_selector, rep_ns)
+                            seen[key] = rep
+                            self.reps.append(rep)
+            for direction, c in cw.items():
+                self._cluster_wide[(p.index, direction)] = c
+
+    def _refine(self) -> None:
+        """Drop representatives a real workload matches exactly (matchLabels-only selectors)."""
+        cl = self.conn.cluster
+        keep: list[RepresentativePeer] = []
+        for rep in self.reps:
+            ps = rep.pod_selector
+            ns = rep.ns_selector
+            if (
+                ps is None
+                or ps.expressions
+                or ns.expressions
+                or not ns.match_labels
+                or not ps.match_labels
+            ):
+                keep.append(rep)
+                continue
+            matched = any(
+                ps.matches(w.labels) and ns.matches(cl.namespace(w.namespace).labels) for w in self.conn.workloads
+            )
+            if not matched:
+                keep.append(rep)
+        self.reps = keep
+
+    def _cluster_conn(self, w: Workload, direction: str) -> ConnectionSet:
+        pols = self.conn.ingress_policies(w) if direction == "ingress" else self.conn.egress_policies(w)
+        out = NONE
+        for p in pols:
+            c = self._cluster_wide[(p.index, direction)]
+            out = out | (_resolve_names(c, w) if direction == "ingress" else c)
+        return out
+
+    def _rep_conn(self, pols: Sequence[Policy], direction: str, rep: RepresentativePeer, w: Workload) -> ConnectionSet:
+        out = NONE
+        for p in pols:
+            for rule in p.rules(direction):
+                if _rule_selects_rep(rule, rep):
+                    out = out | (rule.conns(w) if direction == "ingress" else _rule_conns_unresolved(rule))
+        return out
+
+    def workload(self, w: Workload) -> ExposedWorkload | None:
+        """The workload's exposure, or None when it has nothing to report (as np-guard omits it)."""
+        ing_pols = self.conn.ingress_policies(w)
+        eg_pols = self.conn.egress_policies(w)
+        ew = ExposedWorkload(w, bool(ing_pols), bool(eg_pols))
+        listed = False
+        for direction, pols, items in (("ingress", ing_pols, ew.ingress), ("egress", eg_pols, ew.egress)):
+            if not pols:
+                listed = True
+                continue
+            general = self._cluster_conn(w, direction)
+            if not general.is_empty():
+                items.append(ExposureItem(None, general))
+                listed = True
+            for rep in self.reps:
+                c = self._rep_conn(pols, direction, rep, w)
+                if c.is_empty():
+                    continue
+                if not general.is_empty() and _contained(c, general):
+                    continue
+                items.append(ExposureItem(rep, c))
+                listed = True
+        return ew if listed else None
+
+    def results(self, workloads: Sequence[Workload] | None = None) -> list[ExposedWorkload]:
+        out = []
+        for w in self.conn.workloads if workloads is None else workloads:
+            ew = self.workload(w)
+            if ew is not None:
+                out.append(ew)
+        return out

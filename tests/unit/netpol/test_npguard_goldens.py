@@ -1,0 +1,79 @@
+"""seawall's connectivity list against every np-guard golden for plain NetworkPolicy inputs.
+
+The corpus (../shared/corpus/netpol/np-guard, see its SOURCES.md) holds np-guard's test inputs and
+expected outputs. Every case of ``connlist_cases.json`` whose input directory is in the
+``k8s-netpol`` category is compared, in every format seawall emits (txt, json, csv, md, dot), with
+and without ``--exposure`` and with focus workloads. Comparison follows upstream: remove every
+``\\n`` and ``\\r`` from both strings, then compare exactly.
+
+``EXCEPTIONS`` lists goldens seawall deliberately disagrees with (Kubernetes semantics win over
+np-guard's); each needs a reason. It is currently empty: no golden in this category contradicts
+Kubernetes' semantics.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seawall.netpol import analyze, load_objects
+from seawall.netpol.analysis import Connectivity
+from seawall.netpol.connlist import ConnlistOptions, connlist
+
+_SHARED = Path(os.environ.get("SEAWALL_SHARED", Path(__file__).resolve().parents[3].parent / "shared"))
+_CORPUS = _SHARED / "corpus" / "netpol" / "np-guard"
+
+#: expected_output path -> why seawall's output differs on purpose.
+EXCEPTIONS: dict[str, str] = {}
+
+
+def _cases() -> list[dict[str, Any]]:
+    index = _CORPUS / "tests_index.tsv"
+    if not index.is_file():  # the shared_dir fixture reports a missing corpus as an error
+        return []
+    with index.open(encoding="utf-8") as fh:
+        cats = {r["input_dir(recursive)"]: r["category"] for r in csv.DictReader(fh, delimiter="\t")}
+    cases = json.loads((_CORPUS / "connlist_cases.json").read_text(encoding="utf-8"))
+    return [c for c in cases if cats.get(c["input_dir"]) == "k8s-netpol"]
+
+
+CASES = _cases()
+
+
+@cache
+def _analysis(input_dir: str) -> Connectivity:
+    objs, _skipped = load_objects([str(_CORPUS / input_dir)])
+    return analyze(objs)
+
+
+def _norm(s: str) -> str:
+    return s.replace("\n", "").replace("\r", "")
+
+
+def test_corpus_has_the_documented_cases(shared_dir: Path) -> None:
+    assert (shared_dir / "corpus" / "netpol" / "np-guard").resolve() == _CORPUS.resolve()
+    assert len({c["input_dir"] for c in CASES}) == 92
+    assert len(CASES) == 319
+
+
+@pytest.mark.parametrize("case", CASES, ids=[Path(c["expected_output"]).name for c in CASES])
+def test_matches_npguard_golden(case: dict[str, Any], shared_dir: Path) -> None:
+    expected = (shared_dir / "corpus" / "netpol" / "np-guard" / case["expected_output"]).read_text(encoding="utf-8")
+    opts = ConnlistOptions(
+        focus_workloads=tuple(case["focus_workloads"]),
+        focus_workload_peers=tuple(case["focus_workload_peers"]),
+        focus_direction=case["focus_direction"],
+        exposure=case["exposure_analysis"],
+    )
+    out = connlist(_analysis(case["input_dir"]), opts).render(case["format"])
+    reason = EXCEPTIONS.get(case["expected_output"])
+    if reason:
+        assert _norm(out) != _norm(expected), f"documented exception no longer differs: {reason}"
+    else:
+        assert _norm(out) == _norm(expected)
