@@ -206,8 +206,8 @@ def check_privileged(view: PodSpecView) -> list[Violation]:
                 Violation(
                     f"container {_q(c.name)} must not set securityContext.privileged=true",
                     c.ptr("securityContext", "privileged"),
-                    c.name,
-                    "privileged=true",
+                    container=c.name,
+                    evidence="privileged=true",
                 )
             )
     return out
@@ -225,8 +225,8 @@ def check_capabilities_baseline(view: PodSpecView) -> list[Violation]:
                         f"container {_q(c.name)} must not include {_q(name)} in "
                         "securityContext.capabilities.add (non-default capability)",
                         c.ptr("securityContext", "capabilities", "add", i),
-                        c.name,
-                        name,
+                        container=c.name,
+                        evidence=name,
                     )
                 )
     return out
@@ -258,8 +258,8 @@ def check_host_ports(view: PodSpecView) -> list[Violation]:
                     Violation(
                         f"container {_q(c.name)} must not set hostPort {host_port}",
                         c.ptr("ports", i, "hostPort"),
-                        c.name,
-                        str(host_port),
+                        container=c.name,
+                        evidence=str(host_port),
                     )
                 )
     return out
@@ -292,8 +292,8 @@ def check_apparmor_profile(view: PodSpecView) -> list[Violation]:
                     Violation(
                         f"container {_q(c.name)} must not set AppArmor profile type to {_q(ptype)}",
                         _sc_ptr(c, "appArmorProfile", "type"),
-                        c.name,
-                        ptype,
+                        container=c.name,
+                        evidence=ptype,
                     )
                 )
     for key, raw in sorted(view.annotations.items(), key=lambda kv: str(kv[0])):
@@ -303,11 +303,11 @@ def check_apparmor_profile(view: PodSpecView) -> list[Violation]:
                 target = key[len(APPARMOR_ANNOTATION_PREFIX) :]
                 out.append(
                     Violation(
-                        f"annotation {key}={_q(value)} must not set AppArmor profile "
-                        f"{_q(value)} (allowed: runtime/default, localhost/*)",
+                        f"container {_q(target)}: annotation {key}={_q(value)} must not set "
+                        f"AppArmor profile {_q(value)} (allowed: runtime/default, localhost/*)",
                         view.meta_ptr("annotations", key),
-                        target,
-                        value,
+                        container=target,
+                        evidence=value,
                     )
                 )
     return out
@@ -344,11 +344,10 @@ def check_selinux_options(view: PodSpecView) -> list[Violation]:
             for field, value in _selinux_problems(opts):
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not set securityContext.seLinuxOptions."
-                        f"{field} to {_q(value)}",
+                        f"container {_q(c.name)} must not set securityContext.seLinuxOptions.{field} to {_q(value)}",
                         c.ptr("securityContext", "seLinuxOptions", field),
-                        c.name,
-                        value,
+                        container=c.name,
+                        evidence=value,
                     )
                 )
     return out
@@ -366,8 +365,8 @@ def _proc_mount_violations(view: PodSpecView) -> list[Violation]:
                 Violation(
                     f"container {_q(c.name)} must not set securityContext.procMount to {_q(value)}",
                     c.ptr("securityContext", "procMount"),
-                    c.name,
-                    value,
+                    container=c.name,
+                    evidence=value,
                 )
             )
     return out
@@ -405,11 +404,10 @@ def check_seccomp_baseline(view: PodSpecView) -> list[Violation]:
             if ptype not in SECCOMP_OK:
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type "
-                        f"to {_q(ptype)}",
+                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type to {_q(ptype)}",
                         _sc_ptr(c, "seccompProfile", "type"),
-                        c.name,
-                        ptype,
+                        container=c.name,
+                        evidence=ptype,
                     )
                 )
     return out
@@ -448,11 +446,10 @@ def check_windows_host_process(view: PodSpecView) -> list[Violation]:
         if as_bool(as_dict(c.security_context.get("windowsOptions")).get("hostProcess")) is True:
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set "
-                    "securityContext.windowsOptions.hostProcess=true",
+                    f"container {_q(c.name)} must not set securityContext.windowsOptions.hostProcess=true",
                     c.ptr("securityContext", "windowsOptions", "hostProcess"),
-                    c.name,
-                    "hostProcess=true",
+                    container=c.name,
+                    evidence="hostProcess=true",
                 )
             )
     return out
@@ -482,11 +479,10 @@ def check_host_probes_and_host_lifecycle(view: PodSpecView) -> list[Violation]:
             where = ptr[len(c.pointer) + 1 :].replace("/", ".")
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set {where} (probe or lifecycle host "
-                    f"{_q(host)})",
+                    f"container {_q(c.name)} must not set {where} (probe or lifecycle host {_q(host)})",
                     ptr,
-                    c.name,
-                    host,
+                    container=c.name,
+                    evidence=host,
                 )
             )
     return out
@@ -532,11 +528,10 @@ def check_allow_privilege_escalation(view: PodSpecView) -> list[Violation]:
         shown = "true" if as_bool(value) is True else "unset"
         out.append(
             Violation(
-                f"container {_q(c.name)} must set securityContext.allowPrivilegeEscalation=false "
-                f"(is {shown})",
+                f"container {_q(c.name)} must set securityContext.allowPrivilegeEscalation=false (is {shown})",
                 _sc_ptr(c, "allowPrivilegeEscalation"),
-                c.name,
-                shown,
+                container=c.name,
+                evidence=shown,
             )
         )
     return out
@@ -563,18 +558,17 @@ def check_run_as_non_root(view: PodSpecView) -> list[Violation]:
                 Violation(
                     f"container {_q(c.name)} must not set securityContext.runAsNonRoot=false",
                     c.ptr("securityContext", "runAsNonRoot"),
-                    c.name,
-                    "runAsNonRoot=false",
+                    container=c.name,
+                    evidence="runAsNonRoot=false",
                 )
             )
         elif value is None and pod_value is not True:
             implicit.append(
                 Violation(
-                    f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true "
-                    "(may run as root)",
+                    f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true (may run as root)",
                     _sc_ptr(c, "runAsNonRoot"),
-                    c.name,
-                    "runAsNonRoot unset",
+                    container=c.name,
+                    evidence="runAsNonRoot unset",
                 )
             )
     # PSA reports explicit bad setters first and only; fixing them may fix the implicit ones.
@@ -599,8 +593,8 @@ def check_run_as_user(view: PodSpecView) -> list[Violation]:
                 Violation(
                     f"container {_q(c.name)} must not set securityContext.runAsUser=0",
                     c.ptr("securityContext", "runAsUser"),
-                    c.name,
-                    "runAsUser=0",
+                    container=c.name,
+                    evidence="runAsUser=0",
                 )
             )
     return out
@@ -632,21 +626,20 @@ def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
             if ptype not in SECCOMP_OK:
                 explicit.append(
                     Violation(
-                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type "
-                        f"to {_q(ptype)}",
+                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type to {_q(ptype)}",
                         _sc_ptr(c, "seccompProfile", "type"),
-                        c.name,
-                        ptype,
+                        container=c.name,
+                        evidence=ptype,
                     )
                 )
         elif not pod_ok:
             implicit.append(
                 Violation(
-                    f'pod or container {_q(c.name)} must set securityContext.seccompProfile.type to '
+                    f"pod or container {_q(c.name)} must set securityContext.seccompProfile.type to "
                     '"RuntimeDefault" or "Localhost"',
                     _sc_ptr(c, "seccompProfile"),
-                    c.name,
-                    "seccompProfile unset",
+                    container=c.name,
+                    evidence="seccompProfile unset",
                 )
             )
     return explicit or implicit
@@ -666,8 +659,8 @@ def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
                     f'container {_q(c.name)} must set securityContext.capabilities.drop=["ALL"]'
                     + (f" (drops {', '.join(drop)})" if drop else ""),
                     _sc_ptr(c, "capabilities", "drop"),
-                    c.name,
-                    ",".join(drop) or "drop unset",
+                    container=c.name,
+                    evidence=",".join(drop) or "drop unset",
                 )
             )
         for i, cap in enumerate(as_list(caps.get("add"))):
@@ -678,8 +671,8 @@ def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
                         f"container {_q(c.name)} must not include {_q(name)} in "
                         "securityContext.capabilities.add (only NET_BIND_SERVICE may be added)",
                         c.ptr("securityContext", "capabilities", "add", i),
-                        c.name,
-                        name,
+                        container=c.name,
+                        evidence=name,
                     )
                 )
     return out
@@ -703,12 +696,8 @@ CHECKS: tuple[PssCheck, ...] = (
     PssCheck("allowPrivilegeEscalation", RESTRICTED, check_allow_privilege_escalation),
     PssCheck("runAsNonRoot", RESTRICTED, check_run_as_non_root),
     PssCheck("runAsUser", RESTRICTED, check_run_as_user),
-    PssCheck(
-        "seccompProfile_restricted", RESTRICTED, check_seccomp_restricted, ("seccompProfile_baseline",)
-    ),
-    PssCheck(
-        "capabilities_restricted", RESTRICTED, check_capabilities_restricted, ("capabilities_baseline",)
-    ),
+    PssCheck("seccompProfile_restricted", RESTRICTED, check_seccomp_restricted, ("seccompProfile_baseline",)),
+    PssCheck("capabilities_restricted", RESTRICTED, check_capabilities_restricted, ("capabilities_baseline",)),
     PssCheck("procMount_restricted", RESTRICTED, check_proc_mount_restricted, ("procMount",)),
 )
 
