@@ -152,6 +152,10 @@ class Connectivity:
             return hit
         return side.member[peer.index]
 
+    def rules_selecting(self, direction: str, peer: Peer) -> frozenset[int]:
+        """Global ids of the ``direction`` rules whose peers (selectors or ipBlocks) match ``peer``."""
+        return frozenset(self._member(self._ingress if direction == "ingress" else self._egress, peer))
+
     def _src_class(self, p: Peer) -> tuple[object, ...]:
         if isinstance(p, IPPeer):
             return ("ip", self._member(self._ingress, p))

@@ -8,6 +8,7 @@ The string form is exactly np-guard's (``All Connections``, ``SCTP 1-65535,TCP 8
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 PROTOCOLS: tuple[str, ...] = ("SCTP", "TCP", "UDP")  # np-guard prints protocols in name order
@@ -15,6 +16,8 @@ MIN_PORT = 1
 MAX_PORT = 65535
 
 Intervals = tuple[tuple[int, int], ...]
+_PROTO_FIRST = re.compile(r"^(?P<proto>tcp|udp|sctp)(?:[-/: ]+(?P<lo>\d+)(?:-(?P<hi>\d+))?)?$", re.I)
+_PORT_FIRST = re.compile(r"^(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:[/: ](?P<proto>tcp|udp|sctp))?$", re.I)
 _FULL: Intervals = ((MIN_PORT, MAX_PORT),)
 
 
@@ -123,36 +126,21 @@ class ConnectionSet:
 
     @classmethod
     def parse(cls, text: str) -> ConnectionSet:
-        """``TCP``, ``tcp/80``, ``80/TCP``, ``tcp-80``, ``udp:53``, ``TCP 8000-9000``, ``all``."""
+        """``TCP``, ``tcp/80``, ``80/TCP``, ``tcp-80``, ``udp:53``, ``TCP 8000-9000``, ``8080``, ``all``."""
         t = text.strip()
         if t.lower() in {"all", "all connections", "*"}:
             return ALL
-        for sep in ("/", "-", ":", " "):
-            if sep in t:
-                a, b = t.split(sep, 1)
-                if sep == "-" and a.isdigit():
-                    break  # a bare range like 80-90: TCP
-                proto, port = (b, a) if a.strip().isdigit() else (a, b)
-                rng = port.strip()
-                if "-" in rng:
-                    lo_s, hi_s = rng.split("-", 1)
-                else:
-                    lo_s = hi_s = rng
-                if not (lo_s.isdigit() and hi_s.isdigit()):
-                    raise ValueError(f"invalid port {port!r}")
-                if proto.strip().upper() not in PROTOCOLS:
-                    raise ValueError(f"unknown protocol {proto!r}")
-                return cls.of(proto.strip(), int(lo_s), int(hi_s))
-        if t.upper() in PROTOCOLS:
-            return cls.of(t)
-        rng = t
-        if "-" in rng:
-            lo_s, hi_s = rng.split("-", 1)
-        else:
-            lo_s = hi_s = rng
-        if lo_s.isdigit() and hi_s.isdigit():
-            return cls.of("TCP", int(lo_s), int(hi_s))
-        raise ValueError(f"invalid connection {text!r} (use e.g. TCP/8080, udp-53 or all)")
+        m = _PROTO_FIRST.match(t) or _PORT_FIRST.match(t)
+        if m is None:
+            raise ValueError(f"invalid connection {text!r} (use e.g. TCP/8080, 8080/TCP, udp-53 or all)")
+        proto = (m.group("proto") or "TCP").upper()
+        if m.group("lo") is None:
+            return cls.of(proto)
+        lo = int(m.group("lo"))
+        hi = int(m.group("hi") or lo)
+        if not (MIN_PORT <= lo <= hi <= MAX_PORT):
+            raise ValueError(f"invalid port range in {text!r}")
+        return cls.of(proto, lo, hi)
 
     # -- algebra -----------------------------------------------------------------------------
     def __or__(self, other: ConnectionSet) -> ConnectionSet:

@@ -1,0 +1,146 @@
+"""Why a connection is allowed or denied: the policies and rules on each side, in Kubernetes' terms.
+
+A connection needs the source's egress AND the destination's ingress. For each side the explanation
+says either "not restricted" (no NetworkPolicy selects the pod in that direction), or which policies
+select it and which of their rules admit the other peer (and on which ports), or that none does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from seawall.netpol.analysis import Connectivity
+from seawall.netpol.model import IPPeer, Peer, Workload
+from seawall.netpol.policy import Rule
+from seawall.netpol.ports import ALL, NONE, ConnectionSet
+
+
+@dataclass(slots=True)
+class RuleMatch:
+    rule: Rule
+    conns: ConnectionSet
+
+    def describe(self) -> str:
+        r = self.rule
+        peers = (
+            "any peer"
+            if r.all_peers
+            else "; ".join(pe.describe(r.policy.namespace) for pe in r.peers)
+        )
+        word = "from" if r.direction == "ingress" else "to"
+        return f"NetworkPolicy {r.name} ({word} {peers}) allows {self.conns}"
+
+
+@dataclass(slots=True)
+class SideExplanation:
+    direction: str  # "egress" (of the source) | "ingress" (of the destination)
+    subject: str  # the peer whose policies apply
+    restricted: bool
+    policies: list[str] = field(default_factory=list)
+    matches: list[RuleMatch] = field(default_factory=list)
+    allowed: ConnectionSet = ALL
+    note: str = ""
+
+    def lines(self) -> list[str]:
+        who = f"{self.direction} of {self.subject}"
+        if self.note:
+            return [f"{who}: {self.note}"]
+        if not self.restricted:
+            return [f"{who}: not restricted (no NetworkPolicy selects it for {self.direction.capitalize()})"]
+        out = [f"{who}: selected by {', '.join(self.policies)}"]
+        if not self.matches:
+            out.append("  no rule of these policies admits the other peer: denied")
+        for m in self.matches:
+            out.append(f"  {m.describe()}")
+        return out
+
+
+@dataclass(slots=True)
+class Explanation:
+    src: Peer
+    dst: Peer
+    egress: SideExplanation
+    ingress: SideExplanation
+    allowed: ConnectionSet
+    query: ConnectionSet | None = None
+
+    @property
+    def verdict(self) -> bool:
+        if self.query is not None:
+            return (self.query - self.allowed).is_empty()
+        return not self.allowed.is_empty()
+
+    def text(self) -> str:
+        head = f"{self.src.key} => {self.dst.key}"
+        lines = [head, *self.egress.lines(), *self.ingress.lines()]
+        if self.query is not None:
+            state = "ALLOWED" if self.verdict else "DENIED"
+            lines.append(f"{state}: {self.query} (allowed: {self.allowed})")
+        else:
+            lines.append(f"{'ALLOWED' if self.verdict else 'DENIED'}: {self.allowed}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        def side(s: SideExplanation) -> dict[str, Any]:
+            return {
+                "direction": s.direction,
+                "subject": s.subject,
+                "restricted": s.restricted,
+                "policies": s.policies,
+                "rules": [
+                    {
+                        "policy": m.rule.policy.key,
+                        "rule": f"{m.rule.direction}[{m.rule.index}]",
+                        "allows": str(m.conns),
+                    }
+                    for m in s.matches
+                ],
+                "allowed": str(s.allowed),
+                "note": s.note,
+            }
+
+        return {
+            "src": self.src.key,
+            "dst": self.dst.key,
+            "allowed": str(self.allowed),
+            "query": str(self.query) if self.query is not None else None,
+            "verdict": "allowed" if self.verdict else "denied",
+            "egress": side(self.egress),
+            "ingress": side(self.ingress),
+        }
+
+
+def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> SideExplanation:
+    if isinstance(subject, IPPeer):
+        note = "an external address; no NetworkPolicy applies to it"
+        return SideExplanation(direction, subject.key, False, allowed=ALL, note=note)
+    pols = conn.ingress_policies(subject) if direction == "ingress" else conn.egress_policies(subject)
+    side = SideExplanation(direction, subject.key, bool(pols), [p.key for p in pols])
+    if not pols:
+        return side
+    member = conn.rules_selecting(direction, other)
+    total = NONE
+    dst: Workload | None
+    if direction == "ingress":
+        dst = subject
+    else:
+        dst = other if isinstance(other, Workload) else None
+    for p in pols:
+        for r in p.rules(direction):
+            if r.all_peers or r.gid in member:
+                c = r.conns(dst)
+                if not c.is_empty():
+                    side.matches.append(RuleMatch(r, c))
+                    total = total | c
+                elif r.uses_named_ports and dst is None:
+                    side.matches.append(RuleMatch(r, NONE))
+    side.allowed = total
+    return side
+
+
+def explain(conn: Connectivity, src: Peer, dst: Peer, query: ConnectionSet | None = None) -> Explanation:
+    eg = _side(conn, "egress", src, dst)
+    ing = _side(conn, "ingress", dst, src)
+    allowed = conn.allowed(src, dst)
+    return Explanation(src, dst, eg, ing, allowed, query)
