@@ -33,6 +33,7 @@ from seawall.errors import InputError, SourceError
 from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.model import DEFAULT_LIMITS, Descriptor, Image, Limits, Platform
 from seawall.sources.image.reference import Reference, parse_reference
+from seawall.sources.image.transport import Transport
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -88,7 +89,7 @@ def open_image(
     auth: RegistryAuth | None = None,
     ca_file: str | Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    transport: object | None = None,
+    transport: Transport | None = None,
 ) -> Image:
     """Open an image from an archive, an OCI layout, or a registry (see the module docstring).
 
@@ -128,7 +129,7 @@ def open_image(
         auth=auth,
         insecure=reference.registry in set(insecure_registries) or reference.api_host in set(insecure_registries),
         ca_file=ca_file,
-        transport=transport,  # type: ignore[arg-type]
+        transport=transport,
         limits=limits,
     )
     return open_registry_image(client, reference, platform=plat, limits=limits)

@@ -97,7 +97,7 @@ class _GzipReader:
                 d = self._d = zlib.decompressobj(zlib.MAX_WBITS | 16)
                 self._in_member = True
             try:
-                out = d.decompress(buf, n)
+                out: bytes = d.decompress(buf, n)
             except zlib.error as err:
                 raise SourceError(f"corrupt gzip data ({err})", subject=self._subject) from None
             if d.eof:

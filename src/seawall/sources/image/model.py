@@ -245,6 +245,8 @@ class Image:
         self.limits = limits
         self._blobs = blobs
         self._total_read = [0]
+        #: digest of the index / manifest list the image was selected from ("" if none)
+        self.index_digest = ""
 
     # -- layers ---------------------------------------------------------------------------------
     def open_layer(self, index: int) -> LayerStream:

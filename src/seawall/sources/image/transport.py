@@ -1,0 +1,193 @@
+"""The HTTP layer under the registry client, pluggable so tests and proxies swap the network.
+
+:class:`HttpTransport` is the standard library's ``http.client`` with an ``ssl`` context that
+verifies certificates by default (``ca_file`` adds a PEM bundle, e.g. a test registry's
+self-signed CA), keeps connections alive per host, and never follows redirects itself (the
+registry client does, dropping credentials when the host changes). Anything implementing
+:class:`Transport` can replace it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+import ssl
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
+
+from seawall.errors import RegistryError
+
+USER_AGENT = "seawall (+https://github.com/seawall)"
+
+
+class Response(io.RawIOBase):
+    """Status, lower-cased headers and a streaming body; close() returns the connection."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], url: str, body: IO[bytes] | None = None) -> None:
+        super().__init__()
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.url = url
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._body is None:
+            return b""
+        try:
+            data: bytes = self._body.read(-1 if size is None else size)
+        except (OSError, http.client.HTTPException) as err:
+            raise RegistryError(f"connection failed while reading the response ({err})", subject=self.url) from None
+        return data
+
+    def readinto(self, b: Any) -> int:
+        mv = memoryview(b).cast("B")
+        data = self.read(len(mv))
+        mv[: len(data)] = data
+        return len(data)
+
+    def read_all(self, limit: int) -> bytes:
+        """The whole body, refusing more than ``limit`` bytes."""
+        n = self.headers.get("content-length", "")
+        if n.isdigit() and int(n) > limit:
+            self.close()
+            raise RegistryError(f"response is {n} bytes, over the {limit}-byte limit", subject=self.url)
+        data = self.read(limit + 1)
+        if len(data) > limit:
+            self.close()
+            raise RegistryError(f"response is over the {limit}-byte limit", subject=self.url)
+        self.close()
+        return data
+
+    def close(self) -> None:
+        if self._body is not None and not self.closed:
+            try:
+                self._body.close()
+            except (OSError, http.client.HTTPException):
+                pass
+        super().close()
+
+
+class Transport(Protocol):
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | IO[bytes] | None = None
+    ) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+class _PooledBody(io.RawIOBase):
+    def __init__(self, resp: http.client.HTTPResponse, release: Any) -> None:
+        super().__init__()
+        self._resp = resp
+        self._release = release
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._resp.read(None if size is None or size < 0 else size)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._release(self._resp)
+        super().close()
+
+
+class HttpTransport:
+    """``http.client`` transport with TLS verification and per-host keep-alive connections."""
+
+    def __init__(self, *, ca_file: str | Path | None = None, verify: bool = True, timeout: float = 60.0) -> None:
+        self.timeout = timeout
+        if verify:
+            ctx = ssl.create_default_context()
+            if ca_file is not None:
+                try:
+                    ctx.load_verify_locations(cafile=str(ca_file))
+                except (OSError, ssl.SSLError) as err:
+                    raise RegistryError(f"cannot load CA file ({err})", subject=str(ca_file)) from None
+        else:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        self._ctx = ctx
+        self._idle: dict[tuple[str, str], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+
+    def _conn(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        with self._lock:
+            pool = self._idle.get((scheme, netloc))
+            if pool:
+                return pool.pop()
+        if scheme == "https":
+            return http.client.HTTPSConnection(netloc, timeout=self.timeout, context=self._ctx)
+        return http.client.HTTPConnection(netloc, timeout=self.timeout)
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | IO[bytes] | None = None
+    ) -> Response:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise RegistryError("unsupported URL", subject=url[:200])
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        hdrs = {"User-Agent": USER_AGENT, **headers}
+        for attempt in (0, 1):
+            conn = self._conn(parts.scheme, parts.netloc)
+            try:
+                conn.request(method, path, body=body, headers=hdrs)
+                resp = conn.getresponse()
+                break
+            except ssl.SSLCertVerificationError as err:
+                conn.close()
+                raise RegistryError(
+                    f"TLS certificate verification failed ({err.verify_message}); pass the registry CA "
+                    "(--ca-file) or, for a plain-HTTP registry, --insecure-registry",
+                    subject=parts.netloc,
+                ) from None
+            except ssl.SSLError as err:
+                conn.close()
+                raise RegistryError(f"TLS error ({err.reason or err})", subject=parts.netloc) from None
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
+                conn.close()  # a kept-alive connection the server closed: retry once on a new one
+                if attempt or (body is not None and not isinstance(body, bytes)):
+                    raise RegistryError(f"connection failed ({err})", subject=parts.netloc) from None
+            except (OSError, http.client.HTTPException) as err:
+                conn.close()
+                reason = (
+                    "connection refused" if isinstance(err, ConnectionRefusedError) else str(err) or type(err).__name__
+                )
+                if isinstance(err, socket.timeout):
+                    reason = "timed out"
+                raise RegistryError(f"cannot reach the registry ({reason})", subject=parts.netloc) from None
+        key = (parts.scheme, parts.netloc)
+
+        def release(r: http.client.HTTPResponse) -> None:
+            if r.isclosed() and not r.will_close:
+                with self._lock:
+                    self._idle.setdefault(key, []).append(conn)
+            else:
+                r.close()
+                conn.close()
+
+        if method == "HEAD" or resp.status in (204, 304):
+            resp.read()
+        merged: dict[str, str] = {}
+        for k, v in resp.getheaders():
+            lk = k.lower()
+            merged[lk] = f"{merged[lk]}, {v}" if lk in merged else v
+        return Response(resp.status, merged, url, _PooledBody(resp, release))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        with self._lock:
+            for pool in self._idle.values():
+                for c in pool:
+                    c.close()
+            self._idle.clear()
