@@ -69,7 +69,8 @@ class EscalationGraph:
             sa = model.service_account(ns, workload_sa_name(v))
             if token_mounted(v, sa):
                 self._workload_sas.setdefault(ns, set()).add((ns, sa.name))
-        for ns, name in sorted(sas):
+        # the assumed built-in SA last, so that on equal length a path through the input wins
+        for ns, name in sorted(sas, key=lambda k: (k == self.builtin_sa, k)):
             self._build(ns, name)
         self._next = self._shortest_to_admin()
 
