@@ -25,8 +25,11 @@ _MODULES: tuple[str, ...] = (
     "seawall.rules.rbac.access",
     "seawall.analyzers.rbac",
     "seawall.analyzers.posture",
+    "seawall.secrets.handler",
+    "seawall.analyzers.secrets",
     "seawall.rules.workload.pss",
     "seawall.analyzers.admission",
+    "seawall.dockerfile.handler",
 )
 
 _loaded = False

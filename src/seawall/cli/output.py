@@ -39,6 +39,13 @@ def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FO
         help="exit 1 when a finding at or above SEV remains (default: high)",
     )
     g.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    g.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="show suppressed findings, skipped inputs and warnings; -vv adds tracebacks",
+    )
 
 
 def write_output(text: str, output: str | None) -> None:

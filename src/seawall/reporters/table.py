@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seawall.model.finding import Finding, Severity
@@ -34,7 +35,14 @@ def render(report: Any, findings: list[Finding], *, verbose: int = 0, width: int
         for f in sorted(findings, key=lambda f: (-int(f.severity), f.location.path, f.location.line, f.rule_id)):
             loc = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
             msg = f.message + (f" [suppressed: {f.suppressed}]" if f.suppressed else "")
-            t.add_row(f.severity.label.upper(), f.rule_id, f.resource.display(), loc, msg, style=_STYLE[f.severity])
+            t.add_row(
+                f.severity.label.upper(),
+                f.rule_id,
+                escape(f.resource.display()),
+                escape(loc),
+                escape(msg),
+                style=_STYLE[f.severity],
+            )
         console.print(t)
     else:
         console.print("No findings.")

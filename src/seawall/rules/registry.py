@@ -38,6 +38,7 @@ class Violation:
     message: str
     pointer: str = ""
     container: str = ""
+    line: int = 0  # for line-oriented inputs (Dockerfiles): the 1-based line, used instead of pointer
     evidence: str = ""
     severity: Severity | None = None  # override the rule's default for this one case
     extra: tuple[tuple[str, Any], ...] = ()

@@ -1,0 +1,1 @@
+"""Dockerfile parsing (``parser``), shell-command analysis (``shell``) and the scan handler."""
