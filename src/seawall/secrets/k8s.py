@@ -1,0 +1,227 @@
+"""Secrets in Kubernetes objects: Secret ``data`` (base64-decoded) and ``stringData``,
+ConfigMap ``data``, plain ``env`` values of every container, annotations, and the copy of the
+whole object that ``kubectl apply`` keeps in ``kubectl.kubernetes.io/last-applied-configuration``
+(a Secret deleted from ``data`` may still sit there).
+
+A value is scanned as the line ``key: value`` so that the key name gives generic rules their
+context. Findings point at the line of the key (``/data/password``), and replace the plain-text
+findings the file scan made on the same line (same secret, now with its object identity).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from seawall.engine import ScanRun
+from seawall.inventory.k8s import K8sObject, as_dict, as_list, as_str
+from seawall.model.finding import Finding
+from seawall.rules.registry import declare
+from seawall.secrets.engine import PLACEHOLDER, SecretHit, SecretScanner
+from seawall.secrets.handler import FILE_HITS_KEY, get_scanner, hit_finding
+from seawall.secrets.rules._spec import COUNTERMEASURE, RISK
+from seawall.sources.yamldoc import join_pointer
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SECRET_DATA_RULE = "SW-SEC-270"
+declare(
+    id=SECRET_DATA_RULE,
+    title="Kubernetes Secret manifest carries credential data",
+    severity="medium",
+    category="secret",
+    description=(
+        "A Secret manifest with literal data/stringData values: base64 is an encoding, not "
+        "encryption, so anyone who can read the manifest (repository, CI logs, Helm release) "
+        "reads the credential."
+    ),
+    remediation=(
+        "Keep Secret values out of manifests: create them out of band (kubectl create secret ... "
+        "--from-file), or commit only encrypted forms (SealedSecret, SOPS) or an ExternalSecret "
+        "that references a vault:\n"
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec:\n  data:\n"
+        "    - secretKey: password\n      remoteRef: {key: prod/db, property: password}"
+    ),
+    risk=RISK,
+    countermeasure=COUNTERMEASURE,
+    target="secret",
+    tools={"gitleaks": "kubernetes-secret-yaml"},
+    cwe=("CWE-312",),
+    tags=("secret", "kubernetes-secret"),
+)
+#: Secret keys whose values are identifiers, not credentials.
+NON_SECRET_KEYS = frozenset(
+    [
+        "username",
+        "user",
+        "login",
+        "email",
+        "host",
+        "hostname",
+        "port",
+        "url",
+        "endpoint",
+        "server",
+        "database",
+        "db",
+        "dbname",
+        "name",
+        "namespace",
+        "region",
+        "ca.crt",
+        "tls.crt",
+        "ca-cert",
+        "cert",
+        "certificate",
+        "client.crt",
+        "service-ca.crt",
+        "config.yaml",
+        "type",
+        "scheme",
+        "protocol",
+        "path",
+        "bucket",
+        "account",
+        "account-id",
+        "project",
+        "project-id",
+        "cluster",
+        "realm",
+        "domain",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectHit:
+    hit: SecretHit | None  # None: the generic "Secret carries data" finding
+    pointer: str  # relative to the object
+    container: str = ""
+    where: str = ""
+
+
+def _decode_b64(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if b"\x00" in raw[:4096]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _ptr(base: str, *parts: str) -> str:
+    return join_pointer(*([base] if base else []), *parts)
+
+
+def _as_line(key: str, value: str) -> str:
+    return value if "\n" in value.strip() else f"{key}: {value}"
+
+
+def _scan_value(sc: SecretScanner, path: str, key: str, value: str) -> list[SecretHit]:
+    return sc.scan_text(_as_line(key, value), f"{path}/{key}", code=False)
+
+
+def scan_object(
+    sc: SecretScanner, obj: K8sObject, data: dict[str, Any] | None = None, base: str = "", depth: int = 0
+) -> Iterator[ObjectHit]:
+    """Every secret in one object (``data`` overrides ``obj.data`` for last-applied copies)."""
+    doc = obj.data if data is None else data
+    kind = as_str(doc.get("kind"))
+    path = obj.path
+    if kind == "Secret":
+        for field in ("data", "stringData"):
+            for key, raw in as_dict(doc.get(field)).items():
+                value = as_str(raw)
+                if not value:
+                    continue
+                text = _decode_b64(value) if field == "data" else value
+                if text is None:
+                    continue
+                ptr = _ptr(base, field, str(key))
+                hits = _scan_value(sc, path, str(key), text)
+                for h in hits:
+                    yield ObjectHit(h, ptr, where=f"{field}.{key}")
+                if not hits and _credential_like(str(key), text):
+                    yield ObjectHit(None, ptr, where=f"{field}.{key}")
+    elif kind == "ConfigMap":
+        for key, raw in as_dict(doc.get("data")).items():
+            value = as_str(raw)
+            if value:
+                for h in _scan_value(sc, path, str(key), value):
+                    yield ObjectHit(h, _ptr(base, "data", str(key)), where=f"data.{key}")
+    if data is None:
+        view = obj.pod_view()
+        if view is not None:
+            for c in view.containers():
+                for i, env in enumerate(as_list(c.data.get("env"))):
+                    e = as_dict(env)
+                    name, value = as_str(e.get("name")), as_str(e.get("value"))
+                    if not name or not value:
+                        continue
+                    ptr = c.ptr("env", i, "value")
+                    rel = ptr[len(obj.pointer) :] if obj.pointer and ptr.startswith(obj.pointer) else ptr
+                    for h in sc.scan_text(f"{name}={value}", f"{path}/env/{name}", code=False):
+                        yield ObjectHit(h, rel, c.name, where=f"env {name}")
+    annotations = as_dict(as_dict(doc.get("metadata")).get("annotations"))
+    for key, raw in annotations.items():
+        value = as_str(raw)
+        if not value:
+            continue
+        ptr = _ptr(base, "metadata", "annotations", str(key))
+        if key == LAST_APPLIED and depth == 0:
+            try:
+                inner = json.loads(value)
+            except ValueError:
+                inner = None
+            if isinstance(inner, dict):
+                for oh in scan_object(sc, obj, inner, ptr, depth + 1):
+                    yield ObjectHit(oh.hit, ptr, oh.container, where=f"last-applied-configuration {oh.where}")
+                continue
+        for h in _scan_value(sc, path, str(key), value):
+            yield ObjectHit(h, ptr, where=f"annotation {key}")
+
+
+def _credential_like(key: str, value: str) -> bool:
+    k = key.lower()
+    if k in NON_SECRET_KEYS or k.endswith((".crt", ".pem.pub", ".pub", "-cert", "_cert")):
+        return False
+    v = value.strip()
+    if len(v) < 4 or PLACEHOLDER.search(v) or v.startswith(("{{", "${", "$(")):
+        return False
+    return "BEGIN CERTIFICATE" not in v
+
+
+def findings_for_objects(run: ScanRun) -> list[Finding]:
+    """The object-level findings; drops the file-scan findings they supersede."""
+    sc = get_scanner(run)
+    out: list[Finding] = []
+    superseded: set[tuple[str, int]] = set()
+    for obj in run.inventory.objects:
+        for oh in scan_object(sc, obj):
+            rid = oh.hit.rule.id if oh.hit is not None else SECRET_DATA_RULE
+            if oh.hit is not None:
+                f = run.object_finding(rid, obj, "", oh.pointer, container=oh.container)
+                if f is None:
+                    continue
+                f = hit_finding(oh.hit, f.resource, f.location, oh.where)
+            else:
+                f = run.object_finding(
+                    rid, obj, f"Secret {obj.ref()} carries a literal value in {oh.where}", oh.pointer
+                )
+                if f is None:
+                    continue
+            superseded.add((f.location.path, f.location.line))
+            out.append(f)
+    store = run.inventory.extra.get(FILE_HITS_KEY)
+    if isinstance(store, dict) and superseded:
+        drop = {id(f) for fs in store.values() for f in fs if (f.location.path, f.location.line) in superseded}
+        if drop:
+            run.report.findings[:] = [f for f in run.report.findings if id(f) not in drop]
+    return out
