@@ -115,11 +115,21 @@ def parse_image(ref: str) -> ImageRef:
     return ImageRef(raw, registry.lower(), name, tag, digest)
 
 
-_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$")
+_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
+_DIGEST_LEN = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
 def has_digest(img: ImageRef) -> bool:
-    return bool(_DIGEST_RE.match(img.digest))
+    """A syntactically valid digest (OCI image-spec): ``sha256:`` + 64 hex, etc. A reference
+    with a malformed digest (``@sha256:123456``) is rejected by the kubelet, so it is not
+    "pinned"."""
+    if not _DIGEST_RE.match(img.digest):
+        return False
+    algo, _, enc = img.digest.partition(":")
+    want = _DIGEST_LEN.get(algo)
+    if want is None:
+        return True
+    return len(enc) == want and all(ch in "0123456789abcdef" for ch in enc)
 
 
 # -- secrets ------------------------------------------------------------------------------------

@@ -359,6 +359,8 @@ def seccomp_missing(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
 
 
 def _id_rule(view: PodSpecView, ctx: Any, rule_id: str, key: str, label: str) -> Iterator[Violation]:
+    if view.spec.get("hostUsers") is False:
+        return  # user namespace: container IDs map to unprivileged host IDs, no collision
     minimum = setting_int(ctx, rule_id, "min", 10000)
     for c in view.containers(RUN_CONTAINERS):
         value, ptr = effective(view, c, key)
@@ -387,8 +389,8 @@ def _id_rule(view: PodSpecView, ctx: Any, rule_id: str, key: str, label: str) ->
     severity="low",
     category="workload",
     description="""runAsUser is unset or below 10000. A low UID may coincide with a real account
-    on the node; if the container escapes, it acts as that user. Setting `min` changes the
-    threshold.""",
+    on the node; if the container escapes, it acts as that user. Pods with hostUsers: false
+    (user namespaces) pass: their IDs are remapped. Setting `min` changes the threshold.""",
     remediation="""
 spec:
   securityContext:

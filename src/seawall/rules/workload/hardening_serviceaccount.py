@@ -8,11 +8,13 @@ should not carry one, and pods that do should have their own, narrowly bound acc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from seawall.engine import ScanRun, analyzer
 from seawall.inventory.k8s import K8sObject, PodSpecView, as_str
-from seawall.rules.registry import Violation, rule
+from seawall.model.finding import Finding
+from seawall.rules.registry import Violation, declare, rule
 from seawall.rules.workload.hardening_common import present_ptr
 
 _RISK = ["3.3.1"]
@@ -30,22 +32,21 @@ def _sa_name(view: PodSpecView) -> tuple[str, str]:
     return "", ""
 
 
-@rule(
+AUTOMOUNT = declare(
     id="SW-K8S-030",
     title="Service account token is mounted automatically",
     severity="medium",
     category="access",
-    description="""The pod spec does not set automountServiceAccountToken: false, so an API token
-    is mounted into every container. Anyone who gets code execution can call the API server with
-    that account's rights. (A ServiceAccount-level `false` also prevents the mount; that is a
-    property of another object and is not assumed here.)""",
+    description="""Neither the pod spec nor its ServiceAccount (when that ServiceAccount is among
+    the scanned manifests) sets automountServiceAccountToken: false, so an API token is mounted
+    into every container. Anyone who gets code execution can call the API server with that
+    account's rights. The pod-level field wins over the ServiceAccount's, as in the kubelet.""",
     remediation="""
 spec:
   automountServiceAccountToken: false   # pods that call the API: a dedicated SA + projected token
 """,
     risk=_RISK,
     countermeasure=_CM,
-    target="pod",
     tools={
         "checkov": "CKV_K8S_38",
         "kubescape": ["C-0034", "C-0261"],
@@ -55,18 +56,47 @@ spec:
     },
     cis=["5.1.6"],
 )
-def automount_token(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+
+
+def automount_violation(view: PodSpecView, sa_automount: dict[tuple[str, str], Any]) -> Violation | None:
+    """The SW-K8S-030 verdict for one pod, given the automount setting of every scanned
+    ServiceAccount keyed by (namespace, name). Needs all ServiceAccounts, hence an analyzer."""
     if not view.spec_present:
-        return
+        return None
     value = view.spec.get("automountServiceAccountToken")
     if value is False:
+        return None
+    ptr = present_ptr(view.spec_pointer, view.spec, "automountServiceAccountToken")
+    if value is True:
+        return Violation("automountServiceAccountToken is true", ptr, evidence="automountServiceAccountToken=True")
+    name = _sa_name(view)[0] or "default"
+    sa_value = sa_automount.get((view.owner.effective_namespace, name))
+    if sa_value is False:
+        return None
+    if sa_value is True:
+        return Violation(
+            f"automountServiceAccountToken is not set and ServiceAccount {name!r} sets it to true", ptr
+        )
+    return Violation("automountServiceAccountToken is not set (defaults to true)", ptr)
+
+
+@analyzer("hardening-automount")
+def automount_analyzer(run: ScanRun) -> Iterator[Finding]:
+    if not run.enabled(AUTOMOUNT.id):
         return
-    why = "is true" if value is True else "is not set (defaults to true)"
-    yield Violation(
-        f"automountServiceAccountToken {why}",
-        present_ptr(view.spec_pointer, view.spec, "automountServiceAccountToken"),
-        evidence=f"automountServiceAccountToken={value!r}" if value is not None else "",
-    )
+    sa_automount = {
+        (o.effective_namespace, o.name): o.data.get("automountServiceAccountToken")
+        for o in run.inventory.by_kind("ServiceAccount")
+    }
+    for view in run.inventory.workloads:
+        v = automount_violation(view, sa_automount)
+        if v is None:
+            continue
+        obj = view.owner
+        ptr = v.pointer[len(obj.pointer):] if v.pointer.startswith(obj.pointer) else v.pointer
+        f = run.object_finding(AUTOMOUNT.id, obj, v.message, ptr, evidence=v.evidence)
+        if f is not None:
+            yield f
 
 
 @rule(
