@@ -30,6 +30,10 @@ _MODULES: tuple[str, ...] = (
     "seawall.rules.workload.pss",
     "seawall.analyzers.admission",
     "seawall.dockerfile.handler",
+    "seawall.rules.image.config",
+    "seawall.rules.image.secrets",
+    "seawall.rules.image.contents",
+    "seawall.analyzers.image",
 )
 
 _loaded = False

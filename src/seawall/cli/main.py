@@ -24,6 +24,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.rules",
     "seawall.cli.rbac",
     "seawall.cli.netpol",
+    "seawall.cli.image",
+    "seawall.cli.sbom",
 )
 
 
