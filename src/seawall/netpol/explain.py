@@ -121,11 +121,7 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
         return side
     member = conn.rules_selecting(direction, other)
     total = NONE
-    dst: Workload | None
-    if direction == "ingress":
-        dst = subject
-    else:
-        dst = other if isinstance(other, Workload) else None
+    dst: Workload | None = subject if direction == "ingress" else (other if isinstance(other, Workload) else None)
     for p in pols:
         for r in p.rules(direction):
             if r.all_peers or r.gid in member:

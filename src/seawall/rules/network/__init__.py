@@ -1,0 +1,1 @@
+"""Network rules: NetworkPolicy segmentation and egress findings (built by ``seawall.analyzers.netpol``)."""
