@@ -1,0 +1,1 @@
+"""Isolation rules (SW-ISO-*), emitted by :mod:`seawall.analyzers.isolation`."""
