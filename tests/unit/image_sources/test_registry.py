@@ -73,10 +73,10 @@ def test_bearer_token_flow(pushed: dict[str, RunningRegistry]) -> None:
     assert asked and all(r["service"] == "seawall-test-registry" for r in asked)
     assert ["repository:team/app:pull"] in [r["scopes"] for r in asked]
     # the token server refuses the wrong password: a clear error, not a traceback
-    with pytest.raises(RegistryError, match="token request .* failed with HTTP 401"):
+    with pytest.raises(RegistryError, match=r"token request .* failed with HTTP 401"):
         _pull(reg, "team/app:1.0", auth=_auth(reg, "wrong"))
     # anonymous gets a token without access: the registry still says no
-    with pytest.raises(RegistryError, match="credentials rejected|authentication required|denied"):
+    with pytest.raises(RegistryError, match=r"credentials rejected|authentication required|denied"):
         _pull(reg, "team/app:1.0")
 
 
@@ -89,7 +89,7 @@ def test_tls_verified_by_default(pushed: dict[str, RunningRegistry]) -> None:
 def test_insecure_registry_plain_http(pushed: dict[str, RunningRegistry]) -> None:
     reg = pushed["plain"]
     assert _pull(reg, "team/app:1.0", insecure_registries=[reg.host]) == CONTENT
-    with pytest.raises(RegistryError, match="TLS|cannot reach"):
+    with pytest.raises(RegistryError, match=r"TLS|cannot reach"):
         open_image(f"{reg.host}/team/app:1.0")  # https to a plain-HTTP port fails
 
 
