@@ -38,6 +38,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.rules.image.secrets",
     "seawall.rules.image.contents",
     "seawall.analyzers.image",
+    "seawall.analyzers.vulnerabilities",
 )
 
 _loaded = False

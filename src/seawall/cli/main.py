@@ -22,6 +22,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.scan",
     "seawall.cli.rules",
+    "seawall.cli.db",
     "seawall.cli.rbac",
     "seawall.cli.netpol",
     "seawall.cli.image",
