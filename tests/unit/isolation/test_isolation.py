@@ -76,7 +76,7 @@ def test_all_findings_for_an_unprotected_sensitive_workload(tmp_path: Path) -> N
     assert "((unlabelled): 1, high: 1)" in msg["SW-ISO-001"]
     assert "pay/web[Deployment]" in msg["SW-ISO-005"]
     sa = next(f for f in found if f.rule_id == "SW-ISO-003")
-    assert sa.location.line == 10 and sa.location.pointer == "/spec/template/spec/serviceAccountName"
+    assert sa.location.line == 13 and sa.location.pointer == "/spec/template/spec/serviceAccountName"
 
 
 def test_protected_sensitive_workload_passes(tmp_path: Path) -> None:
