@@ -294,6 +294,7 @@ TEST_PATHS = re.compile(
     r"(?:^|/)test_[^/]*\.py$|_test\.(?:go|py)$|\.(?:test|spec)\.[cm]?[jt]sx?$"
 )
 IGNORE_MARK = "seawall:ignore"
+_VETOED = "\x00vetoed"  # sentinel value: the match failed its format validator
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+|[A-Za-z_]\w*\[[^\]]*\]")
 _CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -482,6 +483,7 @@ class SecretScanner:
             code = dot > path.rfind("/") and path[dot:].lower() in CODE_SUFFIXES
         test_path = bool(path) and self.settings.skip_test_paths and bool(TEST_PATHS.search(path))
         raw: list[tuple[SecretRule, int, int, Redacted]] = []
+        vetoed: list[tuple[int, int]] = []
         for r in rules:
             if r.generic and test_path:
                 continue
@@ -492,11 +494,18 @@ class SecretScanner:
                 continue
             for m in r.pattern.finditer(text):
                 found = self._vet(r, m, text, code, ov)
-                if found is not None:
-                    value, s, e = found
-                    raw.append((r, s, e, redact(value)))
+                if found is None:
+                    continue
+                value, s, e = found
+                if value is _VETOED:
+                    vetoed.append((s, e))  # a known format that failed its checksum/structure
+                    continue
+                raw.append((r, s, e, redact(value)))
         if not raw:
             return []
+        if vetoed:
+            # a look-alike of a checksummed token is not a secret for the generic rules either
+            raw = [t for t in raw if not (t[0].generic and any(t[1] < ve and vs < t[2] for vs, ve in vetoed))]
         kept = _dedupe(raw)
         lines = _LineIndex(text)
         hits = []
@@ -538,7 +547,7 @@ class SecretScanner:
             return None
         checked = r.validate is not None and (self.settings.verify_checksums or r.validate not in CHECKSUM_VALIDATORS)
         if checked and r.validate is not None and not r.validate(value):
-            return None
+            return (_VETOED, s, e) if not r.generic else None
         return value, s, e
 
 

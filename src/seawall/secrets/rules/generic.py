@@ -26,19 +26,19 @@ DB_REMEDIATION = (
 )
 
 secret(160, "generic-password", "Hard-coded password", "high",
-       _assign(r"password|passwd|passphrase|pwd|pass"), ["pass", "pwd"], assignment=True, entropy=2.3,
+       _assign(r"password|passwd|passphrase|pwd|pass"), ["pass", "pwd"], assignment=True, generic=True, entropy=2.3,
        min_len=6, gitleaks=["generic-api-key", "database-password", "hashicorp-tf-password"],
        description="A password assigned as a literal in code or configuration (names, operators, quoting and value shape are vetted to skip variables, templates and placeholders).")
-secret(161, "generic-secret", "Hard-coded secret", "high", _assign(r"secret"), ["secret"], assignment=True,
+secret(161, "generic-secret", "Hard-coded secret", "high", _assign(r"secret"), ["secret"], assignment=True, generic=True,
        entropy=3.2, min_len=10, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(162, "generic-api-key", "Hard-coded API key", "high",
        _assign(r"api[_.\-]?key|apikey|access[_.\-]?key|x-api-key|subscription[_.\-]?key|license[_.\-]?key|"
                r"auth[_.\-]?key|master[_.\-]?key|encryption[_.\-]?key|signing[_.\-]?key|private[_.\-]?key|app[_.\-]?key"),
-       ["key"], assignment=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
+       ["key"], assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(163, "generic-token", "Hard-coded token", "high", _assign(r"token|bearer"), ["token", "bearer"],
-       assignment=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
+       assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(164, "generic-credential", "Hard-coded credential", "medium", _assign(r"credentials?|creds"),
-       ["cred"], assignment=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
+       ["cred"], assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(165, "authorization-bearer", "Bearer token in an Authorization header", "high",
        r"(?i)authorization[\"']?[ \t]*[:=][ \t]*[\"']?bearer[ \t]+(?P<s>[A-Za-z0-9._~+/=\-]{20,})",
        ["bearer"], entropy=3.0, gitleaks="curl-auth-header")

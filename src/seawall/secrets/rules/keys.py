@@ -51,7 +51,7 @@ secret(149, "ssh2-private-key", "SSH2 (RFC 4716) private key", "critical",
        ["---- begin ssh2"], validate=pem_ok, remediation=KEY_REMEDIATION)
 secret(150, "jwt", "JSON Web Token", "medium",
        tok(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), ["eyj"], validate=jwt_ok,
-       gitleaks="jwt", trivy="jwt-token",
+       gitleaks="jwt", trivy="jwt-token", allow=[r"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$"],
        description="A signed bearer token (header and payload verified to be JSON); whoever holds it acts as its subject until it expires.")
 secret(151, "kubeconfig-client-key-data", "Kubernetes client private key in a kubeconfig", "critical",
        r"client-key-data[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{40,}={0,2})", ["client-key-data"],

@@ -61,7 +61,7 @@ secret(137, "xml-password-element", "Password in an XML <password> element (Mave
        "high", r"(?i)<(?P<k>password|passphrase)>[ \t]*(?P<s>[^<\s{$][^<\n]{2,}?)[ \t]*</(?P=k)>",
        ["<password>", "<passphrase>"], entropy=1.5,
        remediation="Encrypt it (mvn --encrypt-password with settings-security.xml) or reference ${env.MAVEN_PASSWORD}; rotate the password.")
-secret(138, "private-packagist-token", "Private Packagist token", "high", tok(r"packagist_[ou][ru]t_[a-f0-9]{68}"),
+secret(138, "private-packagist-token", "Private Packagist token", "high", tok(r"packagist_[ou][ru]t_[a-fA-F0-9]{68}"),
        ["packagist_"], trivy="private-packagist-token", entropy=3.0)
 secret(139, "pypirc-password", "Password in .pypirc", "high",
        r"(?im)^[ \t]*password[ \t]*[=:][ \t]*(?P<s>\S{6,})", ["password"], paths=r"(?:^|/)\.pypirc$",
