@@ -5,10 +5,11 @@ Kyverno's ``pod-security/{baseline,restricted}/<policy>`` policies each implemen
 ``.chainsaw-test/*good*.yaml`` must be admitted, ``*bad*.yaml`` rejected). Its
 ``subrule/`` policies use Kyverno's ``podSecurity`` subrule, which embeds pod-security-admission
 itself at level restricted or baseline, "latest". Trivy's ``checks/kubernetes/<check>.yaml`` hold
-good/bad manifests for the KSV check of the same name.
+good/bad manifests for the KSV check of the same name. Polaris' ``test/checks/<check>/`` hold
+``success*``/``failure*`` manifests for its checks that match a PSS control.
 
 We must agree with all of them, except where Kyverno or Trivy deliberately differ from PSA's
-semantics. Those cases are listed one by one in ``KYVERNO_EXCEPTIONS`` / ``TRIVY_EXCEPTIONS``
+semantics. Those cases are listed one by one in ``KYVERNO_EXCEPTIONS`` / ``TRIVY_EXCEPTIONS`` / ``POLARIS_EXCEPTIONS``
 with the reason, and the tests fail if an exception stops being needed (so the list stays exact).
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from pss_testlib import fails, load_docs, view_of
+from pss_testlib import fails, load_docs, obj_from_doc, view_of
 
 from seawall.inventory.k8s import PodSpecView
 from seawall.rules.registry import Violation
@@ -298,3 +299,58 @@ def test_pod_security_admission_corpus_is_absent(shared_dir: Path) -> None:
     """The issue names ../shared/corpus/k8s/pod-security-admission/; it was never added. If it
     appears, this test fails so that someone wires it into these tests."""
     assert not (shared_dir / "corpus" / "k8s" / "pod-security-admission").exists()
+
+
+# -- Polaris ------------------------------------------------------------------------------------
+
+POLARIS: dict[str, frozenset[str]] = {
+    "hostIPCSet": frozenset({"hostNamespaces"}),
+    "hostPIDSet": frozenset({"hostNamespaces"}),
+    "hostNetworkSet": frozenset({"hostNamespaces"}),
+    "hostPortSet": frozenset({"hostPorts"}),
+    "hostPathSet": frozenset({"hostPathVolumes"}),
+    "hostProcess": frozenset({"windowsHostProcess"}),
+    "runAsPrivileged": frozenset({"privileged"}),
+    "procMount": frozenset({"procMount"}),
+    "privilegeEscalationAllowed": frozenset({"allowPrivilegeEscalation"}),
+    "runAsRootAllowed": frozenset({"runAsNonRoot"}),
+    "insecureCapabilities": frozenset({"capabilities_baseline"}),
+}
+
+_POLARIS_DROP = (
+    "Polaris insecureCapabilities also fails containers that do not *drop* the runtime's default "
+    "insecure capabilities (NET_RAW, CHOWN, ...); PSA baseline only limits what is *added*"
+)
+POLARIS_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("insecureCapabilities", "failure.yaml"): _POLARIS_DROP,
+    ("insecureCapabilities", "failure.pod.yaml"): _POLARIS_DROP,
+    ("insecureCapabilities", "failure.drop-most.yaml"): _POLARIS_DROP,
+}
+
+
+def test_polaris_pss_checks(shared_dir: Path) -> None:
+    root = shared_dir / "corpus" / "k8s" / "polaris" / "test" / "checks"
+    used = set()
+    wrong = []
+    for check_dir, checks in POLARIS.items():
+        files = [f for f in sorted((root / check_dir).glob("*.y*ml")) if f.name.startswith(("success", "failure"))]
+        assert files, check_dir
+        for f in files:
+            want = "fail" if f.name.startswith("failure") else "pass"
+            docs = [d for d in load_docs(f) if view_of_or_none(d) is not None]
+            assert docs, f
+            got = "fail" if any(fails(d, checks) for d in docs) else "pass"
+            key = (check_dir, f.name)
+            if key in POLARIS_EXCEPTIONS:
+                used.add(key)
+                assert got != want, f"exception no longer needed: {key}"
+                # and nothing is added beyond the baseline set: PSA really admits it
+                assert all(not fails(d, {"capabilities_baseline"}) for d in docs)
+            elif got != want:
+                wrong.append(f"{check_dir}/{f.name}: expected {want}, seawall says {got}")
+    assert wrong == []
+    assert used == set(POLARIS_EXCEPTIONS)
+
+
+def view_of_or_none(doc: dict[str, Any]) -> PodSpecView | None:
+    return obj_from_doc(doc).pod_view()
