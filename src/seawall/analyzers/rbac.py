@@ -82,6 +82,16 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
     for b in model.bindings:
         role = model.role_for(b)
         obj = b.obj
+        if obj.labels.get("kubernetes.io/bootstrapping") != "rbac-defaults":
+            for idx, s in b.subjects:
+                if s.kind == "ServiceAccount" and s.name == "default":
+                    yield run.object_finding(
+                        "SW-RBAC-023", obj,
+                        f"{b.ref()} grants {b.role_kind} {b.role_name} to ServiceAccount {s.namespace}/default, "
+                        "which every pod without serviceAccountName runs as",
+                        f"/subjects/{idx}", evidence=f"ServiceAccount/{s.namespace}/default",
+                        extra=(("subject", f"ServiceAccount/{s.namespace}/default"),),
+                    )
         if role is None:
             if b.role_kind == "ClusterRole" and is_builtin_role_name(b.role_name):
                 continue
@@ -164,10 +174,27 @@ def takeover_capabilities(authz: Authorizer, model: RbacModel, ident: Identity) 
     return found
 
 
-def workload_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]:
-    authz = Authorizer(model)
-    want_graph = run.enabled("SW-RBAC-019")
-    graph = EscalationGraph(model, authz) if want_graph and model.workloads else None
+def subject_paths(run: ScanRun, model: RbacModel, graph: EscalationGraph) -> Iterator[Finding | None]:
+    """SW-RBAC-022: subjects that are cluster-admin in all but name (reported once each)."""
+    seen: set[Subject] = set()
+    for b in model.bindings:
+        for idx, s in b.subjects:
+            if s in seen or s.kind not in ("User", "Group", "ServiceAccount"):
+                continue
+            seen.add(s)
+            path = graph.path_for_identity(Identity.for_subject(s), s.display())
+            if not path or path[1] == "* on * cluster-wide":
+                continue  # not escalating, or plainly cluster-admin (SW-RBAC-002)
+            yield run.object_finding(
+                "SW-RBAC-022", b.obj, f"escalation path: {render(path)}", f"/subjects/{idx}",
+                evidence=render(path),
+                extra=(("subject", f"{s.kind}/{s.namespace + '/' if s.namespace else ''}{s.name}"),
+                       ("path", tuple(path))),
+            )
+
+
+def workload_findings(run: ScanRun, model: RbacModel, graph: EscalationGraph | None) -> Iterator[Finding | None]:
+    authz = graph.authz if graph is not None else Authorizer(model)
     cache: dict[tuple[str, str], tuple[list[Grant], list[str]]] = {}
     for view in model.workloads:
         o = view.owner
@@ -214,5 +241,8 @@ def rbac(run: ScanRun) -> Iterator[Finding]:
         return
     found: list[Any] = [*binding_findings(run, model)]
     if model.bindings:
-        found += workload_findings(run, model)
+        graph = EscalationGraph(model) if run.enabled("SW-RBAC-019") or run.enabled("SW-RBAC-022") else None
+        if graph is not None and run.enabled("SW-RBAC-022"):
+            found += subject_paths(run, model, graph)
+        found += workload_findings(run, model, graph if run.enabled("SW-RBAC-019") else None)
     yield from (f for f in found if f is not None)

@@ -50,6 +50,7 @@ class EscalationGraph:
         self.model = model
         self.authz = authz or Authorizer(model)
         self.edges: dict[str, list[Edge]] = {}
+        self._dist: dict[str, int] = {}
         self.labels: dict[str, str] = {ADMIN: ADMIN}
         sas = set(model.known_service_accounts())
         self.builtin_sa = (
@@ -93,7 +94,9 @@ class EscalationGraph:
         if (ns, name) == self.builtin_sa:
             self._add(src, "escalate and update clusterroles", ADMIN)
             return
-        ident = Identity.service_account(ns, name)
+        self._build_identity(src, Identity.service_account(ns, name))
+
+    def _build_identity(self, src: str, ident: Identity) -> None:
         a = self._allows
         direct: list[tuple[bool, str]] = [
             (a(ident, Request("*", "*", api_group="*")), "* on * cluster-wide"),
@@ -159,19 +162,40 @@ class EscalationGraph:
             ):
                 self._add(src, f"read the token Secret of sa {ns}/{tsa}", sa_key(ns, tsa))
 
+    def path_for_identity(self, ident: Identity, label: str) -> list[str] | None:
+        """Shortest path for any identity (user, group), evaluated on the fly."""
+        if ident.user.startswith("system:serviceaccount:"):
+            _, _, ns, name = ident.user.split(":", 3)
+            path = self.path_from(ns, name)
+            return [label, *path[1:]] if path else None
+        src = f"id:{ident.user}:{','.join(sorted(ident.groups))}"
+        self._build_identity(src, ident)
+        edges = self.edges.pop(src, [])
+        best: Edge | None = None
+        for e in edges:
+            if e.target == ADMIN:
+                best = e
+                break
+            if e.target in self._dist and (best is None or self._dist[e.target] < self._dist[best.target]):
+                best = e
+        if best is None:
+            return None
+        rest = [ADMIN] if best.target == ADMIN else self.path_from(*best.target.split(":", 2)[1:])
+        return [label, best.label, *(rest or [])]
+
     def _shortest_to_admin(self) -> dict[str, Edge]:
         reverse: dict[str, list[tuple[str, Edge]]] = {}
         for src, edges in self.edges.items():
             for e in edges:
                 reverse.setdefault(e.target, []).append((src, e))
         nxt: dict[str, Edge] = {}
-        seen = {ADMIN}
+        self._dist = {ADMIN: 0}
         queue = deque([ADMIN])
         while queue:
             node = queue.popleft()
             for src, e in reverse.get(node, ()):
-                if src not in seen:
-                    seen.add(src)
+                if src not in self._dist:
+                    self._dist[src] = self._dist[node] + 1
                     nxt[src] = e
                     queue.append(src)
         return nxt

@@ -218,3 +218,28 @@ spec: {{serviceAccountName: [x], automountServiceAccountToken: "true", container
 """
     found = _scan(tmp_path, text)
     assert all(f.rule_id.startswith("SW-RBAC-") for f in found)
+
+
+def test_subject_escalation_paths(tmp_path: Path) -> None:
+    spawn = grant("[{apiGroups: [''], resources: [pods], verbs: [create]}]", kind="RoleBinding", ns="kube-system")
+    [f] = _scan(tmp_path, spawn, "SW-RBAC-022")
+    assert f.message == ("escalation path: User alice -> create pods in kube-system -> "
+                         "sa kube-system/clusterrole-aggregation-controller (built-in) -> "
+                         "escalate and update clusterroles -> cluster-admin")
+    assert f.location.pointer == "/subjects/0"
+    # plain cluster-admin is SW-RBAC-002, not an "equivalent"
+    admin = grant("[{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]")
+    assert _scan(tmp_path, admin, "SW-RBAC-022") == []
+    same_ns = grant("[{apiGroups: [''], resources: [pods], verbs: [create]}]", kind="RoleBinding", ns="team")
+    assert _scan(tmp_path, same_ns, "SW-RBAC-022") == []
+
+
+def test_default_service_account_bound(tmp_path: Path) -> None:
+    text = grant("[{apiGroups: [''], resources: [configmaps], verbs: [get]}]", kind="RoleBinding",
+                 subject="{kind: ServiceAccount, name: default}")
+    [f] = _scan(tmp_path, text, "SW-RBAC-023")
+    assert dict(f.extra)["subject"] == "ServiceAccount/team/default"
+    boot = "labels: {kubernetes.io/bootstrapping: rbac-defaults}"
+    defaults = text.replace("metadata: {name: b, namespace: team}", f"metadata: {{name: b, namespace: team, {boot}}}")
+    assert defaults != text
+    assert _scan(tmp_path, defaults, "SW-RBAC-023") == []

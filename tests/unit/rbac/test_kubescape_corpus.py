@@ -34,6 +34,7 @@ MAPPED: dict[str, tuple[frozenset[str], str]] = {
     "system-authenticated-allowed-to-take-over-cluster": (frozenset({"SW-RBAC-005"}), "subject"),
     "workload-with-cluster-takeover-roles": (frozenset({"SW-RBAC-021"}), "workload"),
     "workload-with-administrative-roles": (frozenset({"SW-RBAC-020"}), "workload"),
+    "ensure-default-service-accounts-has-only-default-roles": (frozenset({"SW-RBAC-023"}), "binding"),
 }
 
 #: Concepts seawall's RBAC area does not implement (or implements elsewhere), with the reason.
@@ -43,7 +44,6 @@ NOT_RBAC_AREA: dict[str, str] = {
     "automount-service-account": "token automount is a workload rule (SW-K8S family), not RBAC",
     "serviceaccount-token-mount": "token automount is a workload rule (SW-K8S family), not RBAC",
     "non-existent-service-account": "workload -> missing SA is a workload rule (catalogue E.60)",
-    "ensure-default-service-accounts-has-only-default-roles": "not implemented (CIS 5.1.5, catalogue I.127)",
     "rule-can-update-configmap-v1": "not in seawall's RBAC rule set (CoreDNS configmap poisoning)",
     "rule-can-delete-k8s-events-v1": "not in seawall's RBAC rule set",
     "rule-excessive-delete-rights-v1": "not in seawall's RBAC rule set",
@@ -98,7 +98,7 @@ def _expected_entities(rule: str, case_dir: Path, what: str) -> set[str]:
             assert m, msg
             out.add(f"{m.group(1)}/{m.group(2)}")
         else:
-            m = re.match(r"the following \w+: (\S+) gives", msg)
+            m = re.match(r"the following \w+: (\S+) gives", msg) or re.match(r"\w+: (\S+) has for", msg)
             assert m, msg
             out.add(m.group(1))
     return out

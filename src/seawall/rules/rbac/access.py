@@ -172,3 +172,18 @@ _d("SW-RBAC-021", "Workload's service account holds cluster-takeover permissions
   spec:
     automountServiceAccountToken: false""",
    tools={"kubescape": ["C-0267", "C-0053"]})
+_d("SW-RBAC-022", "Subject can escalate to cluster-admin", "high",
+   """The subject is not bound to cluster-admin, but its permissions lead there step by step
+   (create pods in kube-system, mint a token of a privileged service account, bind or escalate
+   roles, impersonate, nodes/proxy...): it is cluster-admin in all but name. The finding shows the
+   shortest path.""",
+   """Remove the first permission on the path from the subject's roles (see the message), e.g.
+  kubectl edit clusterrole NAME""",
+   risk=ADMIN_RISK, cm=ADMIN_CM)
+_d("SW-RBAC-023", "Default service account granted roles", "medium",
+   """A binding grants permissions to a namespace's 'default' service account, which every pod that
+   names no service account runs as: every such pod gets these permissions.""",
+   """Create a dedicated service account for the workload that needs the role and bind that instead:
+  kubectl create serviceaccount APP -n NAMESPACE
+  kubectl create rolebinding APP --role=ROLE --serviceaccount=NAMESPACE:APP -n NAMESPACE""",
+   tools={"kubescape": ["C-0189", "C-0225"], "checkov": "CKV_K8S_42"}, cis=("5.1.5",))
