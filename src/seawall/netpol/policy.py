@@ -192,7 +192,7 @@ def _peer(raw: Any) -> RulePeer:
 def compile_policy(obj: K8sObject) -> Policy:
     spec = obj.spec
     ns = obj.namespace or "default"
-    sel = compile_selector(spec.get("podSelector") if isinstance(spec.get("podSelector"), dict) else {})
+    sel = compile_selector(spec.get("podSelector"))  # absent/null: {} (every pod); not a mapping: invalid
     ingress_raw = as_list(spec.get("ingress"))
     egress_raw = as_list(spec.get("egress"))
     types_raw = [as_str(t) for t in as_list(spec.get("policyTypes"))]
@@ -207,6 +207,11 @@ def compile_policy(obj: K8sObject) -> Policy:
         pol.warnings.append(f"podSelector: {sel.error}")
     for direction, raws, peers_key in (("ingress", ingress_raw, "from"), ("egress", egress_raw, "to")):
         for i, raw in enumerate(raws):
+            if raw is not None and not isinstance(raw, dict):
+                # the API server rejects it; a rule that cannot exist admits nothing
+                pol.warnings.append(f"{direction}[{i}] is not a mapping; ignored")
+                pol.rules(direction).append(Rule(pol, direction, i, (RulePeer(error="invalid rule"),), ()))
+                continue
             rd = as_dict(raw)
             peers = tuple(_peer(p) for p in as_list(rd.get(peers_key)))
             ports = tuple(_port(p) for p in as_list(rd.get("ports")))

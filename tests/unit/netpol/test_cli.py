@@ -1,0 +1,105 @@
+"""``seawall netpol matrix`` and ``seawall netpol explain`` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seawall.cli.main import main
+
+
+@pytest.fixture
+def boutique(shared_dir: Path) -> str:
+    return str(shared_dir / "corpus" / "netpol" / "np-guard" / "tests" / "onlineboutique_workloads")
+
+
+def test_matrix_connlist_equals_golden(boutique: str, shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["netpol", "matrix", boutique, "--format", "connlist"]) == 0
+    golden = shared_dir / "corpus/netpol/np-guard/test_outputs/connlist/onlineboutique_workloads_connlist_output.txt"
+    assert capsys.readouterr().out.strip() == golden.read_text(encoding="utf-8").strip()
+
+
+def test_matrix_focus_and_exposure(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            ["netpol", "matrix", boutique, "--format", "txt", "--focusworkload", "default/loadgenerator", "--exposure"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "default/loadgenerator[Deployment] => default/frontend[Deployment] : TCP 8080" in out
+    assert "[all namespaces]/[pod with {k8s-app=kube-dns}] : UDP 53" in out
+    assert "checkoutservice" not in out
+
+
+def test_matrix_focus_direction_and_conn(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "netpol",
+                "matrix",
+                boutique,
+                "--format",
+                "txt",
+                "--focusworkload",
+                "cartservice",
+                "--focus-direction",
+                "ingress",
+            ]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines and all(line.split(" => ")[1].startswith("default/cartservice") for line in lines)
+    assert main(["netpol", "matrix", boutique, "--format", "txt", "--focus-conn", "tcp-7070"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Permitted connections on TCP 7070:"
+    assert lines[1:] == [  # pairs allowing everything allow TCP 7070 too
+        "0.0.0.0-255.255.255.255[External] => default/redis-cart[Deployment]",
+        "default/checkoutservice[Deployment] => default/cartservice[Deployment]",
+        "default/frontend[Deployment] => default/cartservice[Deployment]",
+        "default/redis-cart[Deployment] => 0.0.0.0-255.255.255.255[External]",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "md", "dot", "html"])
+def test_matrix_formats_to_file(boutique: str, fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / f"m.{fmt}"
+    assert main(["netpol", "matrix", boutique, "--format", fmt, "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "frontend" in text
+    if fmt == "json":
+        assert {"src", "dst", "conn"} <= set(json.loads(text)[0])
+    if fmt == "html":
+        assert text.startswith("<!DOCTYPE html>") and "<script src" not in text
+
+
+def test_explain_allowed_and_denied(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["netpol", "explain", "frontend", "cartservice", "7070/TCP", boutique]) == 0
+    out = capsys.readouterr().out
+    assert "default/frontend-netpol egress rule #2" in out and "default/cartservice-netpol ingress rule #2" in out
+    assert out.strip().endswith("ALLOWED: TCP 7070 (allowed: TCP 7070)")
+    assert main(["netpol", "explain", "frontend", "cartservice", "udp/53", boutique]) == 1
+    assert "DENIED: UDP 53" in capsys.readouterr().out
+    assert main(["netpol", "explain", "cartservice", "frontend", boutique, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "denied" and data["ingress"]["restricted"] and not data["ingress"]["rules"]
+
+
+def test_explain_unknown_workload_is_a_usage_error(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["netpol", "explain", "nope", "frontend", boutique]) == 2
+    assert "no workload or IP address 'nope'" in capsys.readouterr().err
+
+
+def test_hostile_input_is_skipped_not_fatal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text("a: [unclosed\n", encoding="utf-8")
+    (tmp_path / "bin.json").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "ok.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n", encoding="utf-8"
+    )
+    assert main(["netpol", "matrix", str(tmp_path), "--format", "txt"]) == 0
+    cap = capsys.readouterr()
+    assert "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections" in cap.out
+    assert "warning: skipped" in cap.err and "Traceback" not in cap.err
