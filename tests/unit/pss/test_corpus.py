@@ -6,11 +6,13 @@ Kyverno's ``pod-security/{baseline,restricted}/<policy>`` policies each implemen
 ``subrule/`` policies use Kyverno's ``podSecurity`` subrule, which embeds pod-security-admission
 itself at level restricted or baseline, "latest". Trivy's ``checks/kubernetes/<check>.yaml`` hold
 good/bad manifests for the KSV check of the same name. Polaris' ``test/checks/<check>/`` hold
-``success*``/``failure*`` manifests for its checks that match a PSS control.
+``success*``/``failure*`` manifests for its checks that match a PSS control; checkov's
+``tests/kubernetes/checks/example_<Check>/*-PASSED|FAILED.yaml`` likewise.
 
-We must agree with all of them, except where Kyverno or Trivy deliberately differ from PSA's
-semantics. Those cases are listed one by one in ``KYVERNO_EXCEPTIONS`` / ``TRIVY_EXCEPTIONS`` / ``POLARIS_EXCEPTIONS``
-with the reason, and the tests fail if an exception stops being needed (so the list stays exact).
+We must agree with all of them, except where a tool deliberately differs from PSA's semantics.
+Those cases are listed one by one, with the reason, in ``KYVERNO_EXCEPTIONS``,
+``TRIVY_EXCEPTIONS``, ``POLARIS_EXCEPTIONS`` and ``CHECKOV_EXCEPTIONS``; the tests fail if an
+exception stops being needed (so the lists stay exact).
 """
 
 from __future__ import annotations
@@ -354,3 +356,78 @@ def test_polaris_pss_checks(shared_dir: Path) -> None:
 
 def view_of_or_none(doc: dict[str, Any]) -> PodSpecView | None:
     return obj_from_doc(doc).pod_view()
+
+
+# -- Checkov ------------------------------------------------------------------------------------
+
+CHECKOV: dict[str, frozenset[str]] = {
+    "example_PrivilegedContainers": frozenset({"privileged"}),  # CKV_K8S_16
+    "example_AllowPrivilegeEscalation": frozenset({"allowPrivilegeEscalation"}),  # CKV_K8S_20
+    "example_HostPort": frozenset({"hostPorts"}),  # CKV_K8S_26
+    "example_ShareHost": frozenset({"hostNamespaces"}),  # CKV_K8S_17/18/19
+    "example_RootContainers": frozenset({"runAsNonRoot"}),  # CKV_K8S_23
+    "example_Seccomp": frozenset({"seccompProfile_restricted"}),  # CKV_K8S_31
+    "example_DropCapabilities": frozenset({"capabilities_restricted"}),  # CKV_K8S_28 / _37
+    "example_AllowedCapabilities": frozenset({"capabilities_baseline"}),  # CKV_K8S_25
+    "example_AllowedCapabilitiesSysAdmin": frozenset({"capabilities_baseline"}),  # CKV_K8S_39
+}
+
+_CKV_MALFORMED = "malformed manifest the API server rejects (PSA never sees it); checkov fails it, we see no container"
+_CKV_SECCOMP_ANNOTATION = (
+    "only the seccomp.security.alpha.kubernetes.io annotation is set: checkov still reads it; PSA "
+    "reads the annotation only for policies < 1.19, at latest the seccompProfile field is required"
+)
+_CKV_RUN_AS_USER = "runAsUser > 0 without runAsNonRoot: checkov accepts it; PSA's runAsNonRoot requires the field"
+#: (checkov dir, file, document name) -> why PSA's verdict differs from checkov's file tag.
+CHECKOV_EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    ("example_AllowedCapabilitiesSysAdmin", "pod-FAILED2.yaml", "security-context-demo-1"): _CKV_MALFORMED,
+    ("example_RootContainers", "rootContainersFAILED-malformed-spec.yaml", "pod1"): _CKV_MALFORMED,
+    ("example_RootContainers", "rootContainersPASSED.yaml", "pod3"): (
+        "pod runAsNonRoot: false overridden to true by every container: checkov accepts it; PSA "
+        "rejects any explicit runAsNonRoot=false, even at pod level"
+    ),
+    ("example_RootContainers", "rootContainersPASSED.yaml", "pod4"): _CKV_RUN_AS_USER,
+    ("example_RootContainers", "rootContainersPASSED.yaml", "pod5"): _CKV_RUN_AS_USER,
+    ("example_DropCapabilities", "pod-drop-NET_RAW-capabilities-PASSED.yaml", "pod-drop-net-raw-capability"): (
+        "checkov CKV_K8S_28 only wants NET_RAW dropped; PSA restricted wants drop: [ALL]"
+    ),
+    ("example_DropCapabilities", "pod-drop-all-capabilities-PASSED2.yaml", "pod-drop-all-capability"): (
+        'drop: [all] - checkov compares case-insensitively; PSA needs the exact string "ALL"'
+    ),
+    ("example_Seccomp", "cronjob-seccomp-PASSED.yaml", "cronjob-passed"): _CKV_SECCOMP_ANNOTATION,
+    ("example_Seccomp", "pod-seccomp-PASSED.yaml", "seccomp-passed-metadata-annotations-docker"): (
+        _CKV_SECCOMP_ANNOTATION
+    ),
+    ("example_Seccomp", "pod-seccomp-PASSED2.yaml", "seccomp-passed-metadata-annotations-runtime"): (
+        _CKV_SECCOMP_ANNOTATION
+    ),
+    ("example_Seccomp", "pod-seccomp-PASSED6.yaml", "seccomp-passed-metadata-annotations"): _CKV_SECCOMP_ANNOTATION,
+}
+
+
+def test_checkov_pss_checks(shared_dir: Path) -> None:
+    root = shared_dir / "corpus" / "k8s" / "checkov" / "tests" / "kubernetes" / "checks"
+    used = set()
+    wrong = []
+    total = 0
+    for check_dir, checks in CHECKOV.items():
+        for f in sorted((root / check_dir).glob("*.y*ml")):
+            if "FAILED" in f.name:
+                want = "fail"
+            elif "PASSED" in f.name:
+                want = "pass"
+            else:
+                continue  # UNKNOWN / template files carry no expectation
+            docs = [d for d in load_docs(f) if view_of_or_none(d) is not None]
+            for doc in docs:
+                total += 1
+                got = "fail" if fails(doc, checks) else "pass"
+                key = (check_dir, f.name, str(doc["metadata"]["name"]))
+                if key in CHECKOV_EXCEPTIONS:
+                    used.add(key)
+                    assert got != want, f"exception no longer needed: {key}"
+                elif got != want:
+                    wrong.append(f"{check_dir}/{f.name} {key[2]}: expected {want}, seawall says {got}")
+    assert total >= 45
+    assert wrong == []
+    assert used == set(CHECKOV_EXCEPTIONS), sorted(set(CHECKOV_EXCEPTIONS) - used)
