@@ -118,13 +118,17 @@ class Dockerfile:
         return {s.name.lower(): s.index for s in self.stages if s.name}
 
 
-def expand(text: str, env: dict[str, str]) -> str:
-    """Docker-style variable substitution (unknown variables become empty, as Docker does)."""
+def expand(text: str, env: dict[str, str], keep_unknown: bool = False) -> str:
+    """Docker-style variable substitution. Docker turns unknown variables into ""; with
+    ``keep_unknown`` they stay as written, since for analysis an unset ARG means "given at build
+    time", not "empty"."""
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(4)
         op, word = m.group(2), m.group(3) or ""
         val = env.get(name)
+        if val is None and keep_unknown and op not in (":-", "-", ":+", "+"):
+            return m.group(0)
         is_set = bool(val) if op and op.startswith(":") else val is not None
         if op in (":-", "-"):
             return (val or "") if is_set else word
@@ -274,7 +278,7 @@ def _resolve(df: Dockerfile) -> None:
             except ValueError:
                 pass
         scope = env if stage is not None else global_args
-        ins.args = expand(rest, scope) if ins.cmd in EXPANDS and ins.json_args is None else rest
+        ins.args = expand(rest, scope, keep_unknown=True) if ins.cmd in EXPANDS and ins.json_args is None else rest
         if ins.cmd == "FROM":
             words = ins.args.split()
             base = words[0] if words else ""
@@ -287,8 +291,10 @@ def _resolve(df: Dockerfile) -> None:
         elif ins.cmd == "ARG":
             name, sep, default = ins.args.partition("=")
             target = env if stage is not None else global_args
-            value = default.strip().strip('"') if sep else global_args.get(name.strip(), target.get(name.strip(), ""))
-            target[name.strip()] = value
+            known = global_args.get(name.strip(), target.get(name.strip()))
+            value = default.strip().strip('"') if sep else known
+            if value is not None:
+                target[name.strip()] = value
         elif ins.cmd == "ENV":
             for k, v in _parse_kv(ins.args):
                 env[k] = v

@@ -124,33 +124,51 @@ def duplicate_alias(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violatio
 
 @rule(
     id="SW-DF-006",
-    title="COPY --from refers to an unknown or the current stage",
+    title="COPY --from refers to a stage that is not defined before",
     severity="medium",
     category="dockerfile",
-    description="COPY --from must name a previous stage (or an image); naming the "
-    "stage itself is an error and a typo silently pulls an image of that name.",
-    remediation="COPY --from=build /out/app /usr/local/bin/app   # a stage defined earlier",
-    risk=["3.1.5"],
-    countermeasure=["4.1.5"],
+    description="COPY --from=<n> must name an earlier stage by index; a later or missing index fails the build.",
+    remediation="COPY --from=build /out/app /usr/local/bin/app   # an earlier stage",
+    risk=["3.1.2"],
+    countermeasure=["4.1.2"],
     target=T,
-    tools={"hadolint": ["DL3022", "DL3023"]},
+    tools={"hadolint": "DL3022"},
 )
-def copy_from(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+def copy_from_unknown(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    # As hadolint: --from must be an earlier stage (by name or index). Copying from an image
+    # (--from=alpine) is flagged too: it pulls an unpinned, unscanned image at build time.
+    # A value with a variable is left alone: it is only known at build time.
     for st in df.stages:
         earlier = {s.name.lower() for s in df.stages[: st.index] if s.name}
         for ins in st.instructions:
             src = ins.flags.get("from")
-            if ins.cmd != "COPY" or src is None:
+            if ins.cmd != "COPY" or not src or "$" in src or (st.name and src.lower() == st.name.lower()):
                 continue
-            if st.name and src.lower() == st.name.lower():
-                yield Violation(f"COPY --from={src} refers to its own stage", line=ins.line)
-            elif src.isdigit():
+            if src.isdigit():
                 if int(src) >= st.index:
                     yield Violation(f"COPY --from={src} refers to a stage that is not defined before", line=ins.line)
-            elif src.lower() not in earlier and ":" not in src and "/" not in src:
-                yield Violation(
-                    f"COPY --from={src} names no previous stage (it would pull an image {src!r})", line=ins.line
-                )
+            elif src.lower() not in earlier:
+                yield Violation(f"COPY --from={src} is not an earlier stage (an image would be pulled)", line=ins.line)
+
+
+@rule(
+    id="SW-DF-046",
+    title="COPY --from refers to its own stage",
+    severity="medium",
+    category="dockerfile",
+    description="A stage cannot copy from itself; the build fails.",
+    remediation="COPY --from=build ...   # name an earlier stage",
+    risk=["3.1.2"],
+    countermeasure=["4.1.2"],
+    target=T,
+    tools={"hadolint": "DL3023"},
+)
+def copy_from_self(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    for st in df.stages:
+        for ins in st.instructions:
+            src = ins.flags.get("from")
+            if ins.cmd == "COPY" and src and st.name and src.lower() == st.name.lower():
+                yield Violation(f"COPY --from={src} refers to its own stage", line=ins.line)
 
 
 @rule(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from seawall.dockerfile.parser import Dockerfile
+from seawall.dockerfile.parser import Dockerfile, Instruction
 from seawall.rules.dockerfile.common import DockerfileContext, runs
 from seawall.rules.registry import Violation, rule
 
@@ -19,24 +19,11 @@ def _is_root(user: str) -> bool:
     return name in ("root", "0", "")
 
 
-@rule(
-    id="SW-DF-030",
-    title="Image runs as root (no USER in the final stage)",
-    severity="high",
-    category="dockerfile",
-    description="Without USER the container runs as root unless the orchestrator overrides it "
-    "(CIS Docker Benchmark 4.1; NIST SP 800-190 4.1.2).",
-    remediation="RUN useradd --uid 10001 --no-create-home app\nUSER 10001",
-    tools={"hadolint": "DL3002"},
-    risk=["3.1.2", "3.4.3"],
-    countermeasure=["4.1.2", "4.4.3"],
-    target=T,
-)
-def no_user(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+def _final_user(df: Dockerfile) -> tuple[Instruction | None, int]:
+    """The USER in effect for the final stage (following FROM <stage> chains) and the stage line."""
     st = df.final_stage
     if st is None:
-        return
-    # USER is inherited from a previous stage used as base
+        return None, 0
     chain = [st]
     names = {s.name.lower(): s for s in df.stages if s.name}
     while chain[-1].base.lower() in names and names[chain[-1].base.lower()] not in chain:
@@ -44,14 +31,47 @@ def no_user(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for s in chain:
         user = s.last("USER")
         if user is not None:
-            if _is_root(user.args):
-                yield Violation(
-                    f"the final USER is {user.args.strip() or 'empty'} (root)",
-                    line=user.line,
-                    evidence=user.args.strip(),
-                )
-            return
-    yield Violation("no USER instruction: the container runs as root", line=st.line)
+            return user, st.line
+    return None, st.line
+
+
+@rule(
+    id="SW-DF-029",
+    title="Final USER is root",
+    severity="high",
+    category="dockerfile",
+    description="The last USER of the final stage is root (or UID 0), so the container runs as root "
+    "(CIS Docker Benchmark 4.1; NIST SP 800-190 4.1.2).",
+    remediation="RUN useradd --uid 10001 --no-create-home app\nUSER 10001",
+    tools={"hadolint": "DL3002"},
+    risk=["3.1.2", "3.4.3"],
+    countermeasure=["4.1.2", "4.4.3"],
+    target=T,
+)
+def root_user(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    user, _ = _final_user(df)
+    if user is not None and _is_root(user.args):
+        yield Violation(
+            f"the final USER is {user.args.strip() or 'empty'} (root)", line=user.line, evidence=user.args.strip()
+        )
+
+
+@rule(
+    id="SW-DF-030",
+    title="No USER in the final stage (runs as root)",
+    severity="high",
+    category="dockerfile",
+    description="Without USER the container runs as root unless the orchestrator overrides it "
+    "(CIS Docker Benchmark 4.1; NIST SP 800-190 4.1.2).",
+    remediation="RUN useradd --uid 10001 --no-create-home app\nUSER 10001",
+    risk=["3.1.2", "3.4.3"],
+    countermeasure=["4.1.2", "4.4.3"],
+    target=T,
+)
+def no_user(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    user, line = _final_user(df)
+    if user is None and line:
+        yield Violation("no USER instruction: the container runs as root", line=line)
 
 
 @rule(
@@ -70,25 +90,59 @@ def no_healthcheck(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation
         yield Violation("the image defines no HEALTHCHECK", line=st.line)
 
 
+def _repeated(df: Dockerfile, cmd: str) -> Iterator[Violation]:
+    for st in df.stages:
+        found = [i for i in st.instructions if i.cmd == cmd]
+        for extra in found[1:]:
+            yield Violation(
+                f"{cmd} is given {len(found)} times in stage {st.name or st.index}; only the last counts",
+                line=extra.line,
+            )
+
+
+_MULTI = "Only the last one takes effect; earlier ones are dead code that misleads."
+
+
 @rule(
     id="SW-DF-032",
-    title="More than one CMD, ENTRYPOINT or HEALTHCHECK in a stage",
+    title="More than one CMD in a stage",
     severity="low",
     category="dockerfile",
-    description="Only the last one takes effect; earlier ones are dead code that misleads.",
-    remediation="Keep a single CMD/ENTRYPOINT/HEALTHCHECK per stage.",
-    tools={"hadolint": ["DL4003", "DL4004", "DL3012"]},
+    description=_MULTI,
+    remediation="Keep a single CMD per stage.",
+    tools={"hadolint": "DL4003"},
     **_CFG,
 )
-def multiple(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
-    for st in df.stages:
-        for cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
-            found = [i for i in st.instructions if i.cmd == cmd]
-            for extra in found[1:]:
-                yield Violation(
-                    f"{cmd} is given {len(found)} times in stage {st.name or st.index}; only the last counts",
-                    line=extra.line,
-                )
+def multiple_cmd(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _repeated(df, "CMD")
+
+
+@rule(
+    id="SW-DF-044",
+    title="More than one ENTRYPOINT in a stage",
+    severity="low",
+    category="dockerfile",
+    description=_MULTI,
+    remediation="Keep a single ENTRYPOINT per stage.",
+    tools={"hadolint": "DL4004"},
+    **_CFG,
+)
+def multiple_entrypoint(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _repeated(df, "ENTRYPOINT")
+
+
+@rule(
+    id="SW-DF-045",
+    title="More than one HEALTHCHECK in a stage",
+    severity="low",
+    category="dockerfile",
+    description=_MULTI,
+    remediation="Keep a single HEALTHCHECK per stage.",
+    tools={"hadolint": "DL3012"},
+    **_CFG,
+)
+def multiple_healthcheck(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _repeated(df, "HEALTHCHECK")
 
 
 @rule(
@@ -252,8 +306,8 @@ def copy_dest(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
 )
 def cd_in_run(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for ins, cmds in runs(df):
-        if cmds and cmds[0].name == "cd":
-            yield Violation("RUN starts with cd: use WORKDIR", line=ins.line)
+        if any(c.name == "cd" for c in cmds):
+            yield Violation("RUN changes directory with cd: use WORKDIR", line=ins.line)
 
 
 @rule(
@@ -268,12 +322,21 @@ def cd_in_run(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     **_CFG,
 )
 def consecutive_runs(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
-    for st in df.stages:
-        prev = None
-        for ins in st.instructions:
-            if ins.cmd == "RUN" and prev is not None and prev.cmd == "RUN" and not ins.flags and not prev.flags:
-                yield Violation("consecutive RUN instructions", line=ins.line)
-            prev = ins
+    # Like hadolint: RUNs that each run a single command, back to back, with the same flags. Chained
+    # commands (&&) or differing --mount flags suggest the split was deliberate.
+    single = {id(ins): len(cmds) <= 1 for ins, cmds in runs(df)}
+    prev = None
+    for ins in df.instructions:
+        if (
+            ins.cmd == "RUN"
+            and prev is not None
+            and prev.cmd == "RUN"
+            and prev.flags == ins.flags
+            and single.get(id(ins))
+            and single.get(id(prev))
+        ):
+            yield Violation("consecutive RUN instructions", line=ins.line)
+        prev = ins
 
 
 @rule(
@@ -287,8 +350,9 @@ def consecutive_runs(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violati
     **_CFG,
 )
 def copy_relative(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    has_workdir: dict[str, bool] = {}
     for st in df.stages:
-        seen_workdir = False
+        seen_workdir = has_workdir.get(st.base.lower(), False)  # inherited from a previous stage
         for ins in st.instructions:
             if ins.cmd == "WORKDIR":
                 seen_workdir = True
@@ -297,3 +361,5 @@ def copy_relative(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]
                 dest = words[-1] if words else "/"
                 if not dest.startswith(("/", "$", "~")) and not re.match(r"^[A-Za-z]:", dest):
                     yield Violation(f"COPY to relative {dest} without a WORKDIR in this stage", line=ins.line)
+        if st.name:
+            has_workdir[st.name.lower()] = seen_workdir

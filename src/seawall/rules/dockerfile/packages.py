@@ -230,42 +230,78 @@ def gem_pin(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
                 yield Violation(f"gem install without version pins: {', '.join(bad[:6])}", line=ins.line)
 
 
-@rule(
-    id="SW-DF-021",
-    title="yum/dnf install without version pins",
-    severity="low",
-    category="dockerfile",
-    description="Pin RPM packages (name-version).",
-    remediation="RUN dnf install -y httpd-2.4.57",
-    tools={"hadolint": ["DL3033", "DL3041"]},
-    **_PIN,
-)
-def yum_pin(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
-    for ins, c, _ in commands(df, "yum", "dnf", "microdnf"):
+def _rpm_unpinned(df: Dockerfile, programs: tuple[str, ...]) -> Iterator[Violation]:
+    for ins, c, _ in commands(df, *programs):
         if subcommand(c) == "install":
             bad = [p for p in positional(c, "install") if not re.search(r"-\d|\.rpm$|^/|^https?://", p)]
             if bad:
                 yield Violation(f"{c.name} install without version pins: {', '.join(bad[:6])}", line=ins.line)
 
 
-@rule(
-    id="SW-DF-022",
-    title="yum/dnf cache not cleaned",
-    severity="low",
-    category="dockerfile",
-    description="Run yum/dnf clean all in the same RUN as the install.",
-    remediation="RUN dnf install -y ... && dnf clean all",
-    tools={"hadolint": ["DL3032", "DL3040"]},
-    **_CLEAN,
-)
-def yum_clean(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
-    for ins, c, cmds in commands(df, "yum", "dnf", "microdnf"):
+def _rpm_unclean(df: Dockerfile, programs: tuple[str, ...]) -> Iterator[Violation]:
+    for ins, c, cmds in commands(df, *programs):
         if (
             subcommand(c) == "install"
             and not any(x.name in ("yum", "dnf", "microdnf") and subcommand(x) == "clean" for x in cmds)
             and not any(x.name == "rm" and any("/var/cache/" in a for a in x.argv) for x in cmds)
         ):
             yield Violation(f"{c.name} install without '{c.name} clean all'", line=ins.line)
+
+
+@rule(
+    id="SW-DF-021",
+    title="yum install without version pins",
+    severity="low",
+    category="dockerfile",
+    description="Pin RPM packages (name-version).",
+    remediation="RUN yum install -y httpd-2.4.57",
+    tools={"hadolint": "DL3033"},
+    **_PIN,
+)
+def yum_pin(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _rpm_unpinned(df, ("yum",))
+
+
+@rule(
+    id="SW-DF-025",
+    title="dnf/microdnf install without version pins",
+    severity="low",
+    category="dockerfile",
+    description="Pin RPM packages (name-version).",
+    remediation="RUN dnf install -y httpd-2.4.57",
+    tools={"hadolint": "DL3041"},
+    **_PIN,
+)
+def dnf_pin(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _rpm_unpinned(df, ("dnf", "microdnf"))
+
+
+@rule(
+    id="SW-DF-022",
+    title="yum cache not cleaned",
+    severity="low",
+    category="dockerfile",
+    description="Run yum clean all in the same RUN as the install.",
+    remediation="RUN yum install -y ... && yum clean all",
+    tools={"hadolint": "DL3032"},
+    **_CLEAN,
+)
+def yum_clean(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _rpm_unclean(df, ("yum",))
+
+
+@rule(
+    id="SW-DF-026",
+    title="dnf cache not cleaned",
+    severity="low",
+    category="dockerfile",
+    description="Run dnf clean all in the same RUN as the install.",
+    remediation="RUN dnf install -y ... && dnf clean all",
+    tools={"hadolint": "DL3040"},
+    **_CLEAN,
+)
+def dnf_clean(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    yield from _rpm_unclean(df, ("dnf", "microdnf"))
 
 
 @rule(

@@ -3,6 +3,7 @@ commands meaningless in a container, pipelines without pipefail."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from seawall.dockerfile.parser import Dockerfile
@@ -113,7 +114,8 @@ def pipefail(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for st in df.stages:
         has_pipefail = False
         for ins in st.instructions:
-            if ins.cmd == "SHELL" and "pipefail" in ins.raw:
+            # pipefail set, or a non-POSIX shell (PowerShell, cmd) where the check does not apply
+            if ins.cmd == "SHELL" and re.search(r"pipefail|pwsh|powershell|cmd(\.exe)?\b", ins.raw, re.I):
                 has_pipefail = True
         if has_pipefail:
             continue
