@@ -924,6 +924,12 @@ def test_violation_messages_and_pointers_name_the_offender() -> None:
     assert [v.container for v in seccomp] == ["web", "dbg"]
 
 
+def test_volume_with_non_string_keys() -> None:
+    doc = pod({"volumes": [{"name": "a", 1: "x", "nfs": {"server": "s", "path": "/"}}], "containers": []})
+    (v,) = evaluate_pss(view_of(doc))["restrictedVolumes"]
+    assert v.evidence == "1"
+
+
 @pytest.mark.parametrize(
     "spec_",
     [

@@ -493,12 +493,12 @@ def check_host_probes_and_host_lifecycle(view: PodSpecView) -> list[Violation]:
 
 def _volume_source(vol: dict[str, Any]) -> str | None:
     """The restricted source key of a volume, "" if it only has allowed sources, None if none."""
-    keys = [k for k, v in vol.items() if k != "name" and v is not None]
+    keys = [str(k) for k, v in vol.items() if k != "name" and v is not None]
     if not keys:
         return None  # no source: the API server defaults it to emptyDir
     if any(k in RESTRICTED_VOLUME_SOURCES for k in keys):
         return ""  # PSA's switch admits the volume as soon as one allowed source is set
-    return str(sorted(keys)[0])
+    return sorted(keys)[0]
 
 
 def check_restricted_volumes(view: PodSpecView) -> list[Violation]:
