@@ -8,7 +8,9 @@ and are cached under ``~/.cache/seawall-tests`` (override with ``SEAWALL_TEST_CA
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import io
@@ -18,7 +20,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,19 +322,33 @@ def skopeo_copy(src: str, dest: str, *extra: str) -> None:
     _run(["skopeo", "copy", "--quiet", *extra, src, dest])
 
 
+@contextlib.contextmanager
+def cache_lock(name: str) -> Iterator[None]:
+    """An exclusive lock so concurrent test sessions never build the same cached image twice."""
+    with (cache_dir() / f"{name}.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def debian_images() -> dict[str, Path]:
     """The cached Debian image in three forms: rootfs dir, OCI layout, docker-save archive."""
     base = cache_dir() / f"debian-{dt.date.today():%Y%m%d}"
     done = base / "done"
     rootfs, layout, archive = base / "rootfs", base / "oci", base / "debian.docker.tar"
-    if not done.is_file():
-        if base.exists():
-            shutil.rmtree(base)
-        base.mkdir(parents=True)
-        unpack_rootfs(debian_rootfs_tar(), rootfs)
-        umoci_layout_from_rootfs(rootfs, layout, "bookworm")
-        skopeo_copy(f"oci:{layout}:bookworm", f"docker-archive:{archive}:debian:bookworm")
-        done.write_text("ok")
+    with cache_lock("debian"):
+        if not done.is_file():
+            for old in cache_dir().glob("debian-*"):
+                if old.is_dir():
+                    shutil.rmtree(old)
+            base.mkdir(parents=True)
+            unpack_rootfs(debian_rootfs_tar(), rootfs)
+            umoci_layout_from_rootfs(rootfs, layout, "bookworm")
+            archive.unlink(missing_ok=True)
+            skopeo_copy(f"oci:{layout}:bookworm", f"docker-archive:{archive}:debian:bookworm")
+            done.write_text("ok")
     return {"rootfs": rootfs, "oci": layout, "docker": archive}
 
 
@@ -376,3 +392,25 @@ def python_npm_image(base_layout: Path, dest: Path, tag: str = "app") -> dict[st
     umoci_insert(dest, "bookworm", npmdir, "/srv/app")
     _run(["umoci", "tag", "--image", f"{dest}:bookworm", tag])
     return {"oci": dest, "site": site, "npm": npmdir}
+
+
+def app_images() -> dict[str, Path]:
+    """Debian + old Python packages + lodash, cached per day: OCI layout and docker archive."""
+    deb = debian_images()
+    base = cache_dir() / f"app-{dt.date.today():%Y%m%d}"
+    done = base / "done"
+    with cache_lock("app"):
+        if not done.is_file():
+            for old in cache_dir().glob("app-*"):
+                if old.is_dir():
+                    shutil.rmtree(old)
+            base.mkdir(parents=True)
+            python_npm_image(deb["oci"], base / "oci", "app")
+            skopeo_copy(f"oci:{base / 'oci'}:app", f"docker-archive:{base / 'app.docker.tar'}:app:1")
+            done.write_text("ok")
+    return {
+        "oci": base / "oci",
+        "docker": base / "app.docker.tar",
+        "site": base / "oci-work" / "site-packages",
+        "npm": base / "oci-work" / "npmapp",
+    }

@@ -441,7 +441,7 @@ def _walk_layer(
                 reader = tf.extractfile(ti)
                 prefix = b""
                 if want and reader is not None:
-                    prefix = reader.read(max_file_bytes)
+                    prefix = reader.read(min(max_file_bytes, ti.size))  # never a max-size buffer
                     fs._content[path] = prefix
                     if ti.size > max_file_bytes:
                         fs.truncated.add(path)

@@ -125,7 +125,17 @@ class TarBlobs:
         if not self.members:
             raise SourceError("archive holds no files", subject=self.subject)
 
+    def _reopen(self) -> None:
+        """Reopen after close(): an Image stays usable, holding no handle while idle."""
+        try:
+            self._fh = self.path.open("rb")
+        except OSError as err:
+            raise SourceError(err.strerror or str(err), subject=self.subject) from None
+        self._stream = gzip.GzipFile(fileobj=self._fh, mode="rb") if self.compressed else self._fh
+
     def _read_at(self, pos: int, n: int) -> bytes:
+        if self._fh.closed:
+            self._reopen()
         try:
             if self._stream.tell() != pos:
                 self._stream.seek(pos)
