@@ -34,6 +34,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.rules.workload.pss",
     "seawall.analyzers.admission",
     "seawall.dockerfile.handler",
+    "seawall.sources.image.handler",
     "seawall.rules.image.config",
     "seawall.rules.image.secrets",
     "seawall.rules.image.contents",
