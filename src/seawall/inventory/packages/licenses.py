@@ -86,9 +86,9 @@ def spdx_id(text: str) -> str | None:
     if not t:
         return None
     low = t.lower()
-    if low in _BY_LOWER:
-        return _BY_LOWER[low]
-    return _ALIASES.get(low)
+    if low in _ALIASES:  # first: also maps deprecated list ids such as "LGPL-2.1+" to current ones
+        return _ALIASES[low]
+    return _BY_LOWER.get(low)
 
 
 def from_classifier(classifier: str) -> str | None:

@@ -149,6 +149,11 @@ def to_header(tags: dict[int, str | list[str] | list[int]]) -> RpmHeader:
 
 def read_sqlite_rpmdb(data: bytes, subject: str) -> Iterator[RpmHeader]:
     """Every package header in an rpmdb.sqlite given as bytes (opened in memory, read-only)."""
+    if len(data) >= 100 and data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02":
+        # rpm keeps its database in WAL mode; an in-memory copy can only be opened in rollback
+        # mode (header bytes 18/19 = 1). rpm checkpoints the WAL when it closes the database, so
+        # the main file holds every committed package of a finished image build.
+        data = data[:18] + b"\x01\x01" + data[20:]
     conn = sqlite3.connect(":memory:")
     try:
         try:
