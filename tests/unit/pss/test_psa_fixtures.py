@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pss_testlib import pod, view_of
 
-from seawall.rules.workload.pss import RULES, allowed, evaluate_pss, failing_checks
+from seawall.rules.workload.pss import RULES, allowed, evaluate_document, evaluate_pss, failing_checks
 from seawall.rules.workload.pss_checks import CHECKS, checks_for_level
 
 Pod = dict[str, Any]
@@ -922,6 +922,18 @@ def test_violation_messages_and_pointers_name_the_offender() -> None:
     assert ape_dbg.pointer == "/spec/ephemeralContainers/0/securityContext"
     seccomp = res["seccompProfile_restricted"]
     assert [v.container for v in seccomp] == ["web", "dbg"]
+
+
+def test_evaluate_document_on_plain_dicts() -> None:
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "c"},
+        "spec": {"jobTemplate": {"spec": {"template": {"spec": {"hostIPC": True, "containers": []}}}}},
+    }
+    res = evaluate_document(cron, "baseline")
+    assert [v.pointer for v in res["hostNamespaces"]] == ["/spec/jobTemplate/spec/template/spec/hostIPC"]
+    assert evaluate_document({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}) == {}
 
 
 def test_volume_with_non_string_keys() -> None:

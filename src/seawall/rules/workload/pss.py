@@ -27,8 +27,10 @@ from seawall.rules.workload.pss_checks import (
     CheckFn,
     allowed,
     checks_for_level,
+    evaluate_document,
     evaluate_pss,
     failing_checks,
+    view_of_document,
 )
 
 __all__ = [
@@ -38,8 +40,10 @@ __all__ = [
     "RULES",
     "allowed",
     "checks_for_level",
+    "evaluate_document",
     "evaluate_pss",
     "failing_checks",
+    "view_of_document",
 ]
 
 RUNTIME = ("3.4.3",)

@@ -35,7 +35,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seawall.inventory.k8s import ContainerView, PodSpecView, as_bool, as_dict, as_int, as_list, as_str
+from seawall.inventory.k8s import (
+    ContainerView,
+    K8sObject,
+    PodSpecView,
+    as_bool,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+)
 from seawall.rules.registry import Violation
 
 BASELINE = "baseline"
@@ -737,3 +746,29 @@ def allowed(view: PodSpecView, level: str) -> bool:
 def failing_checks(view: PodSpecView, level: str | None = None) -> list[str]:
     """Ids of the checks that fail (in registry order)."""
     return [cid for cid, v in evaluate_pss(view, level).items() if v]
+
+
+def view_of_document(doc: dict[str, Any], path: str = "<memory>") -> PodSpecView | None:
+    """A pod view of one parsed manifest document (Pod, Deployment, CronJob, ...), or None.
+
+    For callers that hold plain dicts (admission requests, CEL/VAP evaluation, tests) rather than
+    objects from the scan inventory.
+    """
+    meta = as_dict(doc.get("metadata"))
+    obj = K8sObject(
+        api_version=as_str(doc.get("apiVersion")),
+        kind=as_str(doc.get("kind")),
+        name=as_str(meta.get("name")),
+        namespace=as_str(meta.get("namespace")),
+        data=doc,
+        path=path,
+        doc_index=0,
+        line=1,
+    )
+    return obj.pod_view()
+
+
+def evaluate_document(doc: dict[str, Any], level: str | None = None) -> dict[str, list[Violation]]:
+    """:func:`evaluate_pss` for a plain manifest document; ``{}`` when it holds no pod template."""
+    view = view_of_document(doc)
+    return evaluate_pss(view, level) if view is not None else {}
