@@ -42,6 +42,7 @@ from cryptography.x509.oid import NameOID
 
 USERNAME = "seawall"
 PASSWORD = "s3cret-pass"  # test-only credentials for the throwaway registry
+REFRESH_TOKEN = "test-refresh-token-1"  # test-only identitytoken accepted by TokenServer
 
 
 def free_port() -> int:
@@ -126,6 +127,8 @@ class TokenServer:
         self.issuer = issuer
         self.users = users
         self.requests: list[dict[str, Any]] = []
+        #: OAuth2 refresh tokens (docker config ``identitytoken``) accepted for a user
+        self.refresh_tokens: dict[str, str] = {REFRESH_TOKEN: next(iter(users))}
         # the signing certificate is self-signed and is the registry's rootcertbundle
         self.sign_ca = make_ca("seawall test token signer")
         self.bundle = workdir / "token-signer.pem"
@@ -165,6 +168,23 @@ class TokenServer:
                         access.append({"type": typ, "name": name, "actions": actions.split(",")})
                 tok = server.issue(user, access)
                 self._send(200, {"token": tok, "access_token": tok, "expires_in": 300})
+
+            def do_POST(self) -> None:  # noqa: N802 - OAuth2 refresh-token grant (docker identitytoken)
+                n = int(self.headers.get("Content-Length", "0") or 0)
+                form = urllib.parse.parse_qs(self.rfile.read(min(n, 65536)).decode())
+                refresh = form.get("refresh_token", [""])[0]
+                user = server.refresh_tokens.get(refresh, "")
+                if form.get("grant_type", [""])[0] != "refresh_token" or not user:
+                    self._send(401, {"error": "invalid_grant"})
+                    return
+                scopes = " ".join(form.get("scope", [])).split()
+                server.requests.append({"user": user, "scopes": scopes, "service": form.get("service", [""])[0]})
+                access = []
+                for s in scopes:
+                    typ, _, rest = s.partition(":")
+                    name, _, actions = rest.rpartition(":")
+                    access.append({"type": typ, "name": name, "actions": actions.split(",")})
+                self._send(200, {"access_token": server.issue(user, access), "expires_in": 300})
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
                 raw = json.dumps(body).encode()

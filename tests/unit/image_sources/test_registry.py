@@ -18,7 +18,7 @@ from seawall.sources.image.registry import RegistryClient
 from seawall.sources.image.transport import HttpTransport, Response
 from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_multiarch_layout, write_oci_layout
-from support.registry import RunningRegistry
+from support.registry import REFRESH_TOKEN, RunningRegistry
 
 pytestmark = pytest.mark.slow
 
@@ -78,6 +78,15 @@ def test_bearer_token_flow(pushed: dict[str, RunningRegistry]) -> None:
     # anonymous gets a token without access: the registry still says no
     with pytest.raises(RegistryError, match=r"credentials rejected|authentication required|denied"):
         _pull(reg, "team/app:1.0")
+
+
+def test_identity_token_refresh_grant(pushed: dict[str, RunningRegistry]) -> None:
+    reg = pushed["token"]
+    auth = RegistryAuth(hosts={reg.host: Credentials(identity_token=REFRESH_TOKEN)})
+    assert _pull(reg, "team/app:1.0", auth=auth) == CONTENT
+    bad = RegistryAuth(hosts={reg.host: Credentials(identity_token="expired")})
+    with pytest.raises(RegistryError, match="failed with HTTP 401"):
+        _pull(reg, "team/app:1.0", auth=bad)
 
 
 def test_tls_verified_by_default(pushed: dict[str, RunningRegistry]) -> None:

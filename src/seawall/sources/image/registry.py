@@ -192,13 +192,23 @@ class RegistryClient:
             query.append(("service", params["service"]))
         scopes = [s for s in {scope, params.get("scope", "")} if s and s != "*"]
         query.extend(("scope", s) for s in sorted(scopes))
-        url = realm + ("&" if "?" in realm else "?") + urlencode(query)
         hdrs: dict[str, str] = {"Accept": "application/json"}
-        if self.creds is not None:
-            basic = self.creds.basic_header()
-            if basic:
-                hdrs["Authorization"] = basic
-        resp = self._transport.request("GET", url, hdrs, None)
+        if self.creds is not None and self.creds.identity_token:
+            # docker's identitytoken: an OAuth2 refresh token exchanged at the realm (POST form)
+            form = [("grant_type", "refresh_token"), ("client_id", "seawall")]
+            form += [("refresh_token", self.creds.identity_token)]
+            form += [(k, v) for k, v in query if k == "service"]
+            if scopes:
+                form.append(("scope", " ".join(sorted(scopes))))
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+            resp = self._transport.request("POST", realm, hdrs, urlencode(form).encode())
+        else:
+            url = realm + ("&" if "?" in realm else "?") + urlencode(query)
+            if self.creds is not None:
+                basic = self.creds.basic_header()
+                if basic:
+                    hdrs["Authorization"] = basic
+            resp = self._transport.request("GET", url, hdrs, None)
         if resp.status != 200:
             detail = _error_detail(resp)
             raise RegistryError(
