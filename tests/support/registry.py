@@ -169,7 +169,7 @@ class TokenServer:
                 tok = server.issue(user, access)
                 self._send(200, {"token": tok, "access_token": tok, "expires_in": 300})
 
-            def do_POST(self) -> None:  # noqa: N802 - OAuth2 refresh-token grant (docker identitytoken)
+            def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length", "0") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(min(n, 65536)).decode())
                 refresh = form.get("refresh_token", [""])[0]
