@@ -10,7 +10,7 @@ from typing import Any
 from seawall.errors import InputError
 from seawall.model.finding import Severity
 
-FORMATS = ("table", "json", "sarif", "junit")
+FORMATS = ("table", "json", "sarif", "junit", "nist")
 
 
 def severity_arg(text: str) -> Severity:

@@ -16,7 +16,7 @@ def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Findi
 
 
 def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> str:
-    from seawall.reporters import json_report, junit, sarif, table
+    from seawall.reporters import compliance, json_report, junit, sarif, table
 
     findings = visible(report, min_severity, verbose)
     if fmt == "json":
@@ -27,4 +27,6 @@ def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, ver
         return junit.render(report, findings)
     if fmt == "table":
         return table.render(report, findings, verbose=verbose)
+    if fmt == "nist":
+        return compliance.render(report, findings)
     raise ValueError(f"unknown format {fmt!r}")

@@ -117,7 +117,10 @@ def build(
         if inv.os is not None:
             os_ref = unique(f"os:{inv.os.id}@{inv.os.version_id}")
             os_comp: dict[str, Any] = {
-                "type": "operating-system", "bom-ref": os_ref, "name": inv.os.id, "version": inv.os.version_id,
+                "type": "operating-system",
+                "bom-ref": os_ref,
+                "name": inv.os.id,
+                "version": inv.os.version_id,
             }
             if inv.os.pretty_name:
                 os_comp["description"] = inv.os.pretty_name

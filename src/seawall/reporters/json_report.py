@@ -51,6 +51,14 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
     active = [f for f in findings if not f.suppressed]
     by_sev = Counter(f.severity.label for f in active)
     by_cat = Counter(f.category for f in active)
+    from seawall import plugins
+    from seawall.reporters.compliance import evaluate
+    from seawall.rules.registry import REGISTRY
+
+    plugins.load()
+    nist = {
+        cm: {"status": r["status"], "findings": r["findings"]} for cm, r in evaluate(findings, REGISTRY.metas()).items()
+    }
     return {
         "findings": len(active),
         "suppressed": sum(1 for f in report.findings if f.suppressed),
@@ -60,6 +68,7 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
         "errors": [str(e) for e in report.errors],
         "not_checked": list(report.not_checked),
         "posture": report.posture,
+        "nist_800_190": nist,
         "stats": report.stats,
     }
 

@@ -123,12 +123,19 @@ def build(
         )
         if inv.os is not None:
             os_id = unique(f"SPDXRef-OperatingSystem-{safe_id(inv.os.id)}-{safe_id(inv.os.version_id)}")
-            packages.append({
-                "SPDXID": os_id, "name": inv.os.id, "versionInfo": inv.os.version_id,
-                "downloadLocation": "NOASSERTION", "filesAnalyzed": False,
-                "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION",
-                "copyrightText": "NOASSERTION", "primaryPackagePurpose": "OPERATING_SYSTEM",
-            })
+            packages.append(
+                {
+                    "SPDXID": os_id,
+                    "name": inv.os.id,
+                    "versionInfo": inv.os.version_id,
+                    "downloadLocation": "NOASSERTION",
+                    "filesAnalyzed": False,
+                    "licenseConcluded": "NOASSERTION",
+                    "licenseDeclared": "NOASSERTION",
+                    "copyrightText": "NOASSERTION",
+                    "primaryPackagePurpose": "OPERATING_SYSTEM",
+                }
+            )
             relationships.append({"spdxElementId": img_id, "relationshipType": "CONTAINS", "relatedSpdxElement": os_id})
         for pkg in inv.packages:
             base = f"{safe_id(pkg.cataloger)}-{safe_id(pkg.name)[:60]}-{safe_id(pkg.version)[:40]}"
