@@ -28,8 +28,8 @@ class SecretHit:
 Detector = Callable[[str, str], Iterable[SecretHit]]
 
 _NAME = re.compile(
-    r"(?:^|_|-)(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
-    r"client_?secret|credentials?|auth)(?:$|_|-)",
+    r"(?:^|[_.-])(?:pass(?:word|wd)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
+    r"client_?secret|credentials?|auth)(?:$|[_.-])",
     re.IGNORECASE,
 )
 _NOT_SECRET_NAME = re.compile(r"(?:_FILE|_PATH|_DIR|_URL_?PATH|_ENABLED|_LENGTH|_TYPE|_VERSION)$", re.IGNORECASE)
