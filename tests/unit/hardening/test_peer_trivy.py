@@ -50,7 +50,7 @@ EXAMPLES = ROOT.parent / "shared" / "corpus" / "k8s" / "trivy-checks" / "checks"
 
 
 def _cases() -> list[tuple[str, str, int]]:
-    out = []
+    out: list[tuple[str, str, int]] = []
     for rid, (_tid, name) in TRIVY.items():
         data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())["kubernetes"]
         for kind in ("good", "bad"):

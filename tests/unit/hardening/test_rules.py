@@ -178,7 +178,7 @@ def test_writable_hostpath_and_readonly_mount(tmp_path: Path) -> None:
 
 
 def test_naked_pod_and_owned_pod(tmp_path: Path) -> None:
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+    pod: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
            "spec": {"containers": [{"name": "a", "image": "busybox:1.36"}]}}
     assert "SW-K8S-061" in _ids(_scan(tmp_path, pod))
     pod["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "x", "apiVersion": "apps/v1", "uid": "1"}]
@@ -238,8 +238,8 @@ def test_probe_rules_skip_jobs(tmp_path: Path) -> None:
 def test_automount_follows_service_account_in_scan(tmp_path: Path) -> None:
     doc = hardened()
     del _pod(doc)["automountServiceAccountToken"]
-    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web", "namespace": "shop"},
-          "automountServiceAccountToken": False}
+    sa: dict[str, Any] = {"apiVersion": "v1", "kind": "ServiceAccount",
+                          "metadata": {"name": "web", "namespace": "shop"}, "automountServiceAccountToken": False}
     assert "SW-K8S-030" in _ids(_scan(tmp_path, doc))
     assert "SW-K8S-030" not in _ids(_scan(tmp_path, [doc, sa]))
     # a ServiceAccount of the same name in another namespace does not count
@@ -252,7 +252,8 @@ def test_automount_follows_service_account_in_scan(tmp_path: Path) -> None:
 
 
 def test_default_service_account_object(tmp_path: Path) -> None:
-    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "shop"}}
+    sa: dict[str, Any] = {"apiVersion": "v1", "kind": "ServiceAccount",
+                          "metadata": {"name": "default", "namespace": "shop"}}
     assert "SW-K8S-033" in _ids(_scan(tmp_path, sa))
     sa["automountServiceAccountToken"] = False
     assert "SW-K8S-033" not in _ids(_scan(tmp_path, sa))
