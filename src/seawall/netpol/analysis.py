@@ -267,27 +267,30 @@ class Connectivity:
         """Every (src, dst, conns) with src != dst, not IP-to-IP; sorted like np-guard's connlist."""
         srcs = sorted(self.sources(), key=lambda p: p.key)
         dsts = sorted(self.destinations(), key=lambda p: p.key)
-        # group peers into behaviour classes so the matrix is evaluated once per class pair
+        # Group peers into behaviour classes: the matrix is evaluated once per class pair, and the
+        # non-empty destinations of a source class are listed once, so the loop below costs one
+        # step per reported pair, not per (source, destination).
         sc_ids: dict[tuple[object, ...], int] = {}
         dc_ids: dict[tuple[object, ...], int] = {}
         s_cls = [sc_ids.setdefault(self._src_class(s), len(sc_ids)) for s in srcs]
         d_cls = [dc_ids.setdefault(self._dst_class(d), len(dc_ids)) for d in dsts]
-        matrix: list[list[ConnectionSet | None]] = [[None] * len(dc_ids) for _ in range(len(sc_ids))]
+        rep_dst: dict[int, Peer] = {}
+        for d, dc in zip(dsts, d_cls, strict=True):
+            rep_dst.setdefault(dc, d)
+        lists: dict[int, list[tuple[Peer, ConnectionSet]]] = {}
         for s, sc in zip(srcs, s_cls, strict=True):
-            row = matrix[sc]
-            s_ip = s.is_ip
-            skey = s.key
-            for d, dc in zip(dsts, d_cls, strict=True):
-                if s_ip and d.is_ip:
-                    continue
-                c = row[dc]
-                if c is None:
-                    c = row[dc] = self.allowed(s, d)
-                if c.is_empty() and not include_empty:
-                    continue
-                if d.key == skey:
-                    continue
-                yield s, d, c
+            lst = lists.get(sc)
+            if lst is None:
+                row = {dc: self.allowed(s, d) for dc, d in rep_dst.items() if not (s.is_ip and d.is_ip)}
+                lst = [
+                    (d, c)
+                    for d, dc in zip(dsts, d_cls, strict=True)
+                    if (c := row.get(dc)) is not None and (include_empty or not c.is_empty())
+                ]
+                lists[sc] = lst
+            for d, c in lst:
+                if d is not s:
+                    yield s, d, c
 
     def reachable_from(self, dst: Workload) -> list[tuple[Peer, ConnectionSet]]:
         out = []

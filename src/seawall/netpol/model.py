@@ -55,13 +55,12 @@ class Workload:
     objects: list[K8sObject] = field(default_factory=list)
     pods: int = 1
     index: int = -1
+    key: str = field(init=False)  # ``ns/name[Kind]``: np-guard's peer string
 
     is_ip = False
 
-    @property
-    def key(self) -> str:
-        """``ns/name[Kind]``: np-guard's peer string."""
-        return f"{self.namespace}/{self.name}[{self.kind}]"
+    def __post_init__(self) -> None:
+        self.key = f"{self.namespace}/{self.name}[{self.kind}]"
 
     def __str__(self) -> str:
         return self.key
@@ -82,18 +81,17 @@ class IPPeer:
 
     lo: int
     hi: int
+    name: str = field(init=False, compare=False)  # a.b.c.d-e.f.g.h
+    key: str = field(init=False, compare=False)  # a.b.c.d-e.f.g.h[External]
 
     is_ip = True
     namespace = ""
     kind = "External"
 
-    @property
-    def name(self) -> str:
-        return format_range(self.lo, self.hi)
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}[External]"
+    def __post_init__(self) -> None:
+        name = format_range(self.lo, self.hi)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "key", f"{name}[External]")
 
     def __str__(self) -> str:
         return self.key
