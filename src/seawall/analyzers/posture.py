@@ -3,7 +3,9 @@ lack a read-only root filesystem, are privileged, or have no resource limits; an
 namespaces where 90% or more of workloads fail the Pod Security Standards restricted level.
 
 Computed from the findings (before ignores: suppressing a finding does not make a pod safer)
-using rule tags, so the summary and the rules can never disagree.
+using rule tags, so the summary and the rules can never disagree. "Fails restricted" is
+pod-security-admission's own verdict for the restricted level (``pss_checks.allowed``), which
+differs from "has a PSS finding" in PSA's edge cases (e.g. Windows pods, ``hostUsers: false``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ METRICS: dict[str, str] = {
     "no_readonly_rootfs": "posture:rootfs",
     "privileged": "posture:privileged",
     "no_resource_limits": "posture:limits",
-    "fails_restricted": "posture:restricted",
+    "fails_restricted": "",  # PSA's verdict, not a tag
 }
 
 
@@ -32,8 +34,10 @@ def posture(run: Any) -> dict[str, Any]:
     hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for f in run.report.findings:
         for metric, tag in METRICS.items():
-            if tag in tagged.get(f.rule_id, ()):
+            if tag and tag in tagged.get(f.rule_id, ()):
                 hits[(f.resource.kind, f.resource.namespace, f.resource.name)].add(metric)
+    from seawall.rules.workload.pss_checks import allowed
+
     per_ns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for view in workloads:
         o = view.owner
@@ -41,6 +45,11 @@ def posture(run: Any) -> dict[str, Any]:
         per_ns[ns]["workloads"] += 1
         for metric in hits.get((o.kind, ns, o.name), ()):
             per_ns[ns][metric] += 1
+        try:
+            if not allowed(view, "restricted"):
+                per_ns[ns]["fails_restricted"] += 1
+        except Exception as err:  # hostile input must not break the summary
+            run.error(o.path, f"posture: {type(err).__name__}: {err}")
 
     def shares(counts: dict[str, int]) -> dict[str, Any]:
         n = counts.get("workloads", 0)
