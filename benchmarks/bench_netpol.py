@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Result, measure, peer_bin, table  # noqa: E402
+from harness import Result, measure, peer_bin, table
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "netpol" / "np-guard"
@@ -59,7 +59,9 @@ def synthetic(out: Path, pods: int, policies: int, seed: int = 7) -> None:
     docs: list[str] = []
     for n in range(n_ns):
         team = f"team{n % 7}"
-        docs.append(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns{n}\n  labels: {{team: {team}, env: {'prod' if n % 3 else 'dev'}}}\n")
+        env = "prod" if n % 3 else "dev"
+        meta = f"metadata:\n  name: ns{n}\n  labels: {{team: {team}, env: {env}}}\n"
+        docs.append(f"apiVersion: v1\nkind: Namespace\n{meta}")
     for i in range(pods):
         ns = f"ns{i % n_ns}"
         app = apps[i % len(apps)]
@@ -96,7 +98,9 @@ spec:
             body = f"""  podSelector: {{matchLabels: {{tier: {tier}}}}}
   policyTypes: [Ingress, Egress]
   ingress:
-  - from: [{{namespaceSelector: {{matchLabels: {{team: team{p % 7}}}}}, podSelector: {{matchExpressions: [{{key: shard, operator: In, values: [s1, s2, s3]}}]}}}}]
+  - from:
+    - namespaceSelector: {{matchLabels: {{team: team{p % 7}}}}}
+      podSelector: {{matchExpressions: [{{key: shard, operator: In, values: [s1, s2, s3]}}]}}
   egress:
   - to: [{{namespaceSelector: {{}}, podSelector: {{matchLabels: {{app: {app}}}}}}}]
     ports: [{{port: dns, protocol: UDP}}, {{port: 443}}]
@@ -109,7 +113,9 @@ spec:
         elif shape == 3:
             body = f"""  podSelector: {{matchExpressions: [{{key: app, operator: NotIn, values: [{app}]}}]}}
   ingress:
-  - from: [{{namespaceSelector: {{matchLabels: {{env: prod}}}}}}, {{ipBlock: {{cidr: 172.{16 + p % 16}.0.0/12}}}}]
+  - from:
+    - namespaceSelector: {{matchLabels: {{env: prod}}}}
+    - ipBlock: {{cidr: 172.{16 + p % 16}.0.0/12}}
     ports: [{{port: metrics}}, {{protocol: SCTP}}]
 """
         elif shape == 4:
@@ -125,7 +131,8 @@ spec:
   - from: [{{ipBlock: {{cidr: 192.168.{p % 256}.0/24}}}}]
     ports: [{{port: 443}}]
 """
-        docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np{p}\n  namespace: {ns}\nspec:\n{body}")
+        head = f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np{p}\n  namespace: {ns}\n"
+        docs.append(f"{head}spec:\n{body}")
     out.mkdir(parents=True, exist_ok=True)
     (out / "cluster.yaml").write_text("---\n".join(docs), encoding="utf-8")
 
@@ -194,10 +201,9 @@ def main() -> int:
         synthetic(d, args.pods, args.policies)
         stats = in_process(d)
         print(f"\nsynthetic cluster ({args.pods} pods, {args.policies} policies), seawall in-process: {stats}")
-        results = [
-            measure("seawall", [*SEAWALL, "netpol", "matrix", str(d), "--format", "connlist", "-o", str(Path(tmp) / "out.txt")],
-                    offline=False)
-        ]
+        out = str(Path(tmp) / "out.txt")
+        argv = [*SEAWALL, "netpol", "matrix", str(d), "--format", "connlist", "-o", out]
+        results = [measure("seawall", argv, offline=False)]
         if nca is not None and not args.skip_nca_synthetic:
             results.append(
                 measure(

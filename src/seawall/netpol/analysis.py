@@ -53,6 +53,7 @@ class Connectivity:
         self._cache_in: dict[tuple[object, ...], ConnectionSet] = {}
         self._cache_eg: dict[tuple[object, ...], ConnectionSet] = {}
         self._ip_cache: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        self._by_object: dict[int, Workload] | None = None
         self._prepare()
 
     # -- precomputation -----------------------------------------------------------------------
@@ -292,7 +293,23 @@ class Connectivity:
                 if d is not s:
                     yield s, d, c
 
+    def workload_for(self, obj: K8sObject) -> Workload | None:
+        """The peer a workload manifest (Deployment, Pod, ...) belongs to, for joining findings."""
+        if self._by_object is None:
+            self._by_object = {id(o): w for w in self.workloads for o in w.objects}
+        hit = self._by_object.get(id(obj))
+        if hit is not None:
+            return hit
+        ns = obj.namespace or "default"
+        for w in self.workloads:
+            if w.namespace == ns and any(
+                o.kind == obj.kind and o.name == obj.name and (o.namespace or "default") == ns for o in w.objects
+            ):
+                return w
+        return None
+
     def reachable_from(self, dst: Workload) -> list[tuple[Peer, ConnectionSet]]:
+        """Every peer (workloads and external ranges) that may open a connection to ``dst``."""
         out = []
         for s in self.sources():
             if s.key == dst.key:

@@ -377,3 +377,19 @@ def test_atoms_split_at_every_boundary() -> None:
     assert any(format_range(lo, hi) == "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff" for lo, hi in v6)
     with pytest.raises(ValueError):
         IPBlock.parse("10.0.0.0/33")
+
+
+def test_api_for_other_analyzers() -> None:
+    """What the isolation analyzer uses: map manifests to peers, ask who reaches a workload."""
+    c = cluster(
+        pod("db", labels="app: db"),
+        pod("web", labels="app: web"),
+        pod("batch", labels="app: batch"),
+        netpol("db", "podSelector: {matchLabels: {app: db}}\ningress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"),  # noqa: E501
+    )
+    db_obj = next(o for w in c.workloads for o in w.objects if o.name == "db")
+    db = c.workload_for(db_obj)
+    assert db is not None and db.key == "default/db[Pod]"
+    assert [(p.key, str(conns)) for p, conns in c.reachable_from(db)] == [("default/web[Pod]", "All Connections")]
+    web = w(c, "web")
+    assert c.allowed(web, db).is_all() and c.allowed(w(c, "batch"), db).is_empty()
