@@ -162,7 +162,7 @@ def _analyze_in_run(run: ScanRun, image: Any) -> ImageAnalysis | None:
 
 def _images(run: ScanRun) -> Iterable[Any]:
     for item in run.inventory.extra.get("images", ()) or ():
-        img = item[-1] if isinstance(item, tuple) else item
+        img = getattr(item, "image", item)  # ScannedImage(path, image) from the image file handler
         if hasattr(img, "open_layer"):
             yield img
 

@@ -1,0 +1,169 @@
+"""``seawall image`` and ``seawall sbom`` end to end, as a user runs them: real archives and OCI
+layouts (synthetic ones for speed; the real Debian minbase and pip/npm images as slow tests)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.images import E, layer_tar, write_docker_archive, write_oci_layout
+
+
+def seawall(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seawall", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def _validators(shared: Path) -> tuple[Any, Any]:
+    from jsonschema import Draft7Validator, FormatChecker
+    from referencing import Registry, Resource
+
+    d = shared / "schemas"
+    cdx = [
+        json.loads((d / "cyclonedx-1.6" / n).read_text())
+        for n in ("bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json")
+    ]
+    reg: Any = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in cdx])
+    return (
+        Draft7Validator(cdx[0], registry=reg, format_checker=FormatChecker()),
+        Draft7Validator(json.loads((d / "spdx-2.3-schema.json").read_text()), format_checker=FormatChecker()),
+    )
+
+
+STATUS = (
+    "Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\nArchitecture: amd64\nSource: openssh\n"
+)
+
+
+def _app_layers() -> list[bytes]:
+    base = [
+        E("etc", type="dir"),
+        E("etc/os-release", b'ID=debian\nVERSION_ID="12"\n'),
+        E("var", type="dir"),
+        E("var/lib", type="dir"),
+        E("var/lib/dpkg", type="dir"),
+        E("var/lib/dpkg/status", STATUS.encode()),
+    ]
+    app = [
+        E("app", type="dir"),
+        E("app/node_modules", type="dir"),
+        E("app/node_modules/left-pad", type="dir"),
+        E("app/node_modules/left-pad/package.json", b'{"name":"left-pad","version":"1.3.0","license":"WTFPL"}'),
+    ]
+    return [layer_tar(base), layer_tar(app)]
+
+
+def test_image_command_json(tmp_path: Path) -> None:
+    archive = tmp_path / "app.tar"
+    write_docker_archive(
+        archive,
+        _app_layers(),
+        repo_tags=["example.test/app:latest"],
+        config_extra={"config": {"ExposedPorts": {"22/tcp": {}}}},
+    )
+    res = seawall("image", str(archive), "-f", "json")
+    assert res.returncode == 1, res.stderr  # high findings (sshd, port 22) fail at the default --fail-on high
+    doc = json.loads(res.stdout)
+    rules = {f["rule_id"] for f in doc["findings"]}
+    assert {"SW-IMG-001", "SW-IMG-006", "SW-IMG-007", "SW-IMG-010", "SW-IMG-011"} <= rules
+    sshd = next(f for f in doc["findings"] if f["rule_id"] == "SW-IMG-010")
+    assert sshd["resource"]["image"] == "example.test/app:latest"
+    assert sshd["location"]["path"] == "var/lib/dpkg/status" and sshd["resource"]["layer"].startswith("sha256:")
+    assert seawall("image", str(archive), "--skip-rule", "SW-IMG-01*", "-q").returncode == 0
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx", "spdx"])
+def test_sbom_command_oci_layout(tmp_path: Path, shared_dir: Path, fmt: str) -> None:
+    layout = tmp_path / "oci"
+    write_oci_layout(layout, _app_layers(), ref_name="1.0")
+    out = tmp_path / "sbom.json"
+    res = seawall("sbom", f"oci:{layout}:1.0", "--format", fmt, "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "2 packages" in res.stderr
+    doc = json.loads(out.read_text())
+    cdx_v, spdx_v = _validators(shared_dir)
+    assert [e.message for e in (cdx_v if fmt == "cyclonedx" else spdx_v).iter_errors(doc)] == []
+    text = out.read_text()
+    assert "pkg:deb/debian/openssh-server@1:9.2p1-2?arch=amd64&distro=debian-12" in text.replace("%3A", ":")
+    assert "pkg:npm/left-pad@1.3.0" in text
+
+
+def test_errors_are_one_line(tmp_path: Path) -> None:
+    res = seawall("sbom", str(tmp_path / "missing.tar"))
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1 and "missing.tar" in res.stderr
+    bad = tmp_path / "evil.tar"
+    write_docker_archive(bad, [layer_tar([E("../../etc/passwd", b"x")])])
+    res = seawall("image", str(bad))
+    assert res.returncode == 3 and "Traceback" not in res.stderr
+    assert "escapes" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("mmdebstrap") is None or shutil.which("skopeo") is None, reason="needs Debian tools")
+def test_sbom_of_real_debian_image(tmp_path: Path, shared_dir: Path) -> None:
+    from support.images import debian_images
+
+    imgs = debian_images()
+    oracle = sorted(
+        subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", f"--admindir={imgs['rootfs']}/var/lib/dpkg"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    )
+    cdx_v, spdx_v = _validators(shared_dir)
+    for ref, fmt in ((str(imgs["docker"]), "cyclonedx"), (f"oci:{imgs['oci']}:bookworm", "spdx")):
+        out = tmp_path / f"{fmt}.json"
+        res = seawall("sbom", ref, "-f", fmt, "-o", str(out))
+        assert res.returncode == 0, res.stderr
+        doc = json.loads(out.read_text())
+        validator = cdx_v if fmt == "cyclonedx" else spdx_v
+        assert [e.message for e in validator.iter_errors(doc)] == []
+        if fmt == "cyclonedx":
+            debs = [c for c in doc["components"] if c.get("purl", "").startswith("pkg:deb/")]
+            names = sorted(f"{c['name']} {c['version']}" for c in debs)
+        else:
+            debs = [p for p in doc["packages"] if "dpkg package" in p.get("sourceInfo", "")]
+            names = sorted(f"{p['name']} {p['versionInfo']}" for p in debs)
+        assert names == oracle
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("umoci") is None or shutil.which("npm") is None, reason="needs umoci and npm")
+def test_sbom_of_python_npm_image(tmp_path: Path) -> None:
+    from support.images import debian_images, python_npm_image
+
+    built = python_npm_image(debian_images()["oci"], tmp_path / "app-oci")
+    listed = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "pip", "list", "--format", "json", "--path", str(built["site"])],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    out = tmp_path / "bom.json"
+    res = seawall("sbom", f"oci:{built['oci']}:app", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    comps = json.loads(out.read_text())["components"]
+    pypi = sorted((c["name"], c["version"]) for c in comps if c.get("purl", "").startswith("pkg:pypi/"))
+    assert pypi == sorted((d["name"], d["version"]) for d in listed)
+    assert ("lodash", "4.17.15") in {(c["name"], c["version"]) for c in comps}
+
+
+def test_scan_picks_up_image_archives(tmp_path: Path) -> None:
+    """``seawall scan DIR`` analyses image archives found in DIR (via the image file handler)."""
+    write_docker_archive(tmp_path / "app.tar", _app_layers(), repo_tags=["example.test/app:2.0"])
+    res = seawall("scan", str(tmp_path), "-f", "json")
+    assert res.returncode in (0, 1), res.stderr
+    findings = json.loads(res.stdout)["findings"]
+    sshd = [f for f in findings if f["rule_id"] == "SW-IMG-010"]
+    assert len(sshd) == 1 and sshd[0]["resource"]["image"] == "example.test/app:2.0"
