@@ -166,12 +166,11 @@ def _findings(run: ScanRun) -> Iterator[Finding | None]:
     if sensitive:
         exposure = Exposure(conn)
         for w, lvl in sensitive:
-            ew = exposure.workload(w)
-            if not conn.ingress_policies(w):
+            wide = exposure.cluster_wide(w, "ingress")
+            if wide is None:
                 why = "no NetworkPolicy selects it for Ingress"
-            elif ew is not None and any(it.peer is None for it in ew.ingress):
-                c = next(it.conns for it in ew.ingress if it.peer is None)
-                why = f"an ingress rule admits every namespace ({c})"
+            elif not wide.is_empty():
+                why = f"an ingress rule admits every namespace ({wide})"
             else:
                 continue
             yield run.object_finding(

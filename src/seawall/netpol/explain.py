@@ -41,6 +41,8 @@ class SideExplanation:
     matches: list[RuleMatch] = field(default_factory=list)
     allowed: ConnectionSet = ALL
     note: str = ""
+    unmatched: list[tuple[Rule, str]] = field(default_factory=list)  # rules not admitting the peer, why
+    other: str = ""  # the other peer with its labels, for a denied side
 
     def lines(self) -> list[str]:
         who = f"{self.direction} of {self.subject}"
@@ -49,10 +51,14 @@ class SideExplanation:
         if not self.restricted:
             return [f"{who}: not restricted (no NetworkPolicy selects it for {self.direction.capitalize()})"]
         out = [f"{who}: selected by {', '.join(self.policies)}"]
-        if not self.matches:
-            out.append("  no rule of these policies admits the other peer: denied")
         for m in self.matches:
             out.append(f"  {m.describe()}")
+        if not self.matches:
+            out.append(f"  no rule of these policies admits {self.other}: denied")
+            for r, why in self.unmatched:
+                out.append(f"  {r.name}: {why}")
+            if not self.unmatched:
+                out.append(f"  (the policies have no {self.direction} rules: all {self.direction} is denied)")
         return out
 
 
@@ -120,6 +126,13 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
     if not pols:
         return side
     member = conn.rules_selecting(direction, other)
+    if isinstance(other, Workload):
+        ns_labels = conn.cluster.namespace(other.namespace).labels
+        side.other = (
+            f"{other.key} (labels {_fmt(other.labels)}, namespace labels {_fmt(ns_labels)})"
+        )
+    else:
+        side.other = other.key
     total = NONE
     dst: Workload | None = subject if direction == "ingress" else (other if isinstance(other, Workload) else None)
     for p in pols:
@@ -129,10 +142,18 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
                 if not c.is_empty():
                     side.matches.append(RuleMatch(r, c))
                     total = total | c
-                elif r.uses_named_ports and dst is None:
-                    side.matches.append(RuleMatch(r, NONE))
+                else:
+                    ports = ", ".join(str(pt) for pt in r.ports)
+                    side.unmatched.append((r, f"admits the peer, but its ports ({ports}) do not apply to it"))
+            else:
+                peers = "; ".join(pe.describe(r.policy.namespace) for pe in r.peers)
+                side.unmatched.append((r, f"admits only {peers}"))
     side.allowed = total
     return side
+
+
+def _fmt(labels: dict[str, str]) -> str:
+    return "{" + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
 
 
 def explain(conn: Connectivity, src: Peer, dst: Peer, query: ConnectionSet | None = None) -> Explanation:

@@ -185,10 +185,17 @@ class Exposure:
 
     def __init__(self, conn: Connectivity) -> None:
         self.conn = conn
-        self.reps: list[RepresentativePeer] = []
+        self._reps: list[RepresentativePeer] | None = None
         self._cluster_wide: dict[tuple[int, str], ConnectionSet] = {}
+        self._all_reps: list[RepresentativePeer] = []
         self._generate()
-        self._refine()
+
+    @property
+    def reps(self) -> list[RepresentativePeer]:
+        """Representative peers (computed on first use: entire-cluster queries do not need them)."""
+        if self._reps is None:
+            self._reps = self._refine(self._all_reps)
+        return self._reps
 
     def _generate(self) -> None:
         seen: dict[tuple[tuple[str, ...], tuple[str, ...]], RepresentativePeer] = {}
@@ -217,15 +224,15 @@ class Exposure:
                         if key not in seen:
                             rep = RepresentativePeer(ns_sel, pe.pod_selector, rep_ns)
                             seen[key] = rep
-                            self.reps.append(rep)
+                            self._all_reps.append(rep)
             for direction, c in cw.items():
                 self._cluster_wide[(p.index, direction)] = c
 
-    def _refine(self) -> None:
+    def _refine(self, reps: list[RepresentativePeer]) -> list[RepresentativePeer]:
         """Drop representatives a real workload matches exactly (matchLabels-only selectors)."""
         cl = self.conn.cluster
         keep: list[RepresentativePeer] = []
-        for rep in self.reps:
+        for rep in reps:
             ps = rep.pod_selector
             ns = rep.ns_selector
             if (
@@ -242,7 +249,15 @@ class Exposure:
             )
             if not matched:
                 keep.append(rep)
-        self.reps = keep
+        return keep
+
+    def cluster_wide(self, w: Workload, direction: str) -> ConnectionSet | None:
+        """What ``w`` accepts from (ingress) / may send to (egress) any pod of any namespace;
+        None when no policy selects it in that direction (then: everything)."""
+        pols = self.conn.ingress_policies(w) if direction == "ingress" else self.conn.egress_policies(w)
+        if not pols:
+            return None
+        return self._cluster_conn(w, direction)
 
     def _cluster_conn(self, w: Workload, direction: str) -> ConnectionSet:
         pols = self.conn.ingress_policies(w) if direction == "ingress" else self.conn.egress_policies(w)
