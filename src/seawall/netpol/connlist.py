@@ -77,6 +77,11 @@ def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> Connlis
     exposed = None
     if o.exposure and not (fw and fp):
         exposed = Exposure(conn).results([w for w in conn.workloads if _matches(w, fw)])
+        for ew in exposed:  # a focus direction keeps only that direction's exposure (as np-guard)
+            if direction == "ingress":
+                ew.egress, ew.egress_protected = [], True
+            elif direction == "egress":
+                ew.ingress, ew.ingress_protected = [], True
     return ConnlistResult(rows, wls, exposed, warnings, o)
 
 
