@@ -42,6 +42,10 @@ def parse_installed(text: str) -> Iterator[tuple[dict[str, str], list[str]]]:
 class ApkCataloger:
     name = "apk"
     is_os = True
+    names = frozenset({"installed"})
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return path == INSTALLED

@@ -55,6 +55,13 @@ class Cataloger(Protocol):
     name: str
     #: True for OS package managers: their file lists decide which language packages are owned.
     is_os: bool
+    #: Cheap hints checked before :meth:`wants` (the stream offers every file of every layer):
+    #: the file's base name is in ``names`` or ends with one of ``suffixes``, or its path starts
+    #: with one of ``prefixes``, or (``executables``) it is an executable of at least 1 KiB.
+    names: frozenset[str]
+    suffixes: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    executables: bool
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         """Whether to parse this regular file. Called for every file of every layer: keep it cheap."""

@@ -77,10 +77,30 @@ class Collector:
         #: (cataloger index, path) -> (layer index, layer digest, parse result)
         self._results: dict[tuple[int, str], tuple[int, str, Any]] = {}
         self.errors: list[NotChecked] = []
+        self._names = frozenset().union(*(c.names for c in self.catalogers))
+        self._suffixes = tuple(s for c in self.catalogers for s in c.suffixes)
+        self._prefixes = tuple(p for c in self.catalogers for p in c.prefixes)
+        self._executables = any(c.executables for c in self.catalogers)
+
+    def _maybe(self, e: FileEntry) -> bool:
+        """The catalogers' hints: true for the few files some cataloger may want."""
+        path = e.path
+        base = path[path.rfind("/") + 1:]
+        return (
+            base in self._names
+            or base.endswith(self._suffixes)
+            or path.startswith(self._prefixes)
+            or (self._executables and bool(e.mode & 0o111) and e.size >= 1024)
+        )
 
     def on_layer_file(self, lf: LayerFile) -> None:
         e = lf.entry
-        interested = [i for i, c in enumerate(self.catalogers) if c.wants(e.path, e.size, e.mode)]
+        if not self._maybe(e):
+            if not self.hooks:
+                return
+            interested = []
+        else:
+            interested = [i for i, c in enumerate(self.catalogers) if c.wants(e.path, e.size, e.mode)]
         if not interested and not self.hooks:
             return
         if self.hooks or len(interested) > 1:
@@ -96,6 +116,8 @@ class Collector:
 
     def offer(self, entry: FileEntry, reader_factory: Callable[[], Reader]) -> None:
         """Directory trees: offer one file, read lazily only if a cataloger wants it."""
+        if not self._maybe(entry):
+            return
         for i, c in enumerate(self.catalogers):
             if c.wants(entry.path, entry.size, entry.mode):
                 self._parse(i, entry, reader_factory())

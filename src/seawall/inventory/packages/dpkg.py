@@ -53,18 +53,21 @@ def parse_source(rec: dict[str, str]) -> tuple[str, str]:
     return name, version
 
 
+_LICENSE_LINE = re.compile(r"^License:[ \t]*(\S.*)$", re.MULTILINE)
+
+
 def copyright_licenses(text: str) -> list[str]:
-    """License short names from a DEP-5 machine-readable copyright file ([] if free-form)."""
-    head = text.lstrip()[:300].lower()
+    """License short names from a DEP-5 machine-readable copyright file ([] if free-form).
+
+    Only the first line of each ``License:`` field names licenses (continuation lines hold the
+    text), so a line scan is enough — copyright files can be hundreds of KiB.
+    """
+    head = text[:400].lstrip().lower()
     if not head.startswith("format:") or ("copyright-format" not in head and "dep5" not in head):
         return []
     seen: dict[str, None] = {}
-    for rec in parse_stanzas(text):
-        lic = rec.get("License")
-        if not lic:
-            continue
-        first = lic.split("\n", 1)[0].strip()
-        first = re.sub(r"\s+with\s+.*\s+exception\s*$", "", first, flags=re.IGNORECASE)
+    for m in _LICENSE_LINE.finditer(text):
+        first = re.sub(r"\s+with\s+.*\s+exception\s*$", "", m.group(1).strip(), flags=re.IGNORECASE)
         for part in _LICENSE_SPLIT.split(first):
             part = part.strip().strip("()")
             if part and part.lower() not in ("public-domain", "other", "unknown"):
@@ -87,6 +90,10 @@ _MAX_SMALL = 4 * 1024 * 1024
 class DpkgCataloger:
     name = "dpkg"
     is_os = True
+    names = frozenset({"status", "copyright"})
+    suffixes: tuple[str, ...] = (".list",)
+    prefixes: tuple[str, ...] = (STATUS_D,)
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         if path == STATUS:

@@ -192,11 +192,11 @@ def go_version_semver(v: str) -> str:
     return f"v{m.group(1)}.{m.group(2)}.{m.group(3) or 0}"
 
 
-_PEEK = 64 * 1024
+_PEEK = 16 * 1024
 
 
 def looks_like_go(head: bytes) -> bool:
-    """A cheap pre-filter on an executable's first 64 KiB, so only Go binaries are read whole.
+    """A cheap pre-filter on an executable's first 16 KiB, so only Go binaries are read whole.
 
     The Go linker writes a ``.note.go.buildid`` note (owner ``Go\\0\\0``) right after the
     program headers of every ELF it links (internally or externally); PE and Mach-O binaries
@@ -204,12 +204,18 @@ def looks_like_go(head: bytes) -> bool:
     """
     if not head.startswith(_EXECUTABLE_MAGICS):
         return False
-    return b"Go\x00\x00" in head or b"Go build ID:" in head or MAGIC in head
+    if head.startswith(_ELF) and head.find(b"Go\x00\x00", 0, 8192) >= 0:
+        return True
+    return b"Go build ID:" in head or MAGIC in head
 
 
 class GoCataloger:
     name = "go"
     is_os = False
+    names: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    executables = True
     #: Binaries larger than this are not read (a build info lives in every Go binary, but a
     #: 256 MiB+ executable is almost never Go and reading it would dominate the scan).
     max_binary = 256 * 1024 * 1024

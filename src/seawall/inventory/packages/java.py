@@ -145,6 +145,10 @@ def scan_archive(data: bytes, display: str, depth: int = 0) -> Iterator[JavaArti
 class JavaCataloger:
     name = "java"
     is_os = False
+    names: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ARCHIVE_SUFFIXES + tuple(s.upper() for s in ARCHIVE_SUFFIXES)
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return path.lower().endswith(ARCHIVE_SUFFIXES)

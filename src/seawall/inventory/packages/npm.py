@@ -53,6 +53,10 @@ def package_from_manifest(data: bytes) -> tuple[str, str, tuple[str, ...]] | Non
 class NpmCataloger:
     name = "npm"
     is_os = False
+    names = frozenset({"package.json"})
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return path.endswith("/package.json") and "node_modules/" in path and bool(_MANIFEST.search(path))

@@ -53,6 +53,10 @@ def licenses_of(fields: dict[str, list[str]]) -> tuple[str, ...]:
 class PythonCataloger:
     name = "python"
     is_os = False
+    names = frozenset({"METADATA", "PKG-INFO"})
+    suffixes: tuple[str, ...] = (".egg-info",)
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return (

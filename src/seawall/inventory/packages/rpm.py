@@ -197,6 +197,10 @@ _MAX_DB = 512 * 1024 * 1024
 class RpmCataloger:
     name = "rpm"
     is_os = True
+    names = frozenset({"rpmdb.sqlite", "Packages", "Packages.db"})
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return path in SQLITE_DBS or path in UNREAD_DBS

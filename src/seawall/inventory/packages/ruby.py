@@ -44,6 +44,10 @@ def parse_gemspec(text: str, filename: str) -> tuple[str, str, tuple[str, ...]] 
 class RubyCataloger:
     name = "gem"
     is_os = False
+    names: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = (".gemspec",)
+    prefixes: tuple[str, ...] = ()
+    executables = False
 
     def wants(self, path: str, size: int, mode: int) -> bool:
         return path.endswith(".gemspec") and bool(_PATH.search(path))

