@@ -25,8 +25,23 @@ LOWER_ALNUM = string.ascii_lowercase + string.digits
 HEX = "0123456789abcdef"
 B64 = string.ascii_letters + string.digits + "+/"
 URLSAFE = string.ascii_letters + string.digits + "-_"
-_BAD = ("example", "xxxxx", "0123456789", "1234567890", "abcdefghij", "fake", "sample", "dummy", "test",
-        "your", "placeholder", "changeme", "redacted", "aaaaa", "...")
+_BAD = (
+    "example",
+    "xxxxx",
+    "0123456789",
+    "1234567890",
+    "abcdefghij",
+    "fake",
+    "sample",
+    "dummy",
+    "test",
+    "your",
+    "placeholder",
+    "changeme",
+    "redacted",
+    "aaaaa",
+    "...",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +50,7 @@ class Planted:
     line: int
     end_line: int
     kind: str
+    needle: str = field(default="", compare=False)  # a part of the secret no output may contain
 
 
 @dataclass(slots=True)
@@ -79,8 +95,11 @@ def _pem_body(rng: random.Random, n_lines: int) -> list[str]:
 
 def _jwt(rng: random.Random) -> str:
     header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = _b64url(json.dumps({"sub": _rand(rng, LOWER_ALNUM, 12), "iat": rng.randint(1600000000, 1800000000),
-                                  "role": "admin"}).encode())
+    payload = _b64url(
+        json.dumps(
+            {"sub": _rand(rng, LOWER_ALNUM, 12), "iat": rng.randint(1600000000, 1800000000), "role": "admin"}
+        ).encode()
+    )
     return f"{header}.{payload}.{_b64url(rng.randbytes(32))}"
 
 
@@ -102,8 +121,21 @@ TOKENS: dict[str, tuple[str, Maker]] = {
     "github-fine-grained": ("GH_PAT", lambda r: "github_pat_" + _rand(r, ALNUM, 22) + "_" + _rand(r, ALNUM, 59)),
     "gitlab-pat": ("GITLAB_TOKEN", lambda r: "glpat-" + _rand(r, ALNUM + "_-", 20)),
     "gitlab-runner": ("RUNNER_TOKEN", lambda r: "glrt-" + _rand(r, ALNUM, 20)),
-    "slack-bot": ("SLACK_BOT_TOKEN", lambda r: f"xoxb-{r.randint(10**11, 10**12)}-{r.randint(10**11, 10**12)}-{_rand(r, ALNUM, 24)}"),
-    "slack-webhook": ("SLACK_WEBHOOK", lambda r: "https://hooks.slack.com/services/T" + _rand(r, string.ascii_uppercase + string.digits, 8) + "/B" + _rand(r, string.ascii_uppercase + string.digits, 8) + "/" + _rand(r, ALNUM, 24)),
+    "slack-bot": (
+        "SLACK_BOT_TOKEN",
+        lambda r: f"xoxb-{r.randint(10**11, 10**12)}-{r.randint(10**11, 10**12)}-{_rand(r, ALNUM, 24)}",
+    ),
+    "slack-webhook": (
+        "SLACK_WEBHOOK",
+        lambda r: (
+            "https://hooks.slack.com/services/T"
+            + _rand(r, string.ascii_uppercase + string.digits, 8)
+            + "/B"
+            + _rand(r, string.ascii_uppercase + string.digits, 8)
+            + "/"
+            + _rand(r, ALNUM, 24)
+        ),
+    ),
     "stripe-live": ("STRIPE_SECRET_KEY", lambda r: "sk_live_" + _rand(r, ALNUM, 24)),
     "stripe-restricted": ("STRIPE_RK", lambda r: "rk_live_" + _rand(r, ALNUM, 24)),
     "twilio-api-key": ("TWILIO_API_KEY", lambda r: "SK" + _rand(r, HEX, 32)),
@@ -112,8 +144,20 @@ TOKENS: dict[str, tuple[str, Maker]] = {
     "pypi-token": ("PYPI_TOKEN", lambda r: "pypi-AgEIcHlwaS5vcmc" + _rand(r, URLSAFE, 70)),
     "gcp-api-key": ("GOOGLE_API_KEY", lambda r: "AIza" + _rand(r, URLSAFE, 35)),
     "google-oauth-secret": ("GOOGLE_CLIENT_SECRET", lambda r: "GOCSPX-" + _rand(r, URLSAFE, 28)),
-    "azure-client-secret": ("AZURE_CLIENT_SECRET", lambda r: _rand(r, ALNUM, 3) + str(r.randint(0, 9)) + "Q~" + _rand(r, ALNUM + "_~.", 34)),
-    "azure-storage-key": ("AZURE_STORAGE_KEY", lambda r: "DefaultEndpointsProtocol=https;AccountName=acct" + _rand(r, LOWER_ALNUM, 6) + ";AccountKey=" + _rand(r, B64, 86) + "=="),
+    "azure-client-secret": (
+        "AZURE_CLIENT_SECRET",
+        lambda r: _rand(r, ALNUM, 3) + str(r.randint(0, 9)) + "Q~" + _rand(r, ALNUM + "_~.", 34),
+    ),
+    "azure-storage-key": (
+        "AZURE_STORAGE_KEY",
+        lambda r: (
+            "DefaultEndpointsProtocol=https;AccountName=acct"
+            + _rand(r, LOWER_ALNUM, 6)
+            + ";AccountKey="
+            + _rand(r, B64, 86)
+            + "=="
+        ),
+    ),
     "digitalocean-pat": ("DO_TOKEN", lambda r: "dop_v1_" + _rand(r, HEX, 64)),
     "shopify": ("SHOPIFY_TOKEN", lambda r: "shpat_" + _rand(r, HEX, 32)),
     "openai": ("OPENAI_API_KEY", lambda r: "sk-proj-" + _rand(r, ALNUM, 58) + "T3BlbkFJ" + _rand(r, ALNUM, 58)),
@@ -153,12 +197,12 @@ DECOY_LINES: list[Callable[[random.Random], str]] = [
     lambda r: "GITHUB_TOKEN=ghp_" + _rand(r, ALNUM, 36),  # fails the CRC32 checksum
     lambda r: "NPM_TOKEN=npm_" + _rand(r, ALNUM, 36),  # fails the CRC32 checksum
     lambda r: "DB_PASSWORD=${DB_PASSWORD}",
-    lambda r: "password: \"{{ .Values.db.password }}\"",
+    lambda r: 'password: "{{ .Values.db.password }}"',
     lambda r: "PASSWORD=changeme",
-    lambda r: "password: \"\"",
+    lambda r: 'password: ""',
     lambda r: "password_min_length: 16",
     lambda r: "token_url: https://auth.example.org/oauth/token",
-    lambda r: "api_key: \"<your-api-key>\"",
+    lambda r: 'api_key: "<your-api-key>"',
     lambda r: "secretName: " + r.choice(["app-tls", "db-credentials", "registry-pull"]),
     lambda r: "commit: " + _rand(r, HEX, 40),
     lambda r: "image: registry.local/app@sha256:" + _rand(r, HEX, 64),
@@ -172,62 +216,121 @@ DECOY_LINES: list[Callable[[random.Random], str]] = [
     lambda r: "apiVersion: v1",
     lambda r: "key: " + r.choice(["password", "api-token", "tls.key"]),
     lambda r: "token: true",
-    lambda r: "public_key: \"" + _rand(r, B64, 44) + "\"",
+    lambda r: 'public_key: "' + _rand(r, B64, 44) + '"',
     lambda r: "secret_key_ref: app-credentials",
     lambda r: "auth_token_ttl: 3600",
     lambda r: "build_id: " + str(r.randint(10**15, 10**16)),
 ]
 PY_DECOYS = [
-    "password = os.environ[\"DB_PASSWORD\"]",
-    "token = request.headers.get(\"Authorization\")",
+    'password = os.environ["DB_PASSWORD"]',
+    'token = request.headers.get("Authorization")',
     "api_key = settings.PAYMENTS_API_KEY",
-    "secret = get_secret(\"app/prod\")",
+    'secret = get_secret("app/prod")',
     "if password == confirm_password:",
     "self.password = password",
 ]
 FILLER = [
-    "# service configuration", "LOG_LEVEL=info", "replicas: 3", "timeout_seconds: 30", "region: eu-west-1",
-    "feature_flags: [search, checkout]", "max_connections: 100", "enable_tracing: true",
-    "endpoint: https://api.internal.local/v2", "cache_ttl: 600", "username: app", "port: 8080",
+    "# service configuration",
+    "LOG_LEVEL=info",
+    "replicas: 3",
+    "timeout_seconds: 30",
+    "region: eu-west-1",
+    "feature_flags: [search, checkout]",
+    "max_connections: 100",
+    "enable_tracing: true",
+    "endpoint: https://api.internal.local/v2",
+    "cache_ttl: 600",
+    "username: app",
+    "port: 8080",
 ]
+
+
+_WORDS = ("order", "invoice", "customer", "session", "cache", "payment", "report", "user", "config", "token",
+          "metrics", "queue", "worker", "request", "response", "account", "product", "search", "index", "batch")
+_BULK: tuple[str, ...] = (
+    "def handle_{w}(request, {w}_id):",
+    "    return self.{w}_service.get({w}_id, timeout={n})",
+    "    logger.info(\"processing {w} %s\", {w}_id)",
+    "    if user.is_authenticated and {w}.is_valid():",
+    "    key = cache_key(\"{w}\", item.id)",
+    "    url = f\"https://api.internal.local/v1/{w}/{{item.id}}\"",
+    "{w}_retries: {n}",
+    "  - name: {w}-{n}",
+    "    image: registry.local/{w}:{n}.0.1",
+    "# {w}: see docs/{w}.md for the token refresh flow",
+    "{w}.max_pool_size = {n}",
+    "export {W}_TIMEOUT={n}",
+    "sha: {hex}",
+)
+
+
+def bulk_lines(rng: random.Random, n: int) -> list[str]:
+    """Ordinary code/config lines (some with words like token/key) to give files a realistic size."""
+    out = []
+    for _ in range(n):
+        w = rng.choice(_WORDS)
+        tpl = rng.choice(_BULK)
+        out.append(tpl.format(w=w, W=w.upper(), n=rng.randint(1, 500), hex=_rand(rng, HEX, 40)))
+    return out
 
 
 class _File:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines: list[str] = []
-        self.planted: list[tuple[int, int, str]] = []
+        self.planted: list[tuple[int, int, str, str]] = []
 
     def add(self, *lines: str) -> int:
         self.lines.extend(lines)
         return len(self.lines)
 
-    def plant(self, kind: str, *lines: str) -> None:
+    def plant(self, kind: str, *lines: str, needle: str = "") -> None:
         start = len(self.lines) + 1
         self.lines.extend(lines)
-        self.planted.append((start, len(self.lines), kind))
+        self.planted.append((start, len(self.lines), kind, needle or _needle(lines)))
+
+
+def _needle(lines: tuple[str, ...]) -> str:
+    """The longest run of secret-alphabet characters in the planted lines (>= 12 chars)."""
+    import re
+
+    runs = re.findall(r"[A-Za-z0-9+/_\-.~!#%^*]{12,}", " ".join(lines))
+    return max(runs, key=len) if runs else ""
+
+
+def _core(value: str) -> str:
+    """The part of a value that is the secret: a URL's password, a JWT's signature, else all."""
+    if "://" in value and "@" in value:
+        return value.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    if value.startswith("eyJ"):
+        return value.rsplit(".", 1)[1]
+    if "AccountKey=" in value:
+        return value.split("AccountKey=", 1)[1]
+    return value
 
 
 def _fmt(style: str, name: str, value: str) -> str:
     if style == "env":
         return f"{name}={value}"
     if style == "shell":
-        return f"export {name}=\"{value}\""
+        return f'export {name}="{value}"'
     if style == "yaml":
-        return f"{name.lower()}: \"{value}\""
+        return f'{name.lower()}: "{value}"'
     if style == "python":
-        return f"{name} = \"{value}\""
+        return f'{name} = "{value}"'
     if style == "dockerfile":
         return f"ENV {name}={value}"
     if style == "json":
-        return f"  \"{name.lower()}\": \"{value}\","
+        return f'  "{name.lower()}": "{value}",'
     raise ValueError(style)
 
 
 _STYLES = {"env": ".env", "shell": ".sh", "yaml": ".yaml", "python": ".py", "dockerfile": "Dockerfile", "json": ".json"}
 
 
-def _token_file(rng: random.Random, idx: int, kinds: list[str], decoys: int, counter: list[int]) -> _File:
+def _token_file(
+    rng: random.Random, idx: int, kinds: list[str], decoys: int, counter: list[int], bulk: int = 0
+) -> _File:
     style = rng.choice(sorted(_STYLES))
     suffix = _STYLES[style]
     name = f"svc{idx:03d}/{'Dockerfile' if style == 'dockerfile' else 'config' + suffix}"
@@ -235,7 +338,7 @@ def _token_file(rng: random.Random, idx: int, kinds: list[str], decoys: int, cou
     if style == "dockerfile":
         f.add("FROM python:3.12-slim", "WORKDIR /app", "COPY . .")
     elif style == "json":
-        f.add("{", "  \"name\": \"svc\",")
+        f.add("{", '  "name": "svc",')
     elif style == "python":
         f.add("import os", "", "DEBUG = False")
     elif style == "shell":
@@ -244,25 +347,30 @@ def _token_file(rng: random.Random, idx: int, kinds: list[str], decoys: int, cou
         for _ in range(rng.randint(0, 2)):
             f.add(_filler(rng, style))
         var, make = TOKENS[kind]
-        f.plant(kind, _fmt(style, var, make(rng)))
+        value = make(rng)
+        f.plant(kind, _fmt(style, var, value), needle=_core(value))
     for _ in range(decoys):
         line = rng.choice(DECOY_LINES)(rng)
         if style == "python":
             line = rng.choice(PY_DECOYS)
         elif style == "json":
             k, _, v = line.partition(":") if ": " in line else line.partition("=")
-            line = f"  \"{k.strip()}\": \"{v.strip().strip(chr(34))}\","
+            line = f'  "{k.strip()}": "{v.strip().strip(chr(34))}",'
         elif style == "dockerfile":
             line = "# " + line
         elif style == "yaml" and "=" in line.split(":")[0]:
             k, _, v = line.partition("=")
-            line = f"{k.lower()}: \"{v}\""
+            line = f'{k.lower()}: "{v}"'
         f.add(line)
         counter[0] += 1
+    if bulk and style in ("python", "shell", "env"):
+        f.add(*("# " + b if style != "python" else b for b in bulk_lines(rng, bulk)))
+    elif bulk and style in ("yaml", "dockerfile"):
+        f.add(*("# " + b for b in bulk_lines(rng, bulk)))
     if style == "json":
-        f.add("  \"version\": 1", "}")
+        f.add('  "version": 1', "}")
     elif style == "dockerfile":
-        f.add("CMD [\"python\", \"-m\", \"app\"]")
+        f.add('CMD ["python", "-m", "app"]')
     return f
 
 
@@ -272,7 +380,7 @@ def _filler(rng: random.Random, style: str) -> str:
         k, _, v = line.partition("=")
         line = f"{k.lower()}: {v}"
     if style in ("python", "dockerfile", "json"):
-        return "# " + line if style != "json" else "  \"note\": \"" + line.replace("\"", "") + "\","
+        return "# " + line if style != "json" else '  "note": "' + line.replace('"', "") + '",'
     return line
 
 
@@ -287,75 +395,139 @@ def _structured(rng: random.Random) -> list[_File]:
     out.append(f)
     # GCP service-account JSON
     f = _File("deploy/gcp-sa.json")
-    f.add("{", "  \"type\": \"service_account\",", "  \"project_id\": \"shop-prod\",",
-          "  \"private_key_id\": \"" + _rand(rng, HEX, 40) + "\",")
+    f.add(
+        "{",
+        '  "type": "service_account",',
+        '  "project_id": "shop-prod",',
+        '  "private_key_id": "' + _rand(rng, HEX, 40) + '",',
+    )
     body = "\\n".join(_pem_body(rng, 20))
-    f.plant("gcp-service-account", f"  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n\",")
-    f.add("  \"client_email\": \"deployer@shop-prod.iam.gserviceaccount.com\",", "  \"client_id\": \"1234\"", "}")
+    f.plant(
+        "gcp-service-account",
+        f'  "private_key": "-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n",',
+    )
+    f.add('  "client_email": "deployer@shop-prod.iam.gserviceaccount.com",', '  "client_id": "1234"', "}")
     out.append(f)
     # private keys
-    for label, name, kind in (("RSA PRIVATE KEY", "keys/id_rsa", "rsa-private-key"),
-                              ("OPENSSH PRIVATE KEY", "keys/id_ed25519", "openssh-private-key"),
-                              ("EC PRIVATE KEY", "certs/server.key", "ec-private-key"),
-                              ("PGP PRIVATE KEY BLOCK", "keys/signing.asc", "pgp-private-key"),
-                              ("PRIVATE KEY", "certs/tls.key", "pkcs8-private-key")):
+    for label, name, kind in (
+        ("RSA PRIVATE KEY", "keys/id_rsa", "rsa-private-key"),
+        ("OPENSSH PRIVATE KEY", "keys/id_ed25519", "openssh-private-key"),
+        ("EC PRIVATE KEY", "certs/server.key", "ec-private-key"),
+        ("PGP PRIVATE KEY BLOCK", "keys/signing.asc", "pgp-private-key"),
+        ("PRIVATE KEY", "certs/tls.key", "pkcs8-private-key"),
+    ):
         f = _File(name)
         lines = [f"-----BEGIN {label}-----", *_pem_body(rng, 12), f"-----END {label}-----"]
         f.plant(kind, *lines)
         out.append(f)
     # decoy: a certificate and a public key
     f = _File("certs/server.crt")
-    f.add("-----BEGIN CERTIFICATE-----", *_pem_body(rng, 12), "-----END CERTIFICATE-----",
-          "-----BEGIN PUBLIC KEY-----", *_pem_body(rng, 4), "-----END PUBLIC KEY-----")
+    f.add(
+        "-----BEGIN CERTIFICATE-----",
+        *_pem_body(rng, 12),
+        "-----END CERTIFICATE-----",
+        "-----BEGIN PUBLIC KEY-----",
+        *_pem_body(rng, 4),
+        "-----END PUBLIC KEY-----",
+    )
     out.append(f)
     # .netrc, .git-credentials, .npmrc, docker config.json, kubeconfig
     f = _File("home/.netrc")
-    f.plant("netrc", f"machine api.github.com login deploy password {_password(rng)}")
+    pw = _password(rng)
+    f.plant("netrc", f"machine api.github.com login deploy password {pw}", needle=pw)
     f.add("machine registry.local login ci password ${REGISTRY_PASSWORD}")
     out.append(f)
     f = _File("home/.git-credentials")
-    f.plant("git-credentials", f"https://deploy:{_rand(rng, ALNUM, 24)}@git.internal.local")
+    tok = _rand(rng, ALNUM, 24)
+    f.plant("git-credentials", f"https://deploy:{tok}@git.internal.local", needle=tok)
     out.append(f)
     f = _File("web/.npmrc")
     f.add("registry=https://registry.npmjs.org/")
-    f.plant("npmrc-auth-token", "//npm.internal.local/:_authToken=" + _rand(rng, ALNUM, 36))
+    tok = _rand(rng, ALNUM, 36)
+    f.plant("npmrc-auth-token", "//npm.internal.local/:_authToken=" + tok, needle=tok)
     f.add("//registry.npmjs.org/:_authToken=${NPM_TOKEN}")
     out.append(f)
     f = _File("home/.docker/config.json")
-    cred = base64.b64encode(f"ci-bot:{_password(rng)}".encode()).decode()
-    f.add("{", "  \"auths\": {", "    \"registry.local:5000\": {")
-    f.plant("docker-config-auth", f"      \"auth\": \"{cred}\"")
-    f.add("    }", "  },", "  \"credsStore\": \"\"", "}")
+    pw = _password(rng)
+    cred = base64.b64encode(f"ci-bot:{pw}".encode()).decode()
+    f.add("{", '  "auths": {', '    "registry.local:5000": {')
+    f.plant("docker-config-auth", f'      "auth": "{cred}"', needle=pw)
+    f.add("    }", "  },", '  "credsStore": ""', "}")
     out.append(f)
     f = _File("home/.kube/config")
-    key_data = base64.b64encode(("-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(_pem_body(rng, 10))
-                                 + "\n-----END RSA PRIVATE KEY-----\n").encode()).decode()
-    f.add("apiVersion: v1", "kind: Config", "clusters:", "- cluster:", "    server: https://10.0.0.1:6443",
-          "  name: prod", "users:", "- name: admin", "  user:")
+    key_data = base64.b64encode(
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(_pem_body(rng, 10)) + "\n-----END RSA PRIVATE KEY-----\n"
+        ).encode()
+    ).decode()
+    f.add(
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- cluster:",
+        "    server: https://10.0.0.1:6443",
+        "  name: prod",
+        "users:",
+        "- name: admin",
+        "  user:",
+    )
     f.plant("kubeconfig-client-key", f"    client-key-data: {key_data}")
     f.add("- name: robot", "  user:")
-    f.plant("kubeconfig-token", f"    token: {_rand(rng, ALNUM, 54)}")
+    tok = _rand(rng, ALNUM, 54)
+    f.plant("kubeconfig-token", f"    token: {tok}", needle=tok)
     f.add("contexts: []", "current-context: prod")
     out.append(f)
     # Kubernetes Secret (base64 data and stringData) and a templated decoy Secret
     pw, tk = _password(rng), _crc_token(rng, "ghp_")
     f = _File("k8s/secret.yaml")
-    f.add("apiVersion: v1", "kind: Secret", "metadata:", "  name: app-credentials", "  namespace: shop",
-          "type: Opaque", "data:")
-    f.plant("k8s-secret-data", f"  db-password: {base64.b64encode(pw.encode()).decode()}")
+    f.add(
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        "  name: app-credentials",
+        "  namespace: shop",
+        "type: Opaque",
+        "data:",
+    )
+    f.plant("k8s-secret-data", f"  db-password: {base64.b64encode(pw.encode()).decode()}", needle=pw)
     f.add("  username: " + base64.b64encode(b"app").decode(), "stringData:")
-    f.plant("k8s-secret-stringdata", f"  github-token: {tk}")
-    f.add("---", "apiVersion: v1", "kind: Secret", "metadata:", "  name: templated", "stringData:",
-          "  password: \"{{ .Values.password }}\"", "  api-key: \"\"")
+    f.plant("k8s-secret-stringdata", f"  github-token: {tk}", needle=tk)
+    f.add(
+        "---",
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        "  name: templated",
+        "stringData:",
+        '  password: "{{ .Values.password }}"',
+        '  api-key: ""',
+    )
     out.append(f)
     # Deployment with a literal secret env value and a secretKeyRef decoy
     f = _File("k8s/deployment.yaml")
-    f.add("apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: api", "spec:", "  template:",
-          "    spec:", "      containers:", "        - name: api", "          image: registry.local/api:1.4.2",
-          "          env:", "            - name: STRIPE_SECRET_KEY")
-    f.plant("k8s-env-value", "              value: sk_live_" + _rand(rng, ALNUM, 24))
-    f.add("            - name: DB_PASSWORD", "              valueFrom:", "                secretKeyRef:",
-          "                  name: app-credentials", "                  key: db-password")
+    f.add(
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: api",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        "        - name: api",
+        "          image: registry.local/api:1.4.2",
+        "          env:",
+        "            - name: STRIPE_SECRET_KEY",
+    )
+    sk = "sk_live_" + _rand(rng, ALNUM, 24)
+    f.plant("k8s-env-value", "              value: " + sk, needle=sk)
+    f.add(
+        "            - name: DB_PASSWORD",
+        "              valueFrom:",
+        "                secretKeyRef:",
+        "                  name: app-credentials",
+        "                  key: db-password",
+    )
     out.append(f)
     # Python settings with a Django SECRET_KEY and decoys
     f = _File("app/settings.py")
@@ -365,16 +537,17 @@ def _structured(rng: random.Random) -> list[_File]:
     out.append(f)
     # a lock file full of hashes: must be skipped
     f = _File("web/package-lock.json")
-    f.add("{", "  \"packages\": {")
+    f.add("{", '  "packages": {')
     for i in range(20):
-        f.add(f"    \"node_modules/pkg{i}\": {{\"integrity\": \"sha512-{_rand(rng, B64, 86)}==\"}},")
+        f.add(f'    "node_modules/pkg{i}": {{"integrity": "sha512-{_rand(rng, B64, 86)}=="}},')
     f.add("  }", "}")
     out.append(f)
     return out
 
 
-def generate(root: Path, seed: int = 1, files: int = 80, scale: int = 1) -> Corpus:
-    """Write the corpus under ``root``; ``scale`` repeats the token files for throughput runs."""
+def generate(root: Path, seed: int = 1, files: int = 80, scale: int = 1, bulk: int = 0) -> Corpus:
+    """Write the corpus under ``root``; ``scale`` repeats the token files and ``bulk`` adds that
+    many ordinary lines to most files (for throughput runs)."""
     rng = random.Random(seed)
     corpus = Corpus(root)
     counter = [0]
@@ -383,7 +556,7 @@ def generate(root: Path, seed: int = 1, files: int = 80, scale: int = 1) -> Corp
     n = files * scale
     for i in range(n):
         chosen = [kinds[(i * 3 + j) % len(kinds)] for j in range(rng.randint(1, 4))]
-        out.append(_token_file(rng, i, list(dict.fromkeys(chosen)), rng.randint(2, 6), counter))
+        out.append(_token_file(rng, i, list(dict.fromkeys(chosen)), rng.randint(2, 6), counter, bulk))
     for f in out:
         p = root / f.path
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -391,8 +564,8 @@ def generate(root: Path, seed: int = 1, files: int = 80, scale: int = 1) -> Corp
         p.write_text(data, encoding="utf-8")
         corpus.files += 1
         corpus.bytes += len(data.encode())
-        for start, end, kind in f.planted:
-            corpus.planted.append(Planted(f.path, start, end, kind))
+        for start, end, kind, needle in f.planted:
+            corpus.planted.append(Planted(f.path, start, end, kind, needle))
     corpus.decoys = counter[0]
     return corpus
 

@@ -15,10 +15,9 @@ Order of work for one buffer, cheapest first:
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -447,15 +446,28 @@ class SecretScanner:
         self._automaton: Any = _build_automaton(self._keywords)
 
     # -- prefilter -------------------------------------------------------------------------------
-    def candidates(self, low: str) -> list[SecretRule]:
-        idx: set[int] = set()
+    def keyword_hits(self, low: str) -> dict[str, list[int]]:
+        """Start offsets of every keyword occurrence in the lower-cased buffer."""
+        out: dict[str, list[int]] = {}
         if self._automaton is not None:
-            for kw in self._automaton(low):
-                idx.update(self._by_kw[kw])
-        else:
-            for kw in self._keywords:
-                if kw in low:
-                    idx.update(self._by_kw[kw])
+            kws = self._keywords
+            for idx, start, _end in self._automaton.find_matches_as_indexes(low, overlapping=True):
+                out.setdefault(kws[idx], []).append(start)
+            return out
+        for kw in self._keywords:
+            pos = low.find(kw)
+            while pos >= 0:
+                out.setdefault(kw, []).append(pos)
+                pos = low.find(kw, pos + 1)
+        return out
+
+    def candidates(self, low: str, hits: dict[str, list[int]] | None = None) -> list[SecretRule]:
+        """Rules with at least one keyword (and all ``requires`` strings) present, in id order."""
+        if hits is None:
+            hits = self.keyword_hits(low)
+        idx: set[int] = set()
+        for kw in hits:
+            idx.update(self._by_kw[kw])
         out = []
         for i in sorted(idx):
             r = self.rules[i]
@@ -475,9 +487,13 @@ class SecretScanner:
         if not text or (path and self.path_ignored(path)):
             return []
         low = text.lower()
-        rules = self.candidates(low)
+        kw_hits = self.keyword_hits(low)
+        if not kw_hits:
+            return []
+        rules = self.candidates(low, kw_hits)
         if not rules:
             return []
+        aligned = len(low) == len(text)  # lower() kept offsets (true unless exotic Unicode)
         if code is None:
             dot = path.rfind(".")
             code = dot > path.rfind("/") and path[dot:].lower() in CODE_SUFFIXES
@@ -492,7 +508,7 @@ class SecretScanner:
             ov = self.settings.rules.get(r.id)
             if ov is not None and ov.ignore_paths and path and path_matches(path, ov.ignore_paths):
                 continue
-            for m in r.pattern.finditer(text):
+            for m in _matches(r, text, kw_hits if aligned and not r.whole else None):
                 found = self._vet(r, m, text, code, ov)
                 if found is None:
                     continue
@@ -549,6 +565,33 @@ class SecretScanner:
         if checked and r.validate is not None and not r.validate(value):
             return (_VETOED, s, e) if not r.generic else None
         return value, s, e
+
+
+def _matches(r: SecretRule, text: str, kw_hits: dict[str, list[int]] | None) -> Iterator[re.Match[str]]:
+    """The rule's matches: on the lines holding its keywords (adjacent lines merged into one
+    window), or in the whole buffer for rules whose matches span lines (``whole``)."""
+    if kw_hits is None:
+        yield from r.pattern.finditer(text)
+        return
+    lists = [kw_hits[kw] for kw in r.keywords if kw in kw_hits]
+    positions = lists[0] if len(lists) == 1 else sorted(p for lst in lists for p in lst)
+    n = len(text)
+    needs = r.needs
+    win_start = win_end = -1
+    for p in positions:
+        if p < win_end:
+            continue  # this keyword sits on a line already in the window
+        ws = text.rfind("\n", 0, p) + 1
+        we = text.find("\n", p)
+        we = n if we < 0 else we
+        if ws <= win_end + 1 and win_end >= 0:
+            win_end = we  # the next line: grow the window
+            continue
+        if win_end >= 0 and (not needs or text.find(needs, win_start, win_end) >= 0):
+            yield from r.pattern.finditer(text, win_start, win_end)
+        win_start, win_end = ws, we
+    if win_end >= 0 and (not needs or text.find(needs, win_start, win_end) >= 0):
+        yield from r.pattern.finditer(text, win_start, win_end)
 
 
 def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> tuple[str, int, int] | None:
@@ -621,20 +664,14 @@ def _dedupe(raw: list[tuple[SecretRule, int, int, Redacted]]) -> list[tuple[Secr
 
 
 class _LineIndex:
+    """Line/column of an offset, counted on demand (hits are few; no index is built)."""
+
     def __init__(self, text: str) -> None:
         self.text = text
-        self._nl: list[int] | None = None
-
-    def _offsets(self) -> list[int]:
-        if self._nl is None:
-            self._nl = [m.start() for m in re.finditer("\n", self.text)]
-        return self._nl
 
     def position(self, offset: int) -> tuple[int, int]:
-        nl = self._offsets()
-        i = bisect.bisect_left(nl, offset)
-        line_start = nl[i - 1] + 1 if i > 0 else 0
-        return i + 1, offset - line_start + 1
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
 
     def line_text(self, offset: int) -> str:
         start = self.text.rfind("\n", 0, offset) + 1
@@ -697,18 +734,13 @@ def _pair_aws(hits: list[SecretHit]) -> list[SecretHit]:
 
 
 def _build_automaton(keywords: list[str]) -> Any:
-    """An Aho-Corasick matcher over the keywords when ``ahocorasick_rs`` is installed, else None
-    (the fallback is ``kw in buffer`` per keyword, also in C but one pass per keyword)."""
+    """An Aho-Corasick automaton over the keywords (``ahocorasick_rs``, one pass in Rust), or
+    None when the accelerator is missing (then each keyword is found with ``str.find``)."""
     try:
         import ahocorasick_rs  # type: ignore[import-not-found,unused-ignore]
     except ImportError:  # pragma: no cover - optional accelerator
         return None
-    ac = ahocorasick_rs.AhoCorasick(keywords, matchkind=ahocorasick_rs.MatchKind.Standard)
-
-    def found(low: str) -> set[str]:
-        return set(ac.find_matches_as_strings(low, overlapping=True))
-
-    return found
+    return ahocorasick_rs.AhoCorasick(keywords, matchkind=ahocorasick_rs.MatchKind.Standard)
 
 
 def scanner_for(config: Any) -> SecretScanner:

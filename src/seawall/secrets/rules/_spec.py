@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from seawall.rules.registry import declare
 
@@ -44,7 +46,7 @@ class SecretRule:
     name: str
     title: str
     severity: str
-    pattern: re.Pattern[str]
+    source: str  # the regex; compiled on first use (most scans wake few rules)
     keywords: tuple[str, ...]
     entropy: float = 0.0
     min_len: int = 0
@@ -58,6 +60,14 @@ class SecretRule:
     identifier_ok: bool = True  # False: an unquoted identifier in code is a variable, not a value
     assignment: bool = False  # generic ``name = value``: the engine vets name and value (see engine)
     digits_or_mixed: bool = False  # value needs a digit, or upper and lower case with length >= 20
+    whole: bool = False  # search the whole buffer (multi-line matches, keyword outside the match)
+    needs: str = ""  # a literal every match contains: windows without it are skipped unsearched
+
+    flags: int = 0
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compile(self.source, self.flags)
 
     def secret_of(self, m: re.Match[str]) -> tuple[str, int, int]:
         """The secret text and its span inside the buffer."""
@@ -66,15 +76,17 @@ class SecretRule:
         return m.group(0), m.start(), m.end()
 
 
+@lru_cache(maxsize=1024)
+def _compile(source: str, flags: int) -> re.Pattern[str]:
+    return re.compile(source, flags)
+
+
 def shannon(text: str) -> float:
     """Shannon entropy in bits per character."""
     if not text:
         return 0.0
     n = len(text)
-    counts: dict[str, int] = {}
-    for c in text:
-        counts[c] = counts.get(c, 0) + 1
-    return -sum(k / n * math.log2(k / n) for k in counts.values())
+    return -sum(k / n * math.log2(k / n) for k in Counter(text).values())
 
 
 # -- regex building blocks ------------------------------------------------------------------------
@@ -120,6 +132,8 @@ def secret(
     identifier_ok: bool = True,
     assignment: bool = False,
     digits_or_mixed: bool = False,
+    whole: bool = False,
+    needs: str = "",
     flags: int = 0,
 ) -> SecretRule:
     """Declare one rule: compile it, register its metadata, add it to :data:`CATALOGUE`."""
@@ -151,7 +165,8 @@ def secret(
         name=name,
         title=title,
         severity=severity,
-        pattern=re.compile(pattern, flags),
+        source=pattern,
+        flags=flags,
         keywords=kws,
         entropy=entropy,
         min_len=min_len,
@@ -165,6 +180,8 @@ def secret(
         identifier_ok=identifier_ok,
         assignment=assignment,
         digits_or_mixed=digits_or_mixed,
+        whole=whole,
+        needs=needs,
     )
     CATALOGUE.append(r)
     return r

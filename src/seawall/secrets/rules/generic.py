@@ -34,7 +34,7 @@ secret(161, "generic-secret", "Hard-coded secret", "high", _assign(r"secret"), [
 secret(162, "generic-api-key", "Hard-coded API key", "high",
        _assign(r"api[_.\-]?key|apikey|access[_.\-]?key|x-api-key|subscription[_.\-]?key|license[_.\-]?key|"
                r"auth[_.\-]?key|master[_.\-]?key|encryption[_.\-]?key|signing[_.\-]?key|private[_.\-]?key|app[_.\-]?key"),
-       ["key"], assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
+       ["access-key", "access.key", "access_key", "accesskey", "api-key", "api.key", "api_key", "apikey", "app-key", "app.key", "app_key", "appkey", "auth-key", "auth.key", "auth_key", "authkey", "encryption-key", "encryption.key", "encryption_key", "encryptionkey", "license-key", "license.key", "license_key", "licensekey", "master-key", "master.key", "master_key", "masterkey", "private-key", "private.key", "private_key", "privatekey", "signing-key", "signing.key", "signing_key", "signingkey", "subscription-key", "subscription.key", "subscription_key", "subscriptionkey", "x-api-key", "x-api.key", "x-api_key", "x-apikey"], assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(163, "generic-token", "Hard-coded token", "high", _assign(r"token|bearer"), ["token", "bearer"],
        assignment=True, generic=True, entropy=3.2, min_len=12, digits_or_mixed=True, gitleaks="generic-api-key")
 secret(164, "generic-credential", "Hard-coded credential", "medium", _assign(r"credentials?|creds"),
@@ -50,30 +50,30 @@ secret(167, "curl-user-password", "Password passed to curl -u", "high",
        ["curl"], entropy=1.5, gitleaks="curl-auth-user")
 secret(168, "url-basic-auth", "Credentials embedded in a URL", "high",
        r"(?i)\b(?:https?|ftps?|sftp|smb|ldaps?|smtps?|imaps?|pop3s?|git\+https?|svn\+ssh|ssh|wss?|nats|kafka|sentinel)"
-       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@[\w.\-]+", ["://"], priority=30, entropy=1.5,
+       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@[\w.\-]+", ["://"], priority=30, entropy=1.5, needs="@",
        description="user:password@ in a URL; the password travels with every copy of the URL (logs, process lists).")
 secret(169, "postgres-url", "PostgreSQL connection URL with password", "critical",
-       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["postgres"],
+       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["postgres"], needs="@",
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(170, "mysql-url", "MySQL/MariaDB connection URL with password", "critical",
-       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mysql", "mariadb"],
+       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mysql", "mariadb"], needs="@",
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(171, "mongodb-url", "MongoDB connection URL with password", "critical",
-       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mongodb"], entropy=1.5,
+       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mongodb"], needs="@", entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(172, "redis-url", "Redis connection URL with password", "high",
-       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["redis"], entropy=1.5,
+       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["redis"], needs="@", entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(173, "amqp-url", "AMQP (RabbitMQ) broker URL with password", "high",
-       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["amqp"], entropy=1.5,
+       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["amqp"], needs="@", entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(174, "mssql-url", "SQL Server connection URL with password", "critical",
-       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mssql", "sqlserver"],
+       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mssql", "sqlserver"], needs="@",
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(175, "database-url-other", "Database connection URL with password", "high",
        r"(?i)\b(?:cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|bolt|cassandra|oracle|db2|influxdb|elasticsearch|"
        r"opensearch|memcached|mqtt|stomp|snowflake|trino|presto)://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@",
-       ["://"], entropy=1.5, remediation=DB_REMEDIATION)
+       ["://"], entropy=1.5, needs="@", remediation=DB_REMEDIATION)
 secret(176, "jdbc-password", "Password in a JDBC URL", "critical",
        r"(?i)jdbc:[a-z0-9]+:[^\s'\"]*?[;?&:]password=(?P<s>[^;&\s'\"]{3,128})", ["jdbc:"], entropy=1.5,
        remediation=DB_REMEDIATION)
@@ -82,7 +82,7 @@ secret(177, "connection-string-password", "Password in an ADO.NET/ODBC connectio
        ["password=", "pwd=", "password =", "pwd ="], entropy=1.5, priority=PRIO_GENERIC + 30,
        remediation=DB_REMEDIATION)
 secret(178, "netrc-password", "Password in a .netrc entry", "high",
-       r"(?i)\bmachine[ \t]+\S+(?:\s+login[ \t]+\S+)?\s+password[ \t]+(?P<s>\S{3,128})", ["machine"],
+       r"(?i)\bmachine[ \t]+\S+(?:\s+login[ \t]+\S+)?\s+password[ \t]+(?P<s>\S{3,128})", ["machine"], whole=True,
        requires=["password"], priority=PRIO_STRUCTURED, entropy=1.5,
        remediation="Remove ~/.netrc from the tree or image; use a credential helper or a mounted secret and rotate the password.")
 secret(179, "git-credentials", "Credential in a git credential store (.git-credentials)", "critical",

@@ -24,31 +24,31 @@ def _pem(label: str) -> str:
 
 
 secret(140, "rsa-private-key", "RSA private key", "critical", _pem("RSA PRIVATE KEY"), ["-----begin rsa private key"],
-       validate=pem_ok, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
+       validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
 secret(141, "ec-private-key", "EC private key", "critical", _pem("EC PRIVATE KEY"), ["-----begin ec private key"],
-       validate=pem_ok, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
+       validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
 secret(142, "dsa-private-key", "DSA private key", "critical", _pem("DSA PRIVATE KEY"), ["-----begin dsa private key"],
-       validate=pem_ok, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
+       validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
 secret(143, "openssh-private-key", "OpenSSH private key", "critical", _pem("OPENSSH PRIVATE KEY"),
-       ["-----begin openssh private key"], validate=pem_ok, gitleaks="private-key", trivy="private-key",
+       ["-----begin openssh private key"], validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key",
        remediation=KEY_REMEDIATION)
 secret(144, "pkcs8-private-key", "PKCS#8 private key", "critical", _pem("PRIVATE KEY"), ["-----begin private key"],
-       validate=pem_ok, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
+       validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key", remediation=KEY_REMEDIATION)
 secret(145, "encrypted-private-key", "Encrypted PKCS#8 private key", "medium", _pem("ENCRYPTED PRIVATE KEY"),
-       ["-----begin encrypted private key"], validate=pem_ok, gitleaks="private-key", remediation=KEY_REMEDIATION,
+       ["-----begin encrypted private key"], validate=pem_ok, whole=True, gitleaks="private-key", remediation=KEY_REMEDIATION,
        description="A passphrase-protected private key: brute-forcible offline, and the passphrase is often nearby.")
 secret(146, "pgp-private-key", "PGP private key block", "critical", _pem("PGP PRIVATE KEY BLOCK"),
-       ["-----begin pgp private key block"], validate=pem_ok, gitleaks="private-key", trivy="private-key",
+       ["-----begin pgp private key block"], validate=pem_ok, whole=True, gitleaks="private-key", trivy="private-key",
        remediation=KEY_REMEDIATION)
 secret(147, "putty-private-key", "PuTTY private key", "critical",
        r"(?P<s>PuTTY-User-Key-File-[23]:[^\n]*\n(?:[^\n]*\n){2,40}?Private-Lines:[ \t]*\d+\s*\n(?:[A-Za-z0-9+/=]+\s*\n){1,40})",
-       ["putty-user-key-file-"], remediation=KEY_REMEDIATION)
+       ["putty-user-key-file-"], whole=True, remediation=KEY_REMEDIATION)
 secret(148, "age-secret-key", "age encryption secret key", "critical",
        tok(r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"), ["age-secret-key-1"],
        gitleaks="age-secret-key", trivy="age-secret-key", remediation=KEY_REMEDIATION)
 secret(149, "ssh2-private-key", "SSH2 (RFC 4716) private key", "critical",
        r"(?P<s>----[ \t]BEGIN[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----[\s\S]{64,20000}?----[ \t]END[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----)",
-       ["---- begin ssh2"], validate=pem_ok, remediation=KEY_REMEDIATION)
+       ["---- begin ssh2"], validate=pem_ok, whole=True, remediation=KEY_REMEDIATION)
 secret(150, "jwt", "JSON Web Token", "medium",
        tok(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), ["eyj"], validate=jwt_ok,
        gitleaks="jwt", trivy="jwt-token", allow=[r"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$"],
@@ -63,16 +63,16 @@ secret(152, "kubeconfig-token", "Kubernetes bearer token in a kubeconfig", "crit
        remediation="Delete the ServiceAccount token Secret or revoke the user token, remove the kubeconfig from the tree, and use short-lived tokens (kubectl create token, OIDC).")
 secret(153, "jwk-private-key", "JSON Web Key with private part", "critical",
        r"\"kty\"\s*:\s*\"(?:RSA|EC|OKP)\"[^{}]{0,600}?\"d\"\s*:\s*\"(?P<s>[A-Za-z0-9_-]{32,})\"", ["\"kty\""],
-       remediation=KEY_REMEDIATION)
+       whole=True, remediation=KEY_REMEDIATION)
 secret(154, "wireguard-private-key", "WireGuard private key", "critical",
        ctx(r"privatekey", r"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]="), ["privatekey"], requires=["[interface]"],
        remediation=KEY_REMEDIATION)
 secret(155, "openvpn-static-key", "OpenVPN static key", "critical",
        r"(?P<s>-----BEGIN OpenVPN Static key V1-----[\s\S]{64,4000}?-----END OpenVPN Static key V1-----)",
-       ["-----begin openvpn static key"], remediation=KEY_REMEDIATION)
+       ["-----begin openvpn static key"], whole=True, remediation=KEY_REMEDIATION)
 secret(156, "private-key-other", "Private key (other PEM type)", "high",
        r"(?P<s>-----BEGIN[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,20000}?-----END[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----)",
-       ["-----begin"], validate=pem_ok, priority=20, gitleaks="private-key", trivy="private-key",
+       ["-----begin"], validate=pem_ok, priority=20, whole=True, gitleaks="private-key", trivy="private-key",
        remediation=KEY_REMEDIATION)
 
 #: Key stores found by file name (binary files are not read as text).

@@ -35,7 +35,7 @@ secret(126, "rubygems-api-key", "RubyGems API key", "critical", tok(r"rubygems_[
        gitleaks="rubygems-api-token", trivy="rubygems-api-token", entropy=3.0)
 secret(127, "nuget-api-key", "NuGet API key", "high", tok(r"oy2[a-z0-9]{43}"), ["oy2"], entropy=3.5)
 secret(128, "nuget-config-password", "Password in NuGet.config", "high",
-       r"(?i)<add\s+key=\"(?:ClearText)?Password\"\s+value=\"(?P<s>[^\"]{8,})\"\s*/>", ["<add key="],
+       r"(?i)<add\s+key=\"(?:ClearText)?Password\"\s+value=\"(?P<s>[^\"]{8,})\"\s*/>", ["<add key="], whole=True,
        paths=r"(?i)nuget\.config$", gitleaks="nuget-config-password")
 secret(129, "clojars-token", "Clojars deploy token", "high", tok(r"(?i:CLOJARS_)[a-z0-9]{60}"), ["clojars_"],
        gitleaks="clojars-api-token", trivy="clojars-api-token", entropy=2.5)

@@ -68,7 +68,7 @@ secret(224, "notion-token", "Notion integration token", "high",
 secret(225, "airtable-pat", "Airtable personal access token", "high", tok(r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
        ["pat"], gitleaks="airtable-api-key", entropy=3.5)
 secret(226, "asana-token", "Asana personal access token", "high",
-       tok(r"[12]/[0-9]{16}/[0-9]{16,}:[a-f0-9]{32}"), ["asana"], gitleaks=["asana-client-secret"],
+       tok(r"[12]/[0-9]{16}/[0-9]{16,}:[a-f0-9]{32}"), ["asana"], whole=True, gitleaks=["asana-client-secret"],
        trivy="asana-client-secret", entropy=3.0)
 secret(227, "okta-api-token", "Okta API token", "high", ctx(r"okta", r"00[\w=\-]{40}"), ["okta"],
        gitleaks="okta-access-token", entropy=4.0)

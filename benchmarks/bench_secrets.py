@@ -1,0 +1,193 @@
+"""Secret detection side by side: seawall vs gitleaks, detect-secrets and Trivy.
+
+Accuracy on the planted-secret corpus (tests/support/secret_corpus.py: realistic files with
+secrets of every supported format plus look-alike decoys), and throughput (MB/s, wall clock,
+process start included) on a larger generated tree. Peers run from their own virtualenvs
+(default /work/peers/<tool>/bin, override with SEAWALL_PEERS) inside ``unshare -rn`` (no network).
+
+    python benchmarks/bench_secrets.py [--scale 30] [--skip trivy]
+
+Prints a table and the ratios; numbers vary with machine load, so quote them with that caveat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from support.secret_corpus import Corpus, generate, score  # noqa: E402
+
+PEERS = Path(os.environ.get("SEAWALL_PEERS", "/work/peers"))
+Findings = list[tuple[str, int]]
+
+
+def _rel(path: str, root: Path) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            return str(p)
+    return str(p).removeprefix("./")
+
+
+def _run(cmd: list[str], cwd: Path, net: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+    full = cmd if net else ["unshare", "-rn", *cmd]
+    t = time.perf_counter()
+    proc = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=3600)
+    return time.perf_counter() - t, proc
+
+
+def run_seawall(root: Path, out: Path) -> tuple[float, Findings]:
+    cmd = [sys.executable, "-m", "seawall", "scan", ".", "--rule", "SW-SEC-*", "--format", "json", "-o", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, timeout=3600)
+    dt = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"seawall failed: {proc.stderr[-500:]}")
+    data = json.loads(out.read_text())
+    fs = [
+        (_rel(f["location"]["path"], root), int(f["location"]["line"]))
+        for f in data["findings"]
+        if f["rule_id"].startswith("SW-SEC-")
+    ]
+    return dt, fs
+
+
+def run_gitleaks(root: Path, out: Path) -> tuple[float, Findings]:
+    exe = PEERS / "gitleaks/bin/gitleaks"
+    dt, proc = _run(
+        [
+            str(exe),
+            "dir",
+            ".",
+            "--report-format",
+            "json",
+            "--report-path",
+            str(out),
+            "--redact",
+            "--no-banner",
+            "--exit-code",
+            "0",
+        ],
+        root,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"gitleaks failed: {proc.stderr[-500:]}")
+    data = json.loads(out.read_text() or "[]")
+    return dt, [(_rel(f["File"], root), int(f["StartLine"])) for f in data]
+
+
+def run_detect_secrets(root: Path, out: Path) -> tuple[float, Findings]:
+    exe = PEERS / "detect-secrets/bin/detect-secrets"
+    dt, proc = _run([str(exe), "scan", "-n", "--all-files", "."], root)
+    if proc.returncode != 0:
+        raise RuntimeError(f"detect-secrets failed: {proc.stderr[-500:]}")
+    data = json.loads(proc.stdout)
+    fs = [(_rel(path, root), int(s["line_number"])) for path, items in data["results"].items() for s in items]
+    return dt, fs
+
+
+def run_trivy(root: Path, out: Path) -> tuple[float, Findings]:
+    exe = PEERS / "trivy/bin/trivy"
+    cache = Path(tempfile.mkdtemp(prefix="trivy-cache-"))
+    try:
+        dt, proc = _run(
+            [
+                str(exe),
+                "fs",
+                "--scanners",
+                "secret",
+                "--skip-db-update",
+                "--offline-scan",
+                "--cache-dir",
+                str(cache),
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                ".",
+            ],
+            root,
+        )
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"trivy failed: {proc.stderr[-500:]}")
+    data = json.loads(out.read_text())
+    fs = [
+        (_rel(r["Target"], root), int(s["StartLine"]))
+        for r in data.get("Results") or []
+        for s in r.get("Secrets") or []
+    ]
+    return dt, fs
+
+
+TOOLS: dict[str, Callable[[Path, Path], tuple[float, Findings]]] = {
+    "seawall": run_seawall,
+    "gitleaks": run_gitleaks,
+    "detect-secrets": run_detect_secrets,
+    "trivy": run_trivy,
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=30, help="size multiplier of the throughput tree")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--skip", nargs="*", default=[])
+    args = ap.parse_args()
+    tools = {k: v for k, v in TOOLS.items() if k not in args.skip}
+    work = Path(tempfile.mkdtemp(prefix="bench-secrets-"))
+    try:
+        print(f"## accuracy (planted corpus; seeds {args.seeds})")
+        totals: dict[str, list[int]] = {k: [0, 0, 0] for k in tools}
+        planted = 0
+        for seed in args.seeds:
+            corpus: Corpus = generate(work / f"acc{seed}", seed=seed)
+            planted += len(corpus.planted)
+            for name, fn in tools.items():
+                _, fs = fn(corpus.root, work / f"{name}-{seed}.json")
+                s = score(corpus, fs)
+                t = totals[name]
+                t[0] += s.tp
+                t[1] += s.fp
+                t[2] += s.fn
+        print(f"{planted} planted secrets, decoys on top; {len(args.seeds)} corpora")
+        print(f"{'tool':<16}{'recall':>8}{'precision':>11}{'TP':>6}{'FP':>6}{'FN':>6}")
+        for name, (tp, fp, fn) in totals.items():
+            rec = tp / (tp + fn) if tp + fn else 0.0
+            prec = tp / (tp + fp) if tp + fp else 0.0
+            print(f"{name:<16}{rec:>8.3f}{prec:>11.3f}{tp:>6}{fp:>6}{fn:>6}")
+
+        print("\n## throughput")
+        big = generate(work / "speed", seed=99, scale=args.scale, bulk=300)
+        mb = big.bytes / 1e6
+        print(f"tree: {big.files} files, {mb:.1f} MB")
+        speed: dict[str, float] = {}
+        for name, fn in tools.items():
+            dt, fs = fn(big.root, work / f"{name}-speed.json")
+            speed[name] = mb / dt
+            print(f"{name:<16}{dt:>8.2f} s {speed[name]:>8.2f} MB/s  ({len(fs)} findings)")
+        if "seawall" in speed:
+            for name, v in speed.items():
+                if name != "seawall":
+                    print(f"seawall / {name}: {speed['seawall'] / v:.1f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
