@@ -14,7 +14,7 @@ from typing import Any
 from seawall.engine import ScanRun, analyzer
 from seawall.inventory.k8s import K8sObject, PodSpecView, as_str
 from seawall.model.finding import Finding
-from seawall.rules.registry import Violation, declare, rule
+from seawall.rules.registry import Violation, rule
 from seawall.rules.workload.hardening_common import present_ptr
 
 _RISK = ["3.3.1"]
@@ -32,8 +32,27 @@ def _sa_name(view: PodSpecView) -> tuple[str, str]:
     return "", ""
 
 
-AUTOMOUNT = declare(
-    id="SW-K8S-030",
+AUTOMOUNT_ID = "SW-K8S-030"
+
+
+def automount_violation(view: PodSpecView, sa_automount: dict[tuple[str, str], Any]) -> Violation | None:
+    """The SW-K8S-030 verdict for one pod, given the automount setting of the ServiceAccounts
+    known so far, keyed by (namespace, name). The pod-level field wins, as in the kubelet."""
+    if not view.spec_present:
+        return None
+    value = view.spec.get("automountServiceAccountToken")
+    if value is False:
+        return None
+    ptr = present_ptr(view.spec_pointer, view.spec, "automountServiceAccountToken")
+    if value is True:
+        return Violation("automountServiceAccountToken is true", ptr, evidence="automountServiceAccountToken=True")
+    if sa_automount.get((view.owner.effective_namespace, _sa_name(view)[0] or "default")) is False:
+        return None
+    return Violation("automountServiceAccountToken is not set (defaults to true)", ptr)
+
+
+@rule(
+    id=AUTOMOUNT_ID,
     title="Service account token is mounted automatically",
     severity="medium",
     category="access",
@@ -47,6 +66,7 @@ spec:
 """,
     risk=_RISK,
     countermeasure=_CM,
+    target="pod",
     tools={
         "checkov": "CKV_K8S_38",
         "kubescape": ["C-0034", "C-0261"],
@@ -56,47 +76,36 @@ spec:
     },
     cis=["5.1.6"],
 )
-
-
-def automount_violation(view: PodSpecView, sa_automount: dict[tuple[str, str], Any]) -> Violation | None:
-    """The SW-K8S-030 verdict for one pod, given the automount setting of every scanned
-    ServiceAccount keyed by (namespace, name). Needs all ServiceAccounts, hence an analyzer."""
-    if not view.spec_present:
-        return None
-    value = view.spec.get("automountServiceAccountToken")
-    if value is False:
-        return None
-    ptr = present_ptr(view.spec_pointer, view.spec, "automountServiceAccountToken")
-    if value is True:
-        return Violation("automountServiceAccountToken is true", ptr, evidence="automountServiceAccountToken=True")
-    name = _sa_name(view)[0] or "default"
-    sa_value = sa_automount.get((view.owner.effective_namespace, name))
-    if sa_value is False:
-        return None
-    if sa_value is True:
-        return Violation(
-            f"automountServiceAccountToken is not set and ServiceAccount {name!r} sets it to true", ptr
-        )
-    return Violation("automountServiceAccountToken is not set (defaults to true)", ptr)
+def automount_token(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    v = automount_violation(view, {})
+    if v is not None:
+        yield v
 
 
 @analyzer("hardening-automount")
-def automount_analyzer(run: ScanRun) -> Iterator[Finding]:
-    if not run.enabled(AUTOMOUNT.id):
-        return
-    sa_automount = {
-        (o.effective_namespace, o.name): o.data.get("automountServiceAccountToken")
+def withdraw_automount(run: ScanRun) -> Iterator[Finding]:
+    """Withdraw SW-K8S-030 findings for pods whose ServiceAccount, found anywhere in the scan,
+    disables automounting. The per-pod rule cannot know about ServiceAccounts in files read
+    later; doing the whole check here instead would re-parse every file for line numbers."""
+    disabled = {
+        (o.effective_namespace, o.name)
         for o in run.inventory.by_kind("ServiceAccount")
+        if o.data.get("automountServiceAccountToken") is False
     }
-    for view in run.inventory.workloads:
-        v = automount_violation(view, sa_automount)
-        if v is None:
-            continue
-        obj = view.owner
-        ptr = v.pointer[len(obj.pointer):] if v.pointer.startswith(obj.pointer) else v.pointer
-        f = run.object_finding(AUTOMOUNT.id, obj, v.message, ptr, evidence=v.evidence)
-        if f is not None:
-            yield f
+    if not disabled:
+        return iter(())
+    owners = {
+        (v.owner.path, v.owner.kind, v.owner.effective_namespace, v.owner.name): v for v in run.inventory.workloads
+    }
+    keep: list[Finding] = []
+    for f in run.report.findings:
+        if f.rule_id == AUTOMOUNT_ID and not f.evidence:  # pod-level field unset
+            view = owners.get((f.location.path, f.resource.kind, f.resource.namespace, f.resource.name))
+            if view is not None and (view.owner.effective_namespace, _sa_name(view)[0] or "default") in disabled:
+                continue
+        keep.append(f)
+    run.report.findings[:] = keep
+    return iter(())
 
 
 @rule(
