@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(docker-registry skopeo umoci mmdebstrap apache2-utils git)
+DEBS=(docker-registry skopeo umoci mmdebstrap apache2-utils git golang-go rpm)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
