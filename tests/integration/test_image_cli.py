@@ -167,3 +167,68 @@ def test_scan_picks_up_image_archives(tmp_path: Path) -> None:
     findings = json.loads(res.stdout)["findings"]
     sshd = [f for f in findings if f["rule_id"] == "SW-IMG-010"]
     assert len(sshd) == 1 and sshd[0]["resource"]["image"] == "example.test/app:2.0"
+
+
+@pytest.fixture
+def plain_registry(tmp_path: Path) -> Any:
+    """Debian's docker-registry on 127.0.0.1 (a free port, plain HTTP), stopped after the test."""
+    import socket
+    import time
+    import urllib.request
+
+    exe = shutil.which("docker-registry")
+    if exe is None:
+        pytest.skip("needs Debian's docker-registry (installed by .ci/run)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "registry.yml"
+    cfg.write_text(
+        f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    proc = subprocess.Popen([exe, "serve", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("skopeo") is None, reason="needs skopeo")
+def test_image_from_registry(tmp_path: Path, plain_registry: str) -> None:
+    layout = tmp_path / "oci"
+    write_oci_layout(layout, _app_layers(), ref_name="1.0")
+    subprocess.run(
+        [
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            f"oci:{layout}:1.0",
+            f"docker://{plain_registry}/team/app:1.0",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    ref = f"{plain_registry}/team/app:1.0"
+    res = seawall("image", ref, "--insecure-registry", plain_registry, "-f", "json")
+    assert res.returncode == 1, res.stderr
+    findings = json.loads(res.stdout)["findings"]
+    assert {f["resource"]["image"] for f in findings} == {ref}
+    assert "SW-IMG-006" not in {f["rule_id"] for f in findings}  # tagged 1.0, not latest
+    out = tmp_path / "bom.json"
+    res = seawall("sbom", ref, "--insecure-registry", plain_registry, "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text())
+    assert doc["metadata"]["component"]["version"].startswith("sha256:")  # the manifest digest
+    assert {c["name"] for c in doc["components"]} >= {"openssh-server", "left-pad"}
+    # without --insecure-registry, TLS is required: a clear one-line error, no traceback
+    res = seawall("sbom", ref)
+    assert res.returncode in (2, 3) and "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
