@@ -78,9 +78,39 @@ def verrevcmp(a: str, b: str) -> int:
     return 0
 
 
+_PAD: tuple[tuple[int, ...], int] = ((0,), 0)
+
+
+_RUNS = re.compile(r"(\D*)(\d*)")
+_WEIGHT: dict[str, int] = {chr(c): _order(chr(c)) for c in range(128)}
+
+
+def _part_key(s: str) -> tuple[tuple[tuple[int, ...], int], ...]:
+    """A tuple that sorts exactly like :func:`verrevcmp` (checked against it in the tests).
+
+    Pairs of (weights of a non-digit run + a 0 terminator, value of the following digit run);
+    trailing pairs equal to what dpkg compares a missing part as are dropped, then one such pad
+    closes the key, so "1.0" == "1.0-0" and "1.0~rc1" < "1.0" fall out of tuple order.
+    """
+    weight = _WEIGHT.get
+    pairs = [
+        ((*[weight(c, 0) or _order(c) for c in text], 0), int(num or "0"))
+        for text, num in _RUNS.findall(s)
+        if text or num
+    ]
+    while pairs and pairs[-1] == _PAD:
+        pairs.pop()
+    pairs.append(_PAD)
+    return tuple(pairs)
+
+
+@lru_cache(maxsize=65536)
+def key(version: str) -> tuple[int, tuple[tuple[tuple[int, ...], int], ...], tuple[tuple[tuple[int, ...], int], ...]]:
+    """Sort key of a full version (epoch, upstream, revision)."""
+    epoch, upstream, revision = parse(version)
+    return (epoch, _part_key(upstream), _part_key(revision))
+
+
 def compare(a: str, b: str) -> int:
-    ea, ua, ra = parse(a)
-    eb, ub, rb = parse(b)
-    if ea != eb:
-        return -1 if ea < eb else 1
-    return verrevcmp(ua, ub) or verrevcmp(ra, rb)
+    ka, kb = key(a), key(b)
+    return (ka > kb) - (ka < kb)

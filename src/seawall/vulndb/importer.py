@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seawall.errors import DatabaseError, SourceError
-from seawall.vulndb.store import Builder, SourceInfo, normalize_name
+from seawall.vulndb.store import Builder, SourceInfo, encode_list, encode_ranges, normalize_name
 
 #: The osv.dev public bucket (the default source).
 DEFAULT_SOURCE = "https://osv-vulnerabilities.storage.googleapis.com"
@@ -88,6 +88,13 @@ def _str(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
+def _clean(v: Any) -> str:
+    """A string without ASCII control characters (they separate fields in the store)."""
+    if not isinstance(v, str):
+        return ""
+    return v if v.isprintable() else "".join(c for c in v if c >= " ")
+
+
 def _cvss_from(d: Any, out: list[list[str]]) -> None:
     """Collect CVSS vectors that some converters keep in database_specific."""
     if not isinstance(d, dict):
@@ -96,7 +103,8 @@ def _cvss_from(d: Any, out: list[list[str]]) -> None:
         v = d.get(key)
         if isinstance(v, dict):
             v = v.get("vector") or v.get("vectorString") or v.get("score")
-        if isinstance(v, str) and v.startswith("CVSS:"):
+        v = _clean(v)
+        if v.startswith("CVSS:"):
             kind = "CVSS_V4" if v.startswith("CVSS:4") else "CVSS_V3"
             if [kind, v] not in out:
                 out.append([kind, v])
@@ -120,18 +128,18 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
     """
     if not isinstance(rec, dict):
         return None
-    adv_id = _str(rec.get("id"))
+    adv_id = _clean(rec.get("id"))
     if not adv_id:
         return None
     aliases: list[str] = []
     for key in ("aliases", "upstream"):
         vals = rec.get(key)
         if isinstance(vals, list):
-            aliases.extend(v for v in vals if isinstance(v, str) and v != adv_id and v not in aliases)
+            aliases.extend(_clean(v) for v in vals if _clean(v) and v != adv_id and _clean(v) not in aliases)
     severity: list[list[str]] = []
     for s in rec.get("severity") or []:
-        if isinstance(s, dict) and isinstance(s.get("type"), str) and isinstance(s.get("score"), str):
-            severity.append([s["type"], s["score"]])
+        if isinstance(s, dict) and _clean(s.get("type")) and _clean(s.get("score")):
+            severity.append([_clean(s["type"]), _clean(s["score"])])
     _cvss_from(rec.get("database_specific"), severity)
     affected: list[tuple[Any, ...]] = []
     for aff in rec.get("affected") or []:
@@ -140,10 +148,10 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         pkg = aff.get("package")
         if not isinstance(pkg, dict):
             continue
-        eco, name = _str(pkg.get("ecosystem")), _str(pkg.get("name"))
+        eco, name = _clean(pkg.get("ecosystem")), _clean(pkg.get("name"))
         if not eco or not name:
             continue
-        ranges: list[list[Any]] = []
+        ranges: list[tuple[str, list[tuple[str, str]]]] = []
         for r in aff.get("ranges") or []:
             if not isinstance(r, dict) or r.get("type") not in _RANGE_TYPES:
                 continue
@@ -151,24 +159,25 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
             for ev in r.get("events") or []:
                 if isinstance(ev, dict):
                     for k, code in _EVENT_KINDS.items():
-                        v = ev.get(k)
-                        if isinstance(v, str):
-                            events.append([code, v])
+                        v = _clean(ev.get(k))
+                        if v:
+                            events.append((code, v))
             if events:
-                ranges.append([_RANGE_TYPES[r["type"]], events])
+                ranges.append((_RANGE_TYPES[r["type"]], events))
         versions = aff.get("versions")
-        vlist = [v for v in versions if isinstance(v, str)] if isinstance(versions, list) else []
+        vlist = [_clean(v) for v in versions if _clean(v)] if isinstance(versions, list) else []
         if not ranges and not vlist:
             continue
         for s in aff.get("severity") or []:
-            if isinstance(s, dict) and isinstance(s.get("score"), str) and [s.get("type"), s["score"]] not in severity:
-                severity.append([_str(s.get("type")), s["score"]])
+            pair = [_clean(s.get("type")), _clean(s.get("score"))] if isinstance(s, dict) else ["", ""]
+            if pair[1] and pair not in severity:
+                severity.append(pair)
         eco_spec, db_spec = aff.get("ecosystem_specific"), aff.get("database_specific")
         _cvss_from(db_spec, severity)
         status = _str(eco_spec.get("status")) if isinstance(eco_spec, dict) else ""
         affected.append((
-            adv_id, eco, normalize_name(eco, name), json.dumps(ranges, separators=(",", ":")),
-            json.dumps(vlist, separators=(",", ":")) if vlist else None, status, _rating(eco_spec, db_spec),
+            adv_id, eco, normalize_name(eco, name), encode_ranges(ranges),
+            encode_list(vlist) if vlist else None, status, _rating(eco_spec, db_spec),
         ))
     summary = _str(rec.get("summary")) or _str(rec.get("details")).strip().split("\n", 1)[0][:240]
     url = ""
@@ -178,7 +187,8 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         break
     adv = (
         adv_id, source, _str(rec.get("modified")), _str(rec.get("published")), summary,
-        json.dumps(aliases), json.dumps(severity), _rating(rec.get("database_specific")), url,
+        encode_list(aliases), encode_list([x for pair in severity for x in pair]),
+        _rating(rec.get("database_specific")), url,
     )
     return adv, affected
 

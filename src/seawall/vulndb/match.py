@@ -233,10 +233,8 @@ def _check_row(row: AffectedRow, cmp: versions.Comparator, v: str) -> _Hit | Non
 
 
 def _primary_sort_key(i: str) -> tuple[int, str]:
-    for rank, prefix in enumerate(("CVE-", "GHSA-")):
-        if i.startswith(prefix):
-            return (rank, i)
-    return (2, i)
+    """CVE first, then GHSA, then the rest (PYSEC, DSA, DEBIAN-CVE...), each alphabetically."""
+    return (0 if i[:4] == "CVE-" else 1 if i[:5] == "GHSA-" else 2, i)
 
 
 class Matcher:
@@ -252,6 +250,7 @@ class Matcher:
         distro_ecos = tuple(e for e in distro_ecosystems(distro) if e in self.known)
         unknown_release: dict[str, int] = {}
         no_data: dict[str, int] = {}
+        pending: list[tuple[PackageLike, str, list[_Hit], versions.Comparator]] = []
         for pkg in packages:
             base = versions.base_ecosystem(pkg.ecosystem or "")
             if not base:
@@ -297,7 +296,10 @@ class Matcher:
                             seen.add(row.advisory)
                             hits.append(hit)
             if hits:
-                result.matches.extend(self._merge(pkg, version, hits, cmp))
+                pending.append((pkg, version, hits, cmp))
+        self.store.prefetch(h.row.advisory for p in pending for h in p[2])
+        for pkg, version, hits, cmp in pending:
+            result.matches.extend(self._merge(pkg, version, hits, cmp))
         for label, n in sorted(unknown_release.items()):
             result.not_checked.append(NotChecked(
                 f"{label} ({n} package{'s' if n != 1 else ''})",
@@ -310,23 +312,27 @@ class Matcher:
 
     def _merge(self, pkg: PackageLike, version: str, hits: list[_Hit], cmp: versions.Comparator) -> list[Match]:
         advs = {h.row.advisory: self.store.advisory(h.row.advisory) for h in hits}
-        # union-find over ids and aliases
-        parent: dict[str, str] = {}
-
-        def find(x: str) -> str:
-            while parent.setdefault(x, x) != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for adv in advs.values():
-            for alias in adv.aliases:
-                ra, rb = find(adv.id), find(alias)
-                if ra != rb:
-                    parent[ra] = rb
+        # group advisories that share any id or alias (transitively)
         groups: dict[str, list[_Hit]] = {}
-        for h in hits:
-            groups.setdefault(find(h.row.advisory), []).append(h)
+        if len(hits) == 1:
+            groups[hits[0].row.advisory] = hits
+        else:
+            owner: dict[str, int] = {}
+            members_of: dict[int, list[_Hit]] = {}
+            for n, h in enumerate(hits):
+                adv = advs[h.row.advisory]
+                adv_ids = (adv.id, *adv.aliases)
+                found = {owner[i] for i in adv_ids if i in owner}
+                members_of[n] = [h]
+                for g in found:  # merge earlier groups into this one
+                    for m in members_of.pop(g):
+                        members_of[n].append(m)
+                        a2 = advs[m.row.advisory]
+                        for i in (a2.id, *a2.aliases):
+                            owner[i] = n
+                for i in adv_ids:
+                    owner[i] = n
+            groups = {str(k): v for k, v in members_of.items()}
         out: list[Match] = []
         for members in groups.values():
             ids: set[str] = set()
@@ -340,10 +346,11 @@ class Matcher:
                 for f in h.fixed:
                     if f not in fixed:
                         fixed.append(f)
-            try:
-                fixed.sort(key=_cmp_key(cmp))
-            except VersionError:
-                pass
+            if len(fixed) > 1:
+                try:
+                    fixed.sort(key=_cmp_key(cmp))
+                except VersionError:
+                    pass
             no_fix = not fixed and all(h.no_fix for h in members)
             sev, source, score = self._severity([advs[h.row.advisory] for h in members], [h.row for h in members])
             first = advs[members[0].row.advisory]

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seawall.errors import DatabaseError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_FILENAME = "vulndb.sqlite3"
 
 _SCHEMA = """
@@ -50,6 +49,34 @@ CREATE TABLE affected (
 CREATE TABLE ecosystem (name TEXT PRIMARY KEY, packages INTEGER NOT NULL, advisories INTEGER NOT NULL);
 """
 _INDEXES = "CREATE INDEX affected_pkg ON affected (ecosystem, name);"
+
+_CACHE_MAX = 50_000
+
+# Compact text encodings (parsed with str.split, several times faster than json.loads for the
+# thousands of small values one scan reads). Separators are ASCII control characters, which the
+# importer strips from versions and ids.
+RS, US, GS = "\x1e", "\x1f", "\x1d"
+
+
+def encode_ranges(ranges: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """[(type, [(kind, version), ...]), ...] -> "E\x1ei\x1f0\x1ef\x1f1.2\x1dS..." """
+    return GS.join(t + "".join(f"{RS}{k}{US}{v}" for k, v in evs) for t, evs in ranges)
+
+
+def decode_ranges(text: str) -> list[Any]:
+    out = []
+    for rng in text.split(GS):
+        parts = rng.split(RS)
+        out.append([parts[0], [p.split(US, 1) for p in parts[1:]]])
+    return out
+
+
+def encode_list(items: Sequence[str]) -> str:
+    return US.join(items)
+
+
+def decode_list(text: str | None) -> list[str]:
+    return text.split(US) if text else []
 
 _PEP503 = re.compile(r"[-_.]+")
 
@@ -147,6 +174,8 @@ class Store:
             )
         self._known: frozenset[str] | None = None
         self._adv_cache: dict[str, Advisory] = {}
+        # parsed rows per (ecosystem, name): a fleet of images repeats the same packages
+        self._aff_cache: dict[tuple[str, str], list[AffectedRow]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -174,34 +203,52 @@ class Store:
         return self._known
 
     def affected(self, ecosystem: str, name: str) -> list[AffectedRow]:
-        rows = self._query(
-            "SELECT advisory, ecosystem, name, ranges, versions, status, rating FROM affected"
-            " WHERE ecosystem = ? AND name = ?",
-            (ecosystem, normalize_name(ecosystem, name)),
-        )
-        return [
-            AffectedRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]) if r[4] else None, r[5] or "", r[6] or "")
-            for r in rows
-        ]
-
-    def advisory(self, adv_id: str) -> Advisory:
-        cached = self._adv_cache.get(adv_id)
+        """Every affected entry for a package in an ecosystem (cached; treat as read-only)."""
+        key = (ecosystem, normalize_name(ecosystem, name))
+        cached = self._aff_cache.get(key)
         if cached is not None:
             return cached
         rows = self._query(
-            "SELECT id, source, modified, published, summary, aliases, severity, rating, url"
-            " FROM advisory WHERE id = ?",
-            (adv_id,),
+            "SELECT advisory, ecosystem, name, ranges, versions, status, rating FROM affected"
+            " WHERE ecosystem = ? AND name = ?",
+            key,
         )
-        if not rows:
-            raise DatabaseError(f"advisory {adv_id} referenced but missing", subject=str(self.path))
-        r = rows[0]
-        adv = Advisory(
-            r[0], r[1], r[2] or "", r[3] or "", r[4] or "", tuple(json.loads(r[5])),
-            tuple((str(t), str(s)) for t, s in json.loads(r[6])), r[7] or "", r[8] or "",
-        )
-        self._adv_cache[adv_id] = adv
-        return adv
+        out = [
+            AffectedRow(r[0], r[1], r[2], decode_ranges(r[3]), decode_list(r[4]) or None, r[5] or "", r[6] or "")
+            for r in rows
+        ]
+        if len(self._aff_cache) >= _CACHE_MAX:
+            self._aff_cache.clear()
+        self._aff_cache[key] = out
+        return out
+
+    def advisory(self, adv_id: str) -> Advisory:
+        cached = self._adv_cache.get(adv_id)
+        if cached is None:
+            self.prefetch([adv_id])
+            cached = self._adv_cache.get(adv_id)
+            if cached is None:
+                raise DatabaseError(f"advisory {adv_id} referenced but missing", subject=str(self.path))
+        return cached
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Load many advisories with a few queries (the matcher calls this once per scan)."""
+        todo = sorted({i for i in ids if i not in self._adv_cache})
+        if len(self._adv_cache) + len(todo) > _CACHE_MAX:
+            self._adv_cache.clear()
+        for n in range(0, len(todo), 500):
+            chunk = todo[n : n + 500]
+            rows = self._query(
+                "SELECT id, source, modified, published, summary, aliases, severity, rating, url"
+                f" FROM advisory WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for r in rows:
+                sev = decode_list(r[6])
+                self._adv_cache[r[0]] = Advisory(
+                    r[0], r[1], r[2] or "", r[3] or "", r[4] or "", tuple(decode_list(r[5])),
+                    tuple((sev[i], sev[i + 1]) for i in range(0, len(sev) - 1, 2)), r[7] or "", r[8] or "",
+                )
 
     def status(self) -> Status:
         st = Status(self.path, self._meta("built_at") or "", int(self._meta("schema_version") or 0))

@@ -233,3 +233,13 @@ def test_release_suffix_is_ignored_for_algorithm() -> None:
     assert compare("Debian:12", "3.0.11-1~deb12u1", "3.0.11-1~deb12u2") == -1
     assert compare("Alpine:v3.20", "3.3.1-r0", "3.3.2-r0") == -1
     assert compare("AlmaLinux:9", "1:3.0.7-24.el9", "1:3.0.7-25.el9") == -1
+
+
+def test_dpkg_sort_key_agrees_with_verrevcmp(shared_dir: Path) -> None:
+    """The fast tuple key must order exactly like dpkg's verrevcmp on every generated version."""
+    path = shared_dir / "data/version-vectors/osv-scalibr/debian-versions-generated.txt"
+    for _, a, b, _want in scalibr(path):
+        ea, ua, ra = dpkg.parse(a)
+        eb, ub, rb = dpkg.parse(b)
+        slow = (ea > eb) - (ea < eb) or dpkg.verrevcmp(ua, ub) or dpkg.verrevcmp(ra, rb)
+        assert dpkg.compare(a, b) == slow, (a, b)

@@ -12,7 +12,7 @@ import pytest
 
 from seawall.errors import DatabaseError, SourceError
 from seawall.vulndb.importer import rows_from_osv, update
-from seawall.vulndb.store import Store
+from seawall.vulndb.store import Store, decode_list, decode_ranges
 
 
 def _counts(path: Path) -> dict[str, int]:
@@ -121,8 +121,8 @@ def test_rows_keep_aliases_upstream_and_cvss() -> None:
     rows = rows_from_osv(rec, "t")
     assert rows is not None
     adv, aff = rows
-    assert json.loads(adv[5]) == ["GHSA-x", "CVE-2024-1"]
-    assert json.loads(aff[0][3]) == [["E", [["i", "0"]]]]  # GIT range dropped
+    assert decode_list(adv[5]) == ["GHSA-x", "CVE-2024-1"]
+    assert decode_ranges(aff[0][3]) == [["E", [["i", "0"]]]]  # GIT range dropped
     assert aff[0][5] == "unfixed"
 
 

@@ -12,7 +12,7 @@ from seawall.errors import DatabaseError, SourceError
 from seawall.vulndb import importer
 from seawall.vulndb.importer import update
 from seawall.vulndb.match import Matcher, SimplePackage
-from seawall.vulndb.store import Builder, Store
+from seawall.vulndb.store import SCHEMA_VERSION, Builder, Store
 
 
 def _pyyaml_ids(db: Path) -> set[str]:
@@ -88,7 +88,7 @@ def test_missing_and_corrupt_database_are_clear_errors(tmp_path: Path) -> None:
 def test_status_reports_sources_dates_counts(subset_db: Path) -> None:
     with Store(subset_db) as s:
         st = s.status()
-    assert st.schema_version == 1 and st.built_at
+    assert st.schema_version == SCHEMA_VERSION and st.built_at
     assert {x.name for x in st.sources} == {"osv:PyPI", "osv:Debian", "osv:Alpine", "osv:npm", "osv:Go"}
     assert st.advisories == sum(x.records for x in st.sources)
     assert "Debian:12" in st.ecosystems and "Alpine:v3.20" in st.ecosystems
