@@ -153,3 +153,28 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         _write(ex.text(), None)
     return 0 if ex.verdict else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m seawall.netpol matrix|explain ...``: the netpol commands without loading every other
+    command group (scripts that run one analysis per directory pay only for what they use)."""
+    from seawall.errors import SeawallError
+
+    parser = argparse.ArgumentParser(prog="python -m seawall.netpol")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register(sub)
+    args = parser.parse_args(["netpol", *(sys.argv[1:] if argv is None else argv)])
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args))
+    except InputError as err:
+        print(f"seawall: error: {err}", file=sys.stderr)
+        return 2
+    except SeawallError as err:
+        print(f"seawall: error: {err}", file=sys.stderr)
+        return 3
+    except BrokenPipeError:
+        return 0

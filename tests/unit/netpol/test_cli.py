@@ -103,3 +103,13 @@ def test_hostile_input_is_skipped_not_fatal(tmp_path: Path, capsys: pytest.Captu
     cap = capsys.readouterr()
     assert "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections" in cap.out
     assert "warning: skipped" in cap.err and "Traceback" not in cap.err
+
+
+def test_lean_entry_point_matches_full_cli(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from seawall.cli.netpol import main as netpol_main
+
+    assert netpol_main(["matrix", boutique, "--format", "csv"]) == 0
+    lean = capsys.readouterr().out
+    assert main(["netpol", "matrix", boutique, "--format", "csv"]) == 0
+    assert capsys.readouterr().out == lean
+    assert netpol_main(["explain", "nope", "x", boutique]) == 2
