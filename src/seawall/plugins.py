@@ -39,6 +39,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.rules.image.secrets",
     "seawall.rules.image.contents",
     "seawall.analyzers.image",
+    "seawall.secrets.image",
     "seawall.analyzers.vulnerabilities",
 )
 

@@ -1,0 +1,66 @@
+"""Secrets in image layers and the image config: a secret deleted by a later layer is still
+reported, with the layer that holds it; ENV, labels and history are scanned too."""
+
+from __future__ import annotations
+
+import binascii
+from pathlib import Path
+
+from seawall.engine import scan
+from seawall.secrets.image import scan_image_layers
+from seawall.secrets.rules._validators import base62_encode
+from seawall.sources.image import open_image
+from support.images import E, layer_tar, write_oci_layout
+
+BODY = "Kp4LxNc9YbJ7sFd6GeAHq3ZtR8vWm2"
+GHP = "ghp_" + BODY + base62_encode(binascii.crc32(BODY.encode()))
+STRIPE = "sk_live_Zq81LmN2bV7cX4pK9sT3rW6y"
+PASSWORD = "Xk9#mP2vLq77Tz"
+
+
+def build(tmp_path: Path) -> tuple[Path, list[str]]:
+    layer1 = layer_tar(
+        [
+            E("app", type="dir"),
+            E("app/.env", f"LOG=info\nGITHUB_TOKEN={GHP}\n".encode()),
+            E("app/logo.png", b"\x89PNG\x00" + GHP.encode()),
+        ]
+    )
+    layer2 = layer_tar([E("app/.wh..env"), E("app/main.py", b"print('hello')\n")])
+    built = write_oci_layout(
+        tmp_path / "layout",
+        [layer1, layer2],
+        config_extra={
+            "config": {"Env": ["PATH=/usr/bin", f"STRIPE_KEY={STRIPE}"], "Labels": {"maintainer": "ops"}},
+            "history": [
+                {"created_by": f"/bin/sh -c #(nop) ARG DB_PASSWORD={PASSWORD}"},
+                {"created_by": "COPY app /app"},
+            ],
+        },
+    )
+    return built.path, built.layer_digests
+
+
+def test_deleted_file_is_reported_with_its_layer(tmp_path: Path) -> None:
+    layout, digests = build(tmp_path)
+    with open_image(layout) as img:
+        findings = scan_image_layers(img)
+    by_rule = {(f.rule_id, f.location.path, f.location.line, f.resource.layer) for f in findings}
+    assert ("SW-SEC-050", "app/.env", 2, digests[0]) in by_rule
+    assert not [f for f in findings if f.location.path == "app/logo.png"]  # binary: skipped
+    cfg = {(f.rule_id, f.location.pointer) for f in findings if f.resource.layer == ""}
+    assert ("SW-SEC-106", "/config/Env/1") in cfg
+    assert ("SW-SEC-160", "/history/0/created_by") in cfg
+    for f in findings:
+        assert GHP not in f.message + f.evidence and STRIPE not in f.message + f.evidence
+        assert PASSWORD not in f.message + f.evidence
+
+
+def test_seawall_scan_finds_image_secrets_in_one_pass(tmp_path: Path) -> None:
+    layout, digests = build(tmp_path)
+    report = scan([str(layout)])
+    secrets = [f for f in report.findings if f.rule_id.startswith("SW-SEC-") and f.resource.image]
+    assert {(f.rule_id, f.location.path) for f in secrets if f.resource.layer == digests[0]} == {
+        ("SW-SEC-050", "app/.env")
+    }
+    assert any(f.rule_id == "SW-SEC-106" for f in secrets)
