@@ -89,7 +89,8 @@ def config_findings(scanner: SecretScanner, image: Any) -> list[Finding]:
     cfg = getattr(image, "config", None)
     if not isinstance(cfg, dict):
         return []
-    inner = cfg.get("config") if isinstance(cfg.get("config"), dict) else {}
+    raw_inner = cfg.get("config")
+    inner: dict[str, Any] = raw_inner if isinstance(raw_inner, dict) else {}
     out: list[Finding] = []
     pseudo = f"{ref} (image config)"
 
