@@ -59,7 +59,7 @@ def test_posture_tags() -> None:
         ("immutability", ["SW-K8S-001", "SW-K8S-020", "SW-K8S-021"]),
         ("secret", ["SW-K8S-040", "SW-K8S-041", "SW-K8S-053", "SW-K8S-091"]),
         ("network", ["SW-K8S-082", "SW-K8S-083", "SW-K8S-084", "SW-K8S-085", "SW-K8S-086", "SW-K8S-087",
-                     "SW-K8S-088", "SW-K8S-089"]),
+                     "SW-K8S-088", "SW-K8S-089", "SW-K8S-090"]),
         ("supply-chain", ["SW-K8S-022", "SW-K8S-023", "SW-K8S-024"]),
         ("access", ["SW-K8S-030", "SW-K8S-031", "SW-K8S-032", "SW-K8S-033"]),
     ],

@@ -126,3 +126,16 @@ def test_exceptions_are_real_disagreements() -> None:
 def test_rule_metadata_carries_kube_linter_ids() -> None:
     for rid, (check, _file) in KUBE_LINTER.items():
         assert check in REGISTRY.get(rid).meta.tool_ids().get("kube-linter", []), rid
+
+
+@pytest.mark.parametrize("name", ["liveness-port.yml", "readiness-port.yml", "startup-port.yml"])
+def test_probe_port_agrees_with_kube_linter(name: str, corpus: Path, scan_path: ScanPath) -> None:
+    """SW-K8S-018 = kube-linter liveness-port/readiness-port/startup-port; objects are unnamed,
+    so the convention is on container names (fire-* / dont-fire-*)."""
+    path = corpus / "kube-linter" / "tests" / "checks" / name
+    report = scan_path(path)
+    got = {(f.resource.kind, f.resource.container) for f in report.findings if f.rule_id == "SW-K8S-018"}
+    expected = {u for u in _units(CHECKS / name) if not u[1].startswith("dont-fire")}
+    assert expected and got == expected
+    for check in ("liveness-port", "readiness-port", "startup-port"):
+        assert check in REGISTRY.get("SW-K8S-018").meta.tool_ids()["kube-linter"]

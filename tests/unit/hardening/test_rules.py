@@ -155,6 +155,14 @@ FAILING: dict[str, Any] = {
         lambda d: (_mut("c.image", "registry.k8s.io/git-sync/git-sync:v4.2.1@sha256:" + "e" * 64)(d),
                    _mut("c.env", [{"name": "GITSYNC_GIT", "value": "/tmp/x"}])(d))
     ),
+    "SW-K8S-054": (
+        lambda d: (_mut("p.volumes", [{"name": "t", "emptyDir": {}}])(d),
+                   _mut("c.volumeMounts", [{"name": "t", "mountPath": "/tmp"}])(d))
+    ),
+    "SW-K8S-070": _mut("c.command", ["sh", "-c", "sudo /app/start"]),
+    "SW-K8S-071": _mut("p.shareProcessNamespace", True),
+    "SW-K8S-018": _mut("c.livenessProbe", {"httpGet": {"path": "/", "port": "metrics"}}),
+    "SW-K8S-019": _mut("c.livenessProbe", {"httpGet": {"path": "/ready", "port": 8080}}),
     "SW-K8S-080": _mut("o.metadata.namespace", "default"),
     "SW-K8S-092": _mut("o.apiVersion", "extensions/v1beta1"),
 }
@@ -393,6 +401,28 @@ def test_parse_image(ref: str, registry: str, repo: str, tag: str, pinned: bool)
     assert (img.registry, img.repository, img.tag, has_digest(img)) == (registry, repo, tag, pinned)
 
 
+def test_empty_dir_bounds(tmp_path: Path) -> None:
+    doc = hardened()
+    _pod(doc)["volumes"] = [{"name": "t", "emptyDir": {"sizeLimit": "1Gi"}},
+                            {"name": "m", "emptyDir": {"medium": "Memory"}}]
+    _container(doc)["volumeMounts"] = [{"name": "t", "mountPath": "/tmp"}, {"name": "m", "mountPath": "/shm"}]
+    # sized disk emptyDir passes; memory emptyDir is bounded by the container's memory limit
+    assert "SW-K8S-054" not in _ids(_scan(tmp_path, doc))
+    del _container(doc)["resources"]["limits"]["memory"]
+    r = _scan(tmp_path, doc)
+    assert [f.location.pointer for f in r.findings if f.rule_id == "SW-K8S-054"] == [
+        "/spec/template/spec/volumes/1/emptyDir"
+    ]
+
+
+def test_sudo_is_a_word_not_a_substring(tmp_path: Path) -> None:
+    doc = hardened()
+    _container(doc)["args"] = ["--pseudo-terminal", "/usr/bin/sudoku"]
+    assert "SW-K8S-070" not in _ids(_scan(tmp_path, doc))
+    _container(doc)["args"] = ["/usr/bin/sudo -u app run"]
+    assert "SW-K8S-070" in _ids(_scan(tmp_path, doc))
+
+
 def test_pull_policy_defaults(tmp_path: Path) -> None:
     doc = hardened()
     del _container(doc)["imagePullPolicy"]
@@ -435,7 +465,7 @@ def test_every_rule_has_a_failing_case_somewhere() -> None:
     covered = set(FAILING) | {
         "SW-K8S-023", "SW-K8S-033", "SW-K8S-052", "SW-K8S-061", "SW-K8S-065", "SW-K8S-067", "SW-K8S-081",
         "SW-K8S-082", "SW-K8S-083", "SW-K8S-084", "SW-K8S-085", "SW-K8S-086", "SW-K8S-087", "SW-K8S-088",
-        "SW-K8S-089", "SW-K8S-091",
+        "SW-K8S-089", "SW-K8S-090", "SW-K8S-091",
     }
     all_ids = {m.id for m in REGISTRY.metas() if m.id.startswith("SW-K8S-")}
     assert all_ids <= covered, all_ids - covered

@@ -164,3 +164,33 @@ def ingress_tls(obj: K8sObject, ctx: Any) -> Iterable[Violation]:
         if host and not _covered(host, tls_hosts):
             yield Violation(f"Ingress host {host!r} is not covered by spec.tls", f"{obj.pointer}/spec/rules/{i}/host",
                             evidence=host)
+
+
+@rule(
+    id="SW-K8S-090",
+    title="Ingress rule without a host or with a wildcard host",
+    severity="low",
+    category="network",
+    description="""An Ingress rule has no host (it answers for every hostname that reaches the
+    controller) or a wildcard host (`*.example.com`). Either can capture traffic meant for other
+    applications behind the same controller and widens what is exposed.""",
+    remediation="""
+spec:
+  rules:
+  - host: app.example.com      # an explicit hostname per rule
+""",
+    risk=["3.3.3", "3.4.2"],
+    countermeasure=["4.3.3"],
+    target="object",
+    kinds=("Ingress",),
+)
+def ingress_host(obj: K8sObject, ctx: Any) -> Iterable[Violation]:
+    for i, r in enumerate(as_list(obj.spec.get("rules"))):
+        if not isinstance(r, dict):
+            continue
+        host = as_str(r.get("host"))
+        if not host:
+            yield Violation(f"Ingress rule {i} has no host (matches every hostname)", f"{obj.pointer}/spec/rules/{i}")
+        elif "*" in host:
+            yield Violation(f"Ingress rule {i} uses wildcard host {host!r}", f"{obj.pointer}/spec/rules/{i}/host",
+                            evidence=host)

@@ -384,3 +384,58 @@ def git_sync(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                 if as_str(a).startswith(("--git=", "-git=")):
                     yield Violation(f"git-sync container {c.name!r} passes {as_str(a).split('=')[0]}",
                                     c.ptr(field, i), c.name, evidence=as_str(a).split("=")[0])
+
+
+_SUDO_RE = re.compile(r"(^|[\s;&|/])sudo(\s|$)")
+
+
+@rule(
+    id="SW-K8S-070",
+    title="Container entrypoint uses sudo",
+    severity="medium",
+    category="workload",
+    description="""The container's command or args call sudo: the image ships a setuid helper and
+    a sudoers policy, so the process can become root inside the container whenever it likes —
+    the opposite of running as a fixed unprivileged user.""",
+    remediation="""
+spec:
+  containers:
+  - name: app
+    command: ["/app/server"]          # no sudo; do privileged setup in the image build
+    securityContext:
+      allowPrivilegeEscalation: false  # also neuters setuid binaries such as sudo
+""",
+    risk=["3.1.2", "3.4.3"],
+    countermeasure=["4.1.2", "4.4.3"],
+    target="pod",
+    tools={"kubescape": "C-0062"},
+)
+def sudo_entrypoint(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    for c in view.containers(ALL_CONTAINERS):
+        for field in ("command", "args"):
+            for i, a in enumerate(as_list(c.data.get(field))):
+                if _SUDO_RE.search(as_str(a)):
+                    yield Violation(f"container {c.name!r} runs sudo in its {field}", c.ptr(field, i), c.name,
+                                    evidence=as_str(a)[:80])
+                    break
+
+
+@rule(
+    id="SW-K8S-071",
+    title="Containers share one process namespace",
+    severity="medium",
+    category="workload",
+    description="""shareProcessNamespace: true lets every container in the pod see and signal the
+    others' processes and read their environment and root filesystems through /proc/<pid>/root
+    — a sidecar compromise becomes an application compromise (and its secrets).""",
+    remediation="""
+spec:
+  shareProcessNamespace: false   # or remove the field; use kubectl debug for troubleshooting
+""",
+    risk=["3.4.3", "3.1.4"],
+    countermeasure=["4.4.3"],
+    target="pod",
+)
+def shared_process_namespace(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    if view.spec.get("shareProcessNamespace") is True:
+        yield Violation("pod sets shareProcessNamespace: true", view.ptr("shareProcessNamespace"), evidence="true")

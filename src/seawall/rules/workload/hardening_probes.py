@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from seawall.inventory.k8s import PodSpecView, as_dict
+from seawall.inventory.k8s import PodSpecView, as_dict, as_int, as_list, as_str
 from seawall.rules.registry import Violation, rule
 from seawall.rules.workload.hardening_common import JOB_KINDS, setting_list
 
@@ -85,3 +85,105 @@ spec:
 )
 def readiness(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     yield from _probe_missing(view, ctx, "SW-K8S-017", "readinessProbe")
+
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _probe_port(probe: dict[str, Any]) -> tuple[str, Any]:
+    """(handler, port value) of a probe that targets a port; ('', None) otherwise."""
+    for handler in ("httpGet", "tcpSocket", "grpc"):
+        h = probe.get(handler)
+        if isinstance(h, dict) and "port" in h:
+            return handler, h.get("port")
+    return "", None
+
+
+@rule(
+    id="SW-K8S-018",
+    title="Probe targets a port the container does not expose",
+    severity="low",
+    category="workload",
+    description="""A liveness/readiness/startup probe names a port the container does not
+    declare (or a UDP port; probes are TCP), or a number the container's declared ports do not
+    include. The probe then fails or checks the wrong listener, so restarts and traffic routing
+    do not reflect the application's health.""",
+    remediation="""
+spec:
+  containers:
+  - name: app
+    ports:
+    - {name: http, containerPort: 8080, protocol: TCP}
+    livenessProbe:
+      httpGet: {path: /healthz, port: http}   # a declared TCP port
+""",
+    risk=["3.4.3"],
+    countermeasure=["4.4.3"],
+    target="pod",
+    tools={"kube-linter": ["liveness-port", "readiness-port", "startup-port"]},
+)
+def probe_port(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    for c in view.containers(("containers",)):
+        named: dict[str, str] = {}
+        numbers: set[int] = set()
+        for p in as_list(c.data.get("ports")):
+            p = as_dict(p)
+            proto = (as_str(p.get("protocol")) or "TCP").upper()
+            n = as_int(p.get("containerPort"))
+            if as_str(p.get("name")):
+                named[as_str(p.get("name"))] = proto
+            if n is not None and proto == "TCP":
+                numbers.add(n)
+        for field in _PROBES:
+            probe = as_dict(c.data.get(field))
+            handler, port = _probe_port(probe)
+            if not handler:
+                continue
+            where = c.ptr(field, handler, "port")
+            if isinstance(port, str) and not port.isdigit():
+                if port not in named:
+                    yield Violation(f"container {c.name!r}: {field} uses port {port!r}, which is not declared",
+                                    where, c.name, evidence=port)
+                elif named[port] != "TCP":
+                    yield Violation(f"container {c.name!r}: {field} uses {named[port]} port {port!r}; probes are TCP",
+                                    where, c.name, evidence=port)
+            else:
+                n = as_int(port) if not isinstance(port, str) else int(port)
+                if n is not None and numbers and n not in numbers:
+                    yield Violation(f"container {c.name!r}: {field} uses port {n}, which no TCP containerPort declares",
+                                    where, c.name, evidence=str(n))
+
+
+def _handler(probe: dict[str, Any]) -> Any:
+    return {k: probe.get(k) for k in ("exec", "httpGet", "tcpSocket", "grpc") if k in probe}
+
+
+@rule(
+    id="SW-K8S-019",
+    title="Liveness and readiness probes are identical",
+    severity="low",
+    category="workload",
+    description="""The liveness probe checks exactly what the readiness probe checks. A pod that
+    is merely busy (not ready) is then also killed and restarted, which turns overload into an
+    outage; liveness should test only "the process is wedged".""",
+    remediation="""
+spec:
+  containers:
+  - name: app
+    readinessProbe:
+      httpGet: {path: /ready, port: 8080}
+    livenessProbe:
+      httpGet: {path: /livez, port: 8080}   # a cheaper, different check
+""",
+    risk=["3.4.3"],
+    countermeasure=["4.4.3"],
+    target="pod",
+    tools={"kube-score": "pod-probes-identical"},
+)
+def identical_probes(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    for c in view.containers(("containers",)):
+        live = as_dict(c.data.get("livenessProbe"))
+        ready = as_dict(c.data.get("readinessProbe"))
+        if live and ready and _handler(live) and _handler(live) == _handler(ready):
+            yield Violation(f"container {c.name!r}: livenessProbe and readinessProbe are identical",
+                            c.ptr("livenessProbe"), c.name)

@@ -234,3 +234,53 @@ def secret_mode(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                 ptr,
                 evidence=f"{mode:04o}",
             )
+
+
+@rule(
+    id="SW-K8S-054",
+    title="emptyDir volume without a size bound",
+    severity="low",
+    category="workload",
+    description="""An emptyDir has no sizeLimit and a container writing to it has no
+    ephemeral-storage limit (memory limit for `medium: Memory`). A compromised or runaway
+    process can fill the node's disk or RAM and get every pod on the node evicted.""",
+    remediation="""
+spec:
+  volumes:
+  - name: cache
+    emptyDir:
+      sizeLimit: 1Gi
+  containers:
+  - name: app
+    resources:
+      limits: {ephemeral-storage: 2Gi}
+""",
+    risk=["3.4.3", "3.3.4"],
+    countermeasure=["4.4.3"],
+    target="pod",
+)
+def unbounded_empty_dir(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    unbounded: dict[str, tuple[int, str]] = {}
+    for i, v in view.volumes:
+        ed = v.get("emptyDir")
+        if "emptyDir" not in v or (ed is not None and not isinstance(ed, dict)):
+            continue
+        ed = as_dict(ed)
+        if ed.get("sizeLimit") in (None, "", 0, "0"):
+            medium = as_str(ed.get("medium"))
+            unbounded[as_str(v.get("name"))] = (i, "memory" if medium == "Memory" else "ephemeral-storage")
+    if not unbounded:
+        return
+    for c in view.containers(ALL_CONTAINERS):
+        limits = as_dict(as_dict(c.data.get("resources")).get("limits"))
+        for _j, m in _mounts(c):
+            vol = as_str(m.get("name"))
+            if vol in unbounded and m.get("readOnly") is not True:
+                i, resource = unbounded[vol]
+                if limits.get(resource) in (None, ""):
+                    yield Violation(
+                        f"container {c.name!r} writes to emptyDir {vol!r}, which has no sizeLimit, and has no"
+                        f" {resource} limit",
+                        view.ptr("volumes", i, "emptyDir"),
+                        c.name,
+                    )
