@@ -1,0 +1,308 @@
+"""Keyless (Fulcio certificate) verification, offline, against a trust root given as a file.
+
+Why not the ``sigstore`` package: sigstore-python verifies against a custom ``TrustedRoot``
+offline, but it insists on an embedded SCT from a CT log and a Rekor entry for every
+certificate, and pulls in a large dependency tree (pydantic, protobuf specs, rfc3161 client,
+TUF). Seawall needs offline verification against operator-supplied roots (a private Fulcio,
+test roots), so these steps are implemented here with ``cryptography`` instead.
+
+What IS verified (:func:`verify_certificate`, :func:`identity_of`, and the log checks in
+:mod:`seawall.supplychain.bundle`):
+
+* the leaf chains to a CA certificate of the trust root: each certificate is signed by the next
+  (``verify_directly_issued_by``), every issuer is a CA (basicConstraints), the chain ends at a
+  certificate of the trust root (byte-equal), and the CA's ``validFor`` window covers the time;
+* every certificate of the chain is valid at the *signing time*: the ``integratedTime`` of a
+  transparency-log entry whose SET or inclusion proof verified against a log key of the trust
+  root and whose body names this signature; without such an entry, the current time (so an
+  expired short-lived certificate fails, as it should);
+* the leaf has the ``digitalSignature`` key usage and, if it has an EKU, ``codeSigning``;
+* identity: the Subject Alternative Name (email, URI) and the OIDC issuer extension
+  (1.3.6.1.4.1.57264.1.8, or the legacy 1.3.6.1.4.1.57264.1.1) match the policy, exactly or by
+  regular expression (``re.search``, unanchored like cosign's Go ``MatchString``: anchor it);
+* the signature itself (DSSE PAE or simple-signing payload) with the leaf's public key.
+
+What is NOT verified: SCTs (Certificate Transparency promises embedded in the leaf), RFC 3161
+timestamps, certificate revocation, and name constraints/policies of the CA.
+
+The trust root format is Sigstore's ``trusted_root.json`` (``certificateAuthorities`` with
+``certChain``, ``tlogs`` with ``publicKey.rawBytes`` and ``logId.keyId``), so the public-good
+root can be used offline by pointing ``--trusted-root`` at a copy of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
+
+from seawall.errors import InputError, VerificationError
+from seawall.supplychain.bundle import log_id_of
+from seawall.supplychain.keys import PublicKey
+
+OIDC_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+OIDC_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
+SOURCE_REPOSITORY_URI = ObjectIdentifier("1.3.6.1.4.1.57264.1.12")
+_MAX_TRUST_ROOT = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateAuthority:
+    chain: tuple[x509.Certificate, ...]  # leaf-most first, root last
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRoot:
+    authorities: tuple[CertificateAuthority, ...] = ()
+    log_keys: dict[bytes, PublicKey] = field(default_factory=dict)
+
+    def merged(self, other: TrustRoot) -> TrustRoot:
+        return TrustRoot(self.authorities + other.authorities, {**self.log_keys, **other.log_keys})
+
+
+def _time(v: Any) -> dt.datetime | None:
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def parse_trust_root(data: bytes, *, subject: str = "trusted root") -> TrustRoot:
+    """Sigstore ``trusted_root.json``: CAs (``certChain``) and transparency-log keys."""
+    if len(data) > _MAX_TRUST_ROOT:
+        raise InputError("trusted root is too large", subject=subject)
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise InputError("trusted root is not JSON", subject=subject) from None
+    if not isinstance(doc, dict):
+        raise InputError("trusted root is not a JSON object", subject=subject)
+    cas: list[CertificateAuthority] = []
+    try:
+        for ca in doc.get("certificateAuthorities") or []:
+            certs = _d(_d(ca).get("certChain")).get("certificates") or []
+            chain = tuple(x509.load_der_x509_certificate(base64.b64decode(_d(c)["rawBytes"])) for c in certs)
+            if chain:
+                vf = _d(_d(ca).get("validFor"))
+                cas.append(CertificateAuthority(chain, _time(vf.get("start")), _time(vf.get("end"))))
+        keys: dict[bytes, PublicKey] = {}
+        for tl in doc.get("tlogs") or []:
+            raw = base64.b64decode(_d(_d(tl).get("publicKey")).get("rawBytes") or "")
+            key = serialization.load_der_public_key(raw)
+            kid_b64 = _d(_d(tl).get("logId")).get("keyId")
+            kid = base64.b64decode(kid_b64) if isinstance(kid_b64, str) else log_id_of(key)  # type: ignore[arg-type]
+            keys[kid] = key  # type: ignore[assignment]
+    except (KeyError, TypeError, ValueError, binascii.Error) as err:
+        raise InputError(f"invalid trusted root ({type(err).__name__})", subject=subject) from None
+    return TrustRoot(tuple(cas), keys)
+
+
+def load_trust_root(path: Path) -> TrustRoot:
+    try:
+        return parse_trust_root(path.read_bytes(), subject=str(path))
+    except OSError as err:
+        raise InputError(err.strerror or str(err), subject=str(path)) from None
+
+
+def make_trust_root_json(
+    ca_chain: Sequence[x509.Certificate], log_keys: Sequence[PublicKey], *, base_url: str = "https://rekor.invalid"
+) -> bytes:
+    """A ``trusted_root.json`` for one CA chain and some log keys (for private deployments, tests)."""
+    der = serialization.Encoding.DER
+    doc = {
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": [
+            {
+                "baseUrl": base_url,
+                "hashAlgorithm": "SHA2_256",
+                "publicKey": {
+                    "rawBytes": base64.b64encode(
+                        k.public_bytes(der, serialization.PublicFormat.SubjectPublicKeyInfo)
+                    ).decode(),
+                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                },
+                "logId": {"keyId": base64.b64encode(log_id_of(k)).decode()},
+            }
+            for k in log_keys
+        ],
+        "certificateAuthorities": [
+            {
+                "certChain": {
+                    "certificates": [{"rawBytes": base64.b64encode(c.public_bytes(der)).decode()} for c in ca_chain]
+                }
+            }
+        ],
+        "ctlogs": [],
+        "timestampAuthorities": [],
+    }
+    return json.dumps(doc, indent=2).encode()
+
+
+# ---- certificates ---------------------------------------------------------------------------------
+def _valid_at(cert: x509.Certificate, at: dt.datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
+def _fmt(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verify_certificate(
+    leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], root: TrustRoot, at: dt.datetime
+) -> None:
+    """Chain ``leaf`` to a CA of ``root`` with every certificate valid at ``at``; else raise."""
+    if not root.authorities:
+        raise VerificationError("no certificate authorities in the trust root (pass --trusted-root)")
+    if not _valid_at(leaf, at):
+        raise VerificationError(
+            f"certificate was not valid at signing time {_fmt(at)} (valid {_fmt(leaf.not_valid_before_utc)} "
+            f"to {_fmt(leaf.not_valid_after_utc)})"
+        )
+    try:
+        ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not ku.digital_signature:
+            raise VerificationError("certificate key usage does not allow digital signatures")
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        if ExtendedKeyUsageOID.CODE_SIGNING not in eku:
+            raise VerificationError("certificate is not for code signing (extended key usage)")
+    except x509.ExtensionNotFound:
+        pass
+    last_error = "certificate is not issued by a CA of the trust root"
+    for ca in root.authorities:
+        if (ca.start and at < ca.start) or (ca.end and at > ca.end):
+            continue
+        anchors = {c.public_bytes(serialization.Encoding.DER) for c in ca.chain}
+        pool = list(intermediates) + list(ca.chain)
+        cert = leaf
+        for _ in range(8):
+            if cert.public_bytes(serialization.Encoding.DER) in anchors and cert is not leaf:
+                return
+            issuer = next((c for c in pool if c.subject == cert.issuer and c is not cert and _issued(cert, c)), None)
+            if issuer is None:
+                break
+            if not _is_ca(issuer):
+                last_error = "an issuer in the certificate chain is not a CA"
+                break
+            if not _valid_at(issuer, at):
+                last_error = f"CA certificate {issuer.subject.rfc4514_string()[:60]} was not valid at {_fmt(at)}"
+                break
+            if issuer.public_bytes(serialization.Encoding.DER) in anchors:
+                return
+            cert = issuer
+    raise VerificationError(last_error)
+
+
+def _issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, Exception):  # InvalidSignature and unsupported algorithms alike
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class CertIdentity:
+    identities: tuple[str, ...]
+    issuer: str
+    source_repository: str = ""
+
+
+def _utf8_ext(cert: x509.Certificate, oid: ObjectIdentifier, der: bool) -> str:
+    try:
+        raw = cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return ""
+    data = raw.value if isinstance(raw, x509.UnrecognizedExtension) else b""
+    if der:  # a DER UTF8String: tag 0x0c, length, bytes
+        if len(data) >= 2 and data[0] == 0x0C:
+            n, off = data[1], 2
+            if n & 0x80:
+                nb = n & 0x7F
+                n, off = int.from_bytes(data[2 : 2 + nb], "big"), 2 + nb
+            data = data[off : off + n]
+        else:
+            return ""
+    return data.decode("utf-8", "replace")
+
+
+def identity_of(cert: x509.Certificate) -> CertIdentity:
+    """SAN identities (emails, URIs) and the OIDC issuer of a Fulcio-style certificate."""
+    ids: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        ids += [str(v) for v in san.get_values_for_type(x509.RFC822Name)]
+        ids += [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)]
+    except x509.ExtensionNotFound:
+        pass
+    issuer = _utf8_ext(cert, OIDC_ISSUER_V2, True) or _utf8_ext(cert, OIDC_ISSUER_V1, False)
+    return CertIdentity(tuple(ids), issuer, _utf8_ext(cert, SOURCE_REPOSITORY_URI, True))
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatcher:
+    """``--certificate-identity[-regexp]`` and ``--certificate-oidc-issuer[-regexp]``."""
+
+    identity: str = ""
+    identity_regexp: str = ""
+    issuer: str = ""
+    issuer_regexp: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.identity or self.identity_regexp):
+            raise InputError("a keyless identity needs an identity or identity regexp")
+        if not (self.issuer or self.issuer_regexp):
+            raise InputError("a keyless identity needs an OIDC issuer or issuer regexp")
+        for rx in (self.identity_regexp, self.issuer_regexp):
+            if rx:
+                try:
+                    re.compile(rx)
+                except re.error as err:
+                    raise InputError(f"invalid regular expression {rx[:60]!r} ({err})") from None
+
+    def describe(self) -> str:
+        ident = self.identity or f"/{self.identity_regexp}/"
+        iss = self.issuer or f"/{self.issuer_regexp}/"
+        return f"{ident} (issuer {iss})"
+
+    def mismatch(self, ci: CertIdentity) -> str:
+        """'' if the certificate identity matches, else why not (one line)."""
+        if self.identity and self.identity not in ci.identities:
+            return f"certificate identity {', '.join(ci.identities) or '(none)'} is not {self.identity}"
+        if self.identity_regexp and not any(re.search(self.identity_regexp, i) for i in ci.identities):
+            return (
+                f"certificate identity {', '.join(ci.identities) or '(none)'} does not match /{self.identity_regexp}/"
+            )
+        if self.issuer and ci.issuer != self.issuer:
+            return f"certificate OIDC issuer {ci.issuer or '(none)'} is not {self.issuer}"
+        if self.issuer_regexp and not re.search(self.issuer_regexp, ci.issuer):
+            return f"certificate OIDC issuer {ci.issuer or '(none)'} does not match /{self.issuer_regexp}/"
+        return ""
