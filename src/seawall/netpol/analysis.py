@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from seawall.inventory.k8s import K8sObject
 from seawall.netpol.ipblocks import IPBlock, atoms
-from seawall.netpol.model import Cluster, IPPeer, Peer, Workload, build_cluster
+from seawall.netpol.model import INGRESS_CONTROLLER, Cluster, IngressController, IPPeer, Peer, Workload, build_cluster
 from seawall.netpol.policy import Policy, Rule, RulePeer, compile_policy
 from seawall.netpol.ports import ALL, NONE, ConnectionSet
 from seawall.netpol.selectors import LabelIndex, Selector
@@ -54,6 +54,7 @@ class Connectivity:
         self._cache_eg: dict[tuple[object, ...], ConnectionSet] = {}
         self._ip_cache: dict[tuple[int, int, int], tuple[int, ...]] = {}
         self._by_object: dict[int, Workload] | None = None
+        self._ingress_conns: list[tuple[Workload, ConnectionSet]] | None = None
         self._prepare()
 
     # -- precomputation -----------------------------------------------------------------------
@@ -143,7 +144,25 @@ class Connectivity:
             if any(pe.ip_block is not None and not pe.error and pe.ip_block.contains(ip.lo, ip.hi) for pe in r.peers)
         )
 
+    def _virtual_member(self, side: _Side, pod: IngressController) -> tuple[int, ...]:
+        out = []
+        for r in side.rules:
+            for pe in r.peers:
+                if pe.error or pe.ip_block is not None:
+                    continue
+                if pe.namespace_selector is None:
+                    if r.policy.namespace != pod.namespace:
+                        continue
+                elif not pe.namespace_selector.matches(pod.ns_labels):
+                    continue
+                if pe.pod_selector is None or pe.pod_selector.matches(pod.labels):
+                    out.append(r.gid)
+                    break
+        return tuple(out)
+
     def _member(self, side: _Side, peer: Peer) -> tuple[int, ...]:
+        if isinstance(peer, IngressController):
+            return self._virtual_member(side, peer)
         if isinstance(peer, IPPeer):
             ck = (id(side), peer.lo, peer.hi)
             hit = self._ip_cache.get(ck)
@@ -168,7 +187,7 @@ class Connectivity:
         return ("w", self._ingress.selecting[p.index], self._egress.member[p.index], self._dst_port_key(p))
 
     def _dst_port_key(self, dst: Peer) -> int:
-        if isinstance(dst, IPPeer):
+        if not isinstance(dst, Workload):
             return -1
         return self._port_key[dst.index] if self._named else 0
 
@@ -212,7 +231,9 @@ class Connectivity:
 
     def allowed(self, src: Peer, dst: Peer) -> ConnectionSet:
         """Connections ``src`` may open to ``dst`` (both directions' policies applied)."""
-        if isinstance(src, IPPeer):
+        if isinstance(dst, IngressController):
+            return NONE  # nothing connects to the virtual controller pod
+        if not isinstance(src, Workload):  # an external range or the ingress controller: no policy of its own
             if isinstance(dst, IPPeer):
                 return NONE  # traffic between external addresses is not the cluster's business
             return self.ingress_allowed(src, dst)
@@ -251,6 +272,8 @@ class Connectivity:
         hits = self.cluster.find(text)
         if hits:
             return hits[0]
+        if text in (INGRESS_CONTROLLER.key, INGRESS_CONTROLLER.name):
+            return INGRESS_CONTROLLER
         from seawall.netpol.ipblocks import _net_interval
 
         raw = text.removesuffix("[External]")
@@ -264,8 +287,27 @@ class Connectivity:
             return None
         return IPPeer(lo, hi)
 
+    def ingress_connections(self) -> list[tuple[Workload, ConnectionSet]]:
+        """What Ingress/Route objects deliver to each workload, after its ingress policies (sorted)."""
+        if self._ingress_conns is None:
+            from seawall.netpol.ingress import backend_connections
+
+            out = []
+            for wi, backend in backend_connections(self.cluster.fronts, self.workloads).items():
+                w = self.workloads[wi]
+                c = backend & self.ingress_allowed(INGRESS_CONTROLLER, w)
+                if c.is_empty():
+                    self.warnings.append(f"Ingress/Route traffic to {w.key} is blocked by its NetworkPolicies")
+                else:
+                    out.append((w, c))
+            self._ingress_conns = sorted(out, key=lambda x: x[0].key)
+        return self._ingress_conns
+
     def pairs(self, include_empty: bool = False) -> Iterator[tuple[Peer, Peer, ConnectionSet]]:
-        """Every (src, dst, conns) with src != dst, not IP-to-IP; sorted like np-guard's connlist."""
+        """Every (src, dst, conns) with src != dst, not IP-to-IP; sorted like np-guard's connlist.
+
+        Connections from ``{ingress-controller}`` (Ingress/Route traffic) come last, as its name sorts
+        after every workload and address."""
         srcs = sorted(self.sources(), key=lambda p: p.key)
         dsts = sorted(self.destinations(), key=lambda p: p.key)
         # Group peers into behaviour classes: the matrix is evaluated once per class pair, and the
@@ -292,6 +334,8 @@ class Connectivity:
             for d, c in lst:
                 if d is not s:
                     yield s, d, c
+        for w, c in self.ingress_connections():
+            yield INGRESS_CONTROLLER, w, c
 
     def workload_for(self, obj: K8sObject) -> Workload | None:
         """The peer a workload manifest (Deployment, Pod, ...) belongs to, for joining findings."""

@@ -118,8 +118,9 @@ class Explanation:
 
 
 def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> SideExplanation:
-    if isinstance(subject, IPPeer):
-        note = "an external address; no NetworkPolicy applies to it"
+    if not isinstance(subject, Workload):
+        what = "an external address" if isinstance(subject, IPPeer) else "the (virtual) ingress controller"
+        note = f"{what}; no NetworkPolicy applies to it"
         return SideExplanation(direction, subject.key, False, allowed=ALL, note=note)
     pols = conn.ingress_policies(subject) if direction == "ingress" else conn.egress_policies(subject)
     side = SideExplanation(direction, subject.key, bool(pols), [p.key for p in pols])
@@ -134,7 +135,8 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
     else:
         side.other = other.key
     total = NONE
-    dst: Workload | None = subject if direction == "ingress" else (other if isinstance(other, Workload) else None)
+    target = subject if direction == "ingress" else other
+    dst: Workload | None = target if isinstance(target, Workload) else None
     for p in pols:
         for r in p.rules(direction):
             if r.all_peers or r.gid in member:

@@ -58,6 +58,7 @@ class Workload:
     key: str = field(init=False)  # ``ns/name[Kind]``: np-guard's peer string
 
     is_ip = False
+    is_virtual = False
 
     def __post_init__(self) -> None:
         self.key = f"{self.namespace}/{self.name}[{self.kind}]"
@@ -85,6 +86,7 @@ class IPPeer:
     key: str = field(init=False, compare=False)  # a.b.c.d-e.f.g.h[External]
 
     is_ip = True
+    is_virtual = False
     namespace = ""
     kind = "External"
 
@@ -97,7 +99,33 @@ class IPPeer:
         return self.key
 
 
-Peer = Workload | IPPeer
+CONTROLLER_NAME = "ingress-controller"
+CONTROLLER_NAMESPACE = "ingress-controller-ns"
+
+
+@dataclass(eq=False, slots=True)
+class IngressController:
+    """The virtual source of Ingress/Route traffic (np-guard's ``{ingress-controller}``): one pod
+    without labels in namespace ``ingress-controller-ns`` (see :mod:`seawall.netpol.ingress`)."""
+
+    name: str = CONTROLLER_NAME
+    namespace: str = CONTROLLER_NAMESPACE
+    labels: dict[str, str] = field(default_factory=dict)
+    ns_labels: dict[str, str] = field(default_factory=lambda: {NS_NAME_LABEL: CONTROLLER_NAMESPACE})
+    key: str = "{" + CONTROLLER_NAME + "}"
+    kind: str = ""
+    index: int = -1
+
+    is_ip = False
+    is_virtual = True
+
+    def __str__(self) -> str:
+        return self.key
+
+
+INGRESS_CONTROLLER = IngressController()
+
+Peer = Workload | IPPeer | IngressController
 
 
 @dataclass(slots=True)
@@ -112,6 +140,7 @@ class Cluster:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     workloads: list[Workload] = field(default_factory=list)
     policies: list[K8sObject] = field(default_factory=list)
+    fronts: list[K8sObject] = field(default_factory=list)  # Services, Ingresses, Routes
     warnings: list[str] = field(default_factory=list)
 
     def namespace(self, name: str) -> Namespace:
@@ -169,6 +198,9 @@ def build_cluster(objects: Iterable[K8sObject]) -> Cluster:
             continue
         if kind == "NetworkPolicy" and obj.api_group == "networking.k8s.io":
             cl.policies.append(obj)
+            continue
+        if kind in ("Service", "Ingress", "Route"):
+            cl.fronts.append(obj)
             continue
         if kind not in WORKLOAD_KINDS:
             continue

@@ -63,7 +63,9 @@ def render_md(rows: Sequence[Row]) -> str:
 
 
 def _peer_line(p: Peer) -> str:
-    if p.is_ip:
+    if p.is_ip or p.is_virtual:
+        if p.is_virtual:
+            return f"\t{_go_quote(p.key)} [label={_go_quote(p.key)} color=\"blue\" fontcolor=\"blue\"]"
         return f"\t{_go_quote(p.key)} [label={_go_quote(p.key)} color=\"red2\" fontcolor=\"red2\"]"
     label = f"{p.name}[{p.kind}]"
     return f"\t{_go_quote(p.key)} [label={_go_quote(label)} color=\"blue\" fontcolor=\"blue\"]"
@@ -107,7 +109,7 @@ def render_dot(
         if p.key in seen:
             return
         seen.add(p.key)
-        if p.is_ip:
+        if p.is_ip or p.is_virtual:
             external.append(_peer_line(p))
         else:
             ns_peers.setdefault(p.namespace, []).append(_peer_line(p))

@@ -2,9 +2,11 @@
 
 The corpus (../shared/corpus/netpol/np-guard, see its SOURCES.md) holds np-guard's test inputs and
 expected outputs. Every case of ``connlist_cases.json`` whose input directory is in the
-``k8s-netpol`` category is compared, in every format seawall emits (txt, json, csv, md, dot), with
-and without ``--exposure`` and with focus workloads. Comparison follows upstream: remove every
-``\\n`` and ``\\r`` from both strings, then compare exactly.
+``k8s-netpol`` category (plain NetworkPolicy: 319 cases) is compared, in every format seawall emits
+(txt, json, csv, md, dot), with and without ``--exposure`` and with focus workloads. The
+``netpol+ingress/route`` (Ingress/Route traffic as ``{ingress-controller}``, 108 cases, with focus
+direction and focus-workload-peer options) and ``no-netpol`` (9 cases) categories are compared too.
+Comparison follows upstream: remove every ``\\n`` and ``\\r`` from both strings, then compare exactly.
 
 ``EXCEPTIONS`` lists goldens seawall deliberately disagrees with (Kubernetes semantics win over
 np-guard's); each needs a reason. It is currently empty: no golden in this category contradicts
@@ -40,9 +42,10 @@ def _cases() -> list[dict[str, Any]]:
     with index.open(encoding="utf-8") as fh:
         cats = {r["input_dir(recursive)"]: r["category"] for r in csv.DictReader(fh, delimiter="\t")}
     cases = json.loads((_CORPUS / "connlist_cases.json").read_text(encoding="utf-8"))
-    return [c for c in cases if cats.get(c["input_dir"]) == "k8s-netpol"]
+    return [c for c in cases if cats.get(c["input_dir"]) in CATEGORIES]
 
 
+CATEGORIES = ("k8s-netpol", "netpol+ingress/route", "no-netpol")
 CASES = _cases()
 
 
@@ -58,8 +61,14 @@ def _norm(s: str) -> str:
 
 def test_corpus_has_the_documented_cases(shared_dir: Path) -> None:
     assert (shared_dir / "corpus" / "netpol" / "np-guard").resolve() == _CORPUS.resolve()
-    assert len({c["input_dir"] for c in CASES}) == 92
-    assert len(CASES) == 319
+    cats = {
+        r["input_dir(recursive)"]: r["category"]
+        for r in csv.DictReader((_CORPUS / "tests_index.tsv").open(encoding="utf-8"), delimiter="\t")
+    }
+    plain = [c for c in CASES if cats[c["input_dir"]] == "k8s-netpol"]
+    assert len({c["input_dir"] for c in plain}) == 92
+    assert len(plain) == 319
+    assert len(CASES) == 319 + 108 + 9
 
 
 @pytest.mark.parametrize("case", CASES, ids=[Path(c["expected_output"]).name for c in CASES])
