@@ -245,15 +245,35 @@ FILLER = [
 ]
 
 
-_WORDS = ("order", "invoice", "customer", "session", "cache", "payment", "report", "user", "config", "token",
-          "metrics", "queue", "worker", "request", "response", "account", "product", "search", "index", "batch")
+_WORDS = (
+    "order",
+    "invoice",
+    "customer",
+    "session",
+    "cache",
+    "payment",
+    "report",
+    "user",
+    "config",
+    "token",
+    "metrics",
+    "queue",
+    "worker",
+    "request",
+    "response",
+    "account",
+    "product",
+    "search",
+    "index",
+    "batch",
+)
 _BULK: tuple[str, ...] = (
     "def handle_{w}(request, {w}_id):",
     "    return self.{w}_service.get({w}_id, timeout={n})",
-    "    logger.info(\"processing {w} %s\", {w}_id)",
+    '    logger.info("processing {w} %s", {w}_id)',
     "    if user.is_authenticated and {w}.is_valid():",
-    "    key = cache_key(\"{w}\", item.id)",
-    "    url = f\"https://api.internal.local/v1/{w}/{{item.id}}\"",
+    '    key = cache_key("{w}", item.id)',
+    '    url = f"https://api.internal.local/v1/{w}/{{item.id}}"',
     "{w}_retries: {n}",
     "  - name: {w}-{n}",
     "    image: registry.local/{w}:{n}.0.1",
@@ -534,6 +554,97 @@ def _structured(rng: random.Random) -> list[_File]:
     f.add("import os", "", "DEBUG = False")
     f.plant("django-secret-key", "SECRET_KEY = '" + _rand(rng, ALNUM + "!@#%^&*(-_=+)", 50) + "'")
     f.add(*PY_DECOYS)
+    out.append(f)
+    # Terraform, Java properties with JDBC, curl script, htpasswd, Maven settings, .pypirc, docs
+    f = _File("infra/main.tf")
+    pw = _password(rng)
+    f.add('resource "aws_db_instance" "main" {', '  engine   = "postgres"', '  username = "app"')
+    f.plant("terraform-password", f'  password = "{pw}"', needle=pw)
+    f.add("  password_length = 24", "  kms_key_id = var.kms_key_id", "}")
+    out.append(f)
+    f = _File("service/src/main/resources/application.properties")
+    pw = _password(rng)
+    f.add("spring.application.name=orders", "server.port=8080")
+    f.plant("jdbc-url", f"spring.datasource.url=jdbc:mysql://db:3306/orders?user=app&password={pw}", needle=pw)
+    f.add("spring.datasource.password=${DB_PASSWORD}", "management.endpoints.web.exposure.include=health")
+    out.append(f)
+    f = _File("scripts/release.sh")
+    tok = _rand(rng, ALNUM, 40)
+    f.add("#!/bin/sh", "set -eu")
+    f.plant(
+        "bearer-header",
+        f'curl -fsS -H "Authorization: Bearer {tok}" https://api.internal.local/v1/releases',
+        needle=tok,
+    )
+    pw = _password(rng)
+    f.plant("curl-user", f"curl -u deploy:{pw} https://nexus.internal.local/repository/raw/", needle=pw)
+    f.add(
+        'curl -H "Authorization: Bearer $TOKEN" https://api.internal.local/v1/ping',
+        'curl -u "$USER:$PASS" https://nexus.internal.local/',
+    )
+    out.append(f)
+    f = _File("nginx/htpasswd")
+    h = "$apr1$" + _rand(rng, ALNUM, 8) + "$" + _rand(rng, ALNUM + "./", 22)
+    f.plant("htpasswd", "admin:" + h, needle=h)
+    out.append(f)
+    f = _File("build/settings.xml")
+    pw = _password(rng)
+    f.add("<settings>", "  <servers>", "    <server>", "      <id>internal</id>", "      <username>ci</username>")
+    f.plant("maven-password", f"      <password>{pw}</password>", needle=pw)
+    f.add(
+        "    </server>",
+        "    <server>",
+        "      <id>enc</id>",
+        "      <password>{COQLCE6DU6GtcS5P=}</password>",
+        "    </server>",
+        "  </servers>",
+        "</settings>",
+    )
+    out.append(f)
+    f = _File("home/.pypirc")
+    tok = "pypi-AgEIcHlwaS5vcmc" + _rand(rng, URLSAFE, 80)
+    f.add("[distutils]", "index-servers = pypi", "", "[pypi]", "username = __token__")
+    f.plant("pypirc-token", f"password = {tok}", needle=tok)
+    out.append(f)
+    f = _File("docs/operations.md")
+    hook = _rand(rng, ALNUM, 24)
+    f.add("# Operations", "", "Alerts go to the on-call channel:", "")
+    f.plant(
+        "slack-webhook-doc",
+        f"    https://hooks.slack.com/services/T{_rand(rng, string.ascii_uppercase, 8)}/B{_rand(rng, string.ascii_uppercase, 8)}/{hook}",
+        needle=hook,
+    )
+    f.add(
+        "",
+        "Rotate tokens with `vault write auth/token/create policies=ci`.",
+        "Example config: `api_key: <your key>` and `password: ********`.",
+        "![diagram](data:image/png;base64," + _rand(rng, B64, 120) + ")",
+    )
+    out.append(f)
+    # decoys only: checksums, UUIDs, minified JS, CSS
+    f = _File("dist/SHA256SUMS")
+    for i in range(10):
+        f.add(f"{_rand(rng, HEX, 64)}  release-{i}.tar.gz")
+    out.append(f)
+    f = _File("web/static/app.min.js")
+    f.add(";".join(f'var {_rand(rng, string.ascii_lowercase, 2)}="{_rand(rng, ALNUM, 16)}"' for _ in range(40)))
+    f.add('const cfg={apiBase:"https://api.internal.local",publicKey:"' + _rand(rng, B64, 44) + '",retries:3};')
+    out.append(f)
+    f = _File("web/static/site.css")
+    f.add(
+        *(
+            f".c{i}{{color:#{_rand(rng, HEX, 6)};background:url(data:image/png;base64,{_rand(rng, B64, 60)})}}"
+            for i in range(10)
+        )
+    )
+    out.append(f)
+    f = _File("data/fixtures.json")
+    f.add("[")
+    for i in range(10):
+        f.add(
+            f'  {{"id": "{"-".join(_rand(rng, HEX, n) for n in (8, 4, 4, 4, 12))}", "sha": "{_rand(rng, HEX, 40)}"}},'
+        )
+    f.add('  {"id": "last"}', "]")
     out.append(f)
     # a lock file full of hashes: must be skipped
     f = _File("web/package-lock.json")

@@ -294,6 +294,10 @@ TEST_PATHS = re.compile(
 )
 IGNORE_MARK = "seawall:ignore"
 _VETOED = "\x00vetoed"  # sentinel value: the match failed its format validator
+_TAG = re.compile(r"![A-Za-z][\w.]*")  # YAML tags: !vault, !Ref, !Sub
+_PERCENT_TEMPLATE = re.compile(r"%(?:[\w.]*%|\(|[-+ #0]*\d*[sdifrxXe]\b)")  # %VAR%, %(name)s, %s
+#: Encrypted or externally resolved values: SOPS, Vault/secret-manager references, helm-secrets.
+_SEALED = re.compile(r"ENC\[|vault:|ref\+|sm://|arn:aws:secretsmanager:|projects/[^/]+/secrets/|AgB[A-Za-z0-9+/]{100}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+|[A-Za-z_]\w*\[[^\]]*\]")
 _CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -624,14 +628,14 @@ def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> t
         value = trimmed
         if code:
             return None  # an unquoted value in source code is an identifier, a call or a number
-        if value[:1] in "$%{<[(&*!#@|>\\":
+        if value[:1] in "${<[(&*#@|>\\" or _TAG.fullmatch(value):
             return None
         if _REFERENCE.fullmatch(value):
             return None
     else:
-        if value[:1] in "$%{<" or value.startswith("#{"):
+        if value[:1] in "${<" or value.startswith("#{"):
             return None
-    if not value or value.lower() in STOPWORDS:
+    if not value or value.lower() in STOPWORDS or _PERCENT_TEMPLATE.match(value) or _SEALED.match(value):
         return None
     if "://" in value or value.startswith(("/", "./", "../", "~/")) or re.match(r"[A-Za-z]:\\", value):
         return None

@@ -57,6 +57,10 @@ def test_positions_and_redaction() -> None:
         "SLACK_TOKEN=xoxb-your-token-here",
         "token: true",
         "bypass: Zx81kqLm2vPq",
+        "password: !vault |",
+        'password: "%(db_password)s"',
+        "password: %DB_PASSWORD%",
+        "password: ENC[AES256_GCM,data:Zq81Lm,iv:Xk9]",
     ],
 )
 def test_placeholders_and_lookalikes_are_quiet(line: str) -> None:
@@ -82,6 +86,7 @@ def test_code_references_are_not_literals(line: str) -> None:
         ('DB_PASSWORD="Xk9#mP2vLq77"', "app/.env", "generic-password"),
         ("db_password = 'Xk9#mP2vLq77'", "app/db.py", "generic-password"),
         ("dbPassword: Xk9mP2vLq77", "app/values.yaml", "generic-password"),
+        ("ENV DB_PASSWORD=%0p53NFKh_r7Lp!r", "Dockerfile", "generic-password"),
         ("CLIENT_SECRET=Zq81LmN2bV7cX4pK9sT3rW6y", "app/.env", "generic-secret"),
         ('"auth_token": "Zq81LmN2bV7cX4pK9sT3rW6yQ0aB5dE8"', "a.json", "generic-token"),
         ("DATABASE_URL=postgresql://app:Pw7Kq2Lm9X@db:5432/app", "a.env", "postgres-url"),
