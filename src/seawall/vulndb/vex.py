@@ -111,13 +111,17 @@ def parse_vex(data: Any, path: str) -> list[Statement]:
             raise _err(f"{where}: not_affected needs a justification or an impact_statement", path)
         if status == "affected" and not st.get("action_statement"):
             raise _err(f"{where}: affected needs an action_statement", path)
-        products = st.get("products")
-        if not isinstance(products, list) or not products:
-            raise _err(f"{where}.products must be a non-empty array", path)
+        products = st.get("products") or []
+        if not isinstance(products, list):
+            raise _err(f"{where}.products must be an array", path)
+        # a statement without products (allowed by the schema) names nothing, so applies to nothing
         ids: list[str] = []
         for j, p in enumerate(products):
             ids.extend(_component_ids(p, f"{where}.products[{j}]", path))
-            for k, sub in enumerate(p.get("subcomponents") or []):
+            subs = p.get("subcomponents") or []
+            if not isinstance(subs, list):
+                raise _err(f"{where}.products[{j}].subcomponents must be an array", path)
+            for k, sub in enumerate(subs):
                 ids.extend(_component_ids(sub, f"{where}.products[{j}].subcomponents[{k}]", path))
         out.append(Statement(frozenset(names), tuple(ids), str(status), str(just), str(impact),
                              str(st.get("timestamp") or doc_ts), i, Path(path).name))
