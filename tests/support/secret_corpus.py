@@ -611,7 +611,8 @@ def _structured(rng: random.Random) -> list[_File]:
     f.add("# Operations", "", "Alerts go to the on-call channel:", "")
     f.plant(
         "slack-webhook-doc",
-        f"    https://hooks.slack.com/services/T{_rand(rng, string.ascii_uppercase, 8)}/B{_rand(rng, string.ascii_uppercase, 8)}/{hook}",
+        "    https://hooks.slack.com/services/"
+        + f"T{_rand(rng, string.ascii_uppercase, 8)}/B{_rand(rng, string.ascii_uppercase, 8)}/{hook}",
         needle=hook,
     )
     f.add(
@@ -640,7 +641,7 @@ def _structured(rng: random.Random) -> list[_File]:
     out.append(f)
     f = _File("data/fixtures.json")
     f.add("[")
-    for i in range(10):
+    for _ in range(10):
         f.add(
             f'  {{"id": "{"-".join(_rand(rng, HEX, n) for n in (8, 4, 4, 4, 12))}", "sha": "{_rand(rng, HEX, 40)}"}},'
         )
