@@ -184,9 +184,9 @@ class Connectivity:
     def _dst_class(self, p: Peer) -> tuple[object, ...]:
         if isinstance(p, IPPeer):
             return ("ip", self._member(self._egress, p))
-        return ("w", self._ingress.selecting[p.index], self._egress.member[p.index], self._dst_port_key(p))
+        return ("w", self._ingress.selecting[p.index], self._egress.member[p.index], self.port_key(p))
 
-    def _dst_port_key(self, dst: Peer) -> int:
+    def port_key(self, dst: Peer) -> int:
         if not isinstance(dst, Workload):
             return -1
         return self._port_key[dst.index] if self._named else 0
@@ -197,7 +197,7 @@ class Connectivity:
         if not pols:
             return ALL
         member = self._member(self._ingress, src)
-        key = (member, pols, self._dst_port_key(dst))
+        key = (member, pols, self.port_key(dst))
         hit = self._cache_in.get(key)
         if hit is None:
             hit = self._union(pols, "ingress", frozenset(member), dst)
@@ -210,7 +210,7 @@ class Connectivity:
         if not pols:
             return ALL
         member = self._member(self._egress, dst)
-        key = (member, pols, self._dst_port_key(dst))
+        key = (member, pols, self.port_key(dst))
         hit = self._cache_eg.get(key)
         if hit is None:
             hit = self._union(pols, "egress", frozenset(member), dst if isinstance(dst, Workload) else None)

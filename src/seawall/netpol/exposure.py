@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from seawall.netpol.analysis import Connectivity
 from seawall.netpol.model import NS_NAME_LABEL, Workload
@@ -31,6 +32,7 @@ from seawall.netpol.selectors import Selector
 ENTIRE_CLUSTER = "entire-cluster"
 
 
+@lru_cache(maxsize=4096)
 def _req_strings(sel: Selector | None) -> tuple[str, ...]:
     """Kubernetes' canonical requirement strings, sorted by key (``In`` with one value is ``k=v``)."""
     if sel is None:
@@ -188,6 +190,8 @@ class Exposure:
         self._reps: list[RepresentativePeer] | None = None
         self._cluster_wide: dict[tuple[int, str], ConnectionSet] = {}
         self._all_reps: list[RepresentativePeer] = []
+        self._rep_cache: dict[tuple[object, ...], list[ConnectionSet]] = {}
+        self._rule_reps: dict[int, list[int]] = {}
         self._generate()
 
     @property
@@ -267,12 +271,27 @@ class Exposure:
             out = out | (_resolve_names(c, w) if direction == "ingress" else c)
         return out
 
-    def _rep_conn(self, pols: Sequence[Policy], direction: str, rep: RepresentativePeer, w: Workload) -> ConnectionSet:
-        out = NONE
+    def _rep_conns(self, pols: Sequence[Policy], direction: str, w: Workload) -> list[ConnectionSet]:
+        """Per representative peer, what ``w``'s policies allow with it; shared by every workload
+        with the same selecting policies (and named ports, for ingress)."""
+        key = (tuple(p.index for p in pols), direction, self.conn.port_key(w) if direction == "ingress" else 0)
+        hit = self._rep_cache.get(key)
+        if hit is not None:
+            return hit
+        reps = self.reps
+        out = [NONE] * len(reps)
         for p in pols:
             for rule in p.rules(direction):
-                if _rule_selects_rep(rule, rep):
-                    out = out | (rule.conns(w) if direction == "ingress" else _rule_conns_unresolved(rule))
+                selected = self._rule_reps.get(id(rule))
+                if selected is None:
+                    selected = [i for i, rep in enumerate(reps) if _rule_selects_rep(rule, rep)]
+                    self._rule_reps[id(rule)] = selected
+                if not selected:
+                    continue
+                c = rule.conns(w) if direction == "ingress" else _rule_conns_unresolved(rule)
+                for i in selected:
+                    out[i] = out[i] | c
+        self._rep_cache[key] = out
         return out
 
     def workload(self, w: Workload) -> ExposedWorkload | None:
@@ -289,8 +308,7 @@ class Exposure:
             if not general.is_empty():
                 items.append(ExposureItem(None, general))
                 listed = True
-            for rep in self.reps:
-                c = self._rep_conn(pols, direction, rep, w)
+            for rep, c in zip(self.reps, self._rep_conns(pols, direction, w), strict=True):
                 if c.is_empty():
                     continue
                 if not general.is_empty() and _contained(c, general):
