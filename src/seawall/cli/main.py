@@ -27,6 +27,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.netpol",
     "seawall.cli.image",
     "seawall.cli.sbom",
+    "seawall.cli.sign",
 )
 
 
