@@ -160,6 +160,8 @@ def _port(raw: Any) -> RulePort:
             return RulePort(proto, port_raw, end, error=f"endPort {end} < port {port_raw}")
         return RulePort(proto, port_raw, end)
     if isinstance(port_raw, str) and port_raw:
+        if end is not None:
+            return RulePort(proto, port_raw, end, error="endPort needs a numeric port")
         return RulePort(proto, port_raw)
     return RulePort(proto, None, error="port is not a number or name")
 

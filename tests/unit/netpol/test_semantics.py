@@ -385,7 +385,9 @@ def test_api_for_other_analyzers() -> None:
         pod("db", labels="app: db"),
         pod("web", labels="app: web"),
         pod("batch", labels="app: batch"),
-        netpol("db", "podSelector: {matchLabels: {app: db}}\ningress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"),  # noqa: E501
+        netpol(
+            "db", "podSelector: {matchLabels: {app: db}}\ningress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"
+        ),
     )
     db_obj = next(o for w in c.workloads for o in w.objects if o.name == "db")
     db = c.workload_for(db_obj)
@@ -393,3 +395,54 @@ def test_api_for_other_analyzers() -> None:
     assert [(p.key, str(conns)) for p, conns in c.reachable_from(db)] == [("default/web[Pod]", "All Connections")]
     web = w(c, "web")
     assert c.allowed(web, db).is_all() and c.allowed(w(c, "batch"), db).is_empty()
+
+
+def test_ingress_and_route_backends_reach_workloads_through_policies() -> None:
+    dep = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}, {containerPort: 9090}]}]}"""
+    svc = """apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: main, port: 80, targetPort: http}, {name: admin, port: 90, targetPort: 9090}]"""
+    ing_v1beta1 = """apiVersion: extensions/v1beta1
+kind: Ingress
+metadata: {name: old, namespace: shop}
+spec:
+  backend: {serviceName: web, servicePort: 80}"""
+    route = """apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: admin, namespace: shop}
+spec:
+  to: {kind: Service, name: web}
+  port: {targetPort: 9090}"""
+    c = cluster(dep, svc, ing_v1beta1, route)
+    assert [(w.key, str(conns)) for w, conns in c.ingress_connections()] == [("shop/web[Deployment]", "TCP 8080,9090")]
+    pairs = [(s.key, d.key, str(x)) for s, d, x in c.pairs() if s.is_virtual]
+    assert pairs == [("{ingress-controller}", "shop/web[Deployment]", "TCP 8080,9090")]
+    # a policy admitting only same-namespace pods blocks the controller (it lives in ingress-controller-ns)
+    locked = cluster(
+        dep,
+        svc,
+        ing_v1beta1,
+        route,
+        netpol("web", "podSelector: {}\ningress: [{from: [{podSelector: {}}]}]", ns="shop"),
+    )
+    assert locked.ingress_connections() == []
+    assert any("blocked by its NetworkPolicies" in m for m in locked.warnings)
+    opened = cluster(
+        dep,
+        svc,
+        ing_v1beta1,
+        route,
+        netpol(
+            "web", "podSelector: {}\ningress: [{from: [{namespaceSelector: {}}], ports: [{port: 8080}]}]", ns="shop"
+        ),
+    )
+    assert [str(x) for _, x in opened.ingress_connections()] == ["TCP 8080"]
