@@ -147,6 +147,7 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=30, help="size multiplier of the throughput tree")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--skip", nargs="*", default=[])
+    ap.add_argument("--tree", type=Path, action="append", default=[], help="also time this real directory")
     args = ap.parse_args()
     tools = {k: v for k, v in TOOLS.items() if k not in args.skip}
     work = Path(tempfile.mkdtemp(prefix="bench-secrets-"))
@@ -173,17 +174,22 @@ def main() -> int:
 
         print("\n## throughput")
         big = generate(work / "speed", seed=99, scale=args.scale, bulk=300)
-        mb = big.bytes / 1e6
-        print(f"tree: {big.files} files, {mb:.1f} MB")
-        speed: dict[str, float] = {}
-        for name, fn in tools.items():
-            dt, fs = fn(big.root, work / f"{name}-speed.json")
-            speed[name] = mb / dt
-            print(f"{name:<16}{dt:>8.2f} s {speed[name]:>8.2f} MB/s  ({len(fs)} findings)")
-        if "seawall" in speed:
-            for name, v in speed.items():
-                if name != "seawall":
-                    print(f"seawall / {name}: {speed['seawall'] / v:.1f}x")
+        trees = [(f"generated ({big.files} files)", big.root, big.bytes)]
+        for t in args.tree:
+            files = [p for p in t.rglob("*") if p.is_file() and ".git" not in p.parts]
+            trees.append((f"{t} ({len(files)} files)", t.resolve(), sum(p.stat().st_size for p in files)))
+        for label, root, size in trees:
+            mb = size / 1e6
+            print(f"tree: {label}, {mb:.1f} MB")
+            speed: dict[str, float] = {}
+            for name, fn in tools.items():
+                dt, fs = fn(root, work / f"{name}-speed.json")
+                speed[name] = mb / dt
+                print(f"  {name:<16}{dt:>8.2f} s {speed[name]:>8.2f} MB/s  ({len(fs)} findings)")
+            if "seawall" in speed:
+                for name, v in speed.items():
+                    if name != "seawall":
+                        print(f"  seawall / {name}: {speed['seawall'] / v:.1f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

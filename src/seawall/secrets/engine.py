@@ -32,7 +32,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: Values that are obviously not secrets: templates, references, placeholders, sample markers.
 PLACEHOLDER = re.compile(
     r"(?i)example|x{5,}|changeme|change[_-]?(?:me|it|this)|placeholder|dummy|redacted|replace[_-]?me|"
-    r"your[_-]|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$\([^)]*\)|\*{3,}|\.{3}|\u2026|0123456789|1234567890|"
+    r"your[_-]|^your(?:pass|secret|token|key|api|own)|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$\([^)]*\)|\*{3,}|\.{3}|\u2026|0123456789|1234567890|"
     r"abcdefghij|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^(?:insert|enter|fill)[_-]|fake|sample|"
     r"^(.)\1+$"
 )

@@ -95,6 +95,14 @@ NON_SECRET_KEYS = frozenset(
 )
 
 
+#: ... and key endings that name an identifier (``db-username``, ``apiAddress``, ``accountname``).
+NON_SECRET_SUFFIXES = (
+    ".crt", ".pem.pub", ".pub", "-cert", "_cert", "username", "user", "user_in", "username_in", "name", "login",
+    "email", "address", "host", "hostname", "url", "uri", "endpoint", "port", "region", "namespace", "server",
+    "database", "dbname", "bucket", "project", "realm", "domain", "scheme", "protocol",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectHit:
     hit: SecretHit | None  # None: the generic "Secret carries data" finding
@@ -190,7 +198,7 @@ def scan_object(
 
 def _credential_like(key: str, value: str) -> bool:
     k = key.lower()
-    if k in NON_SECRET_KEYS or k.endswith((".crt", ".pem.pub", ".pub", "-cert", "_cert")):
+    if k in NON_SECRET_KEYS or k.endswith(NON_SECRET_SUFFIXES):
         return False
     v = value.strip()
     if len(v) < 4 or PLACEHOLDER.search(v) or v.startswith(("{{", "${", "$(")):

@@ -20,6 +20,9 @@ def _assign(keys: str) -> str:
     )
 
 
+#: URL passwords that are documentation, not credentials (user:pass@, mypass, changeme).
+URL_PLACEHOLDERS = r"(?i)^(?:my|your)?(?:pass(?:word|wd)?|pwd|secret|changeme|admin|root|user(?:name)?|test|guest|foo|bar|none|null)\d{0,3}$"
+
 DB_REMEDIATION = (
     "Change the database/broker password now, remove it from the URL and build the URL at run time "
     "from a Secret, e.g. env DATABASE_URL from secretKeyRef, or use IAM/workload-identity auth."
@@ -50,30 +53,30 @@ secret(167, "curl-user-password", "Password passed to curl -u", "high",
        ["curl"], entropy=1.5, gitleaks="curl-auth-user")
 secret(168, "url-basic-auth", "Credentials embedded in a URL", "high",
        r"(?i)\b(?:https?|ftps?|sftp|smb|ldaps?|smtps?|imaps?|pop3s?|git\+https?|svn\+ssh|ssh|wss?|nats|kafka|sentinel)"
-       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@[\w.\-]+", ["://"], priority=30, entropy=1.5, needs="@",
+       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@[\w.\-]+", ["://"], priority=30, entropy=1.5, needs="@", allow=[URL_PLACEHOLDERS],
        description="user:password@ in a URL; the password travels with every copy of the URL (logs, process lists).")
 secret(169, "postgres-url", "PostgreSQL connection URL with password", "critical",
-       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["postgres"], needs="@",
+       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["postgres"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(170, "mysql-url", "MySQL/MariaDB connection URL with password", "critical",
-       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mysql", "mariadb"], needs="@",
+       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mysql", "mariadb"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(171, "mongodb-url", "MongoDB connection URL with password", "critical",
-       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mongodb"], needs="@", entropy=1.5,
+       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mongodb"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(172, "redis-url", "Redis connection URL with password", "high",
-       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["redis"], needs="@", entropy=1.5,
+       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["redis"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(173, "amqp-url", "AMQP (RabbitMQ) broker URL with password", "high",
-       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["amqp"], needs="@", entropy=1.5,
+       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["amqp"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(174, "mssql-url", "SQL Server connection URL with password", "critical",
-       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mssql", "sqlserver"], needs="@",
+       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mssql", "sqlserver"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(175, "database-url-other", "Database connection URL with password", "high",
        r"(?i)\b(?:cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|bolt|cassandra|oracle|db2|influxdb|elasticsearch|"
        r"opensearch|memcached|mqtt|stomp|snowflake|trino|presto)://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@",
-       ["://"], entropy=1.5, needs="@", remediation=DB_REMEDIATION)
+       ["://"], entropy=1.5, needs="@", allow=[URL_PLACEHOLDERS], remediation=DB_REMEDIATION)
 secret(176, "jdbc-password", "Password in a JDBC URL", "critical",
        r"(?i)jdbc:[a-z0-9]+:[^\s'\"]*?[;?&:]password=(?P<s>[^;&\s'\"]{3,128})", ["jdbc:"], entropy=1.5,
        remediation=DB_REMEDIATION)
@@ -86,7 +89,7 @@ secret(178, "netrc-password", "Password in a .netrc entry", "high",
        requires=["password"], priority=PRIO_STRUCTURED, entropy=1.5,
        remediation="Remove ~/.netrc from the tree or image; use a credential helper or a mounted secret and rotate the password.")
 secret(179, "git-credentials", "Credential in a git credential store (.git-credentials)", "critical",
-       r"https?://[^:\s/@]+:(?P<s>[^@\s]{3,256})@", ["://"], paths=r"(?:^|/)\.?git-credentials$",
+       r"https?://[^:\s/@]+:(?P<s>[^@\s]{3,256})@", ["://"], paths=r"(?:^|/)\.?git-credentials$", allow=[URL_PLACEHOLDERS],
        priority=PRIO_STRUCTURED, entropy=1.5,
        remediation="Delete .git-credentials from the tree/image, revoke the token at the git host and use a credential helper backed by a secret store.")
 secret(180, "htpasswd-hash", "Password hash in an htpasswd file", "medium",
