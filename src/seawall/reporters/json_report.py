@@ -10,6 +10,7 @@ from typing import Any
 from seawall.model.finding import Finding, Severity
 
 SCHEMA_VERSION = "1.0"
+PRETTY_LIMIT = 5000
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -80,4 +81,7 @@ def render(report: Any, findings: list[Finding]) -> str:
         "findings": [finding_dict(f) for f in findings],
         "summary": summary(report, findings),
     }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    # Indented for people; past a few thousand findings the C encoder (no indent) is ~5x faster
+    # and the reader is a program anyway. Same JSON either way.
+    indent = 2 if len(findings) <= PRETTY_LIMIT else None
+    return json.dumps(body, indent=indent, ensure_ascii=False) + "\n"

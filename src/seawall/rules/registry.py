@@ -64,10 +64,11 @@ class RuleMeta:
     cwe: tuple[str, ...] = ()
     default_enabled: bool = True
     tags: tuple[str, ...] = ()
+    # Built once: every finding of the rule shares it (findings are created by the 100,000).
+    references: References = field(init=False, compare=False, repr=False)
 
-    @property
-    def references(self) -> References:
-        return References(
+    def __post_init__(self) -> None:
+        refs = References(
             nist_risk=self.nist_risk,
             nist_countermeasure=self.nist_countermeasure,
             pss=self.pss,
@@ -76,6 +77,7 @@ class RuleMeta:
             nsa=self.nsa,
             cwe=self.cwe,
         )
+        object.__setattr__(self, "references", refs)
 
     def tool_ids(self) -> dict[str, list[str]]:
         return {name: list(ids) for name, ids in self.tools}
