@@ -112,7 +112,8 @@ def test_tampered_ciphertext_fails() -> None:
             "base64",
         ),
         (
-            b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nbm90IGpzb24=\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+            b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nbm90IGpzb24=\n"
+            b"-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
             "not a JSON envelope",
         ),
         (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "unsupported PEM type"),
