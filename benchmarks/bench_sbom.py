@@ -89,12 +89,22 @@ def count_components(path: Path) -> str:
 
 
 def cpu_measure(name: str, argv: list[str], **kw: object) -> Result:
-    """:func:`harness.measure` plus the child's CPU seconds (user + sys) in the note: on a loaded
-    shared machine CPU time is steadier than wall time."""
+    """:func:`harness.measure` plus the child's CPU seconds (user + sys) in the note (on a loaded
+    shared machine CPU time is steadier than wall time), and the peak RSS as ``/usr/bin/time``
+    reports it for the tool itself: Linux carries a process's pre-exec high-water mark across
+    exec, so the rusage of a direct child also counts this (large) benchmark process."""
+    rss_file = Path(tempfile.mkstemp(prefix="seawall-bench-rss-")[1])
+    timer = ["/usr/bin/time", "-q", "-f", "%M", "-o", str(rss_file)]
+    wrapped = [*timer, *argv] if Path(timer[0]).exists() else argv
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = measure(name, argv, **kw)  # type: ignore[arg-type]
+    r = measure(name, wrapped, **kw)  # type: ignore[arg-type]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    try:
+        r.peak_mib = int(rss_file.read_text().split()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    rss_file.unlink(missing_ok=True)
     r.note = (f"cpu {cpu:.2f}s " + r.note).strip()
     return r
 

@@ -117,3 +117,18 @@ def test_license_mapping() -> None:
     assert from_classifier("License :: OSI Approved :: MIT License") == "MIT"
     assert from_classifier("Programming Language :: Python") is None
     assert {"MIT", "Apache-2.0", "GPL-2.0-or-later", "LGPL-2.1-or-later", "Zlib", "PSF-2.0"} <= SPDX_LICENSE_IDS
+
+
+@pytest.mark.parametrize(
+    ("eco", "distro", "expected"),
+    [
+        ("Debian", "debian-12", "Debian:12"),
+        ("Alpine", "alpine-3.20.3", "Alpine:v3.20"),
+        ("Ubuntu", "ubuntu-22.04", "Ubuntu:22.04"),
+        ("Rocky Linux", "rocky-9.3", "Rocky Linux:9"),
+        ("PyPI", "", "PyPI"),
+        ("Debian", "", "Debian"),
+    ],
+)
+def test_osv_ecosystem(eco: str, distro: str, expected: str) -> None:
+    assert Package("x", "1", eco, "pkg:generic/x@1", "t", distro=distro).osv_ecosystem == expected

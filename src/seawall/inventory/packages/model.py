@@ -48,6 +48,22 @@ class Package:
     def meta(self) -> dict[str, str]:
         return dict(self.metadata)
 
+    @property
+    def osv_ecosystem(self) -> str:
+        """The OSV ecosystem string advisories for this package are filed under: the release is
+        part of it for distributions (``Debian:12``, ``Alpine:v3.20``, ``Ubuntu:22.04``,
+        ``Rocky Linux:9``); language ecosystems are release-independent (``PyPI``, ``npm``)."""
+        _, _, version = self.distro.partition("-")
+        if not version:
+            return self.ecosystem
+        if self.ecosystem == "Alpine":
+            return "Alpine:v" + ".".join(version.split(".")[:2])
+        if self.ecosystem == "Ubuntu":
+            return f"Ubuntu:{version}"
+        if self.ecosystem in ("Debian", "Rocky Linux", "AlmaLinux", "Red Hat", "CentOS", "Oracle Linux"):
+            return f"{self.ecosystem}:{version.split('.')[0]}"
+        return self.ecosystem
+
 
 def make_purl(
     type_: str,
