@@ -165,7 +165,8 @@ def identity_grants(authz: Authorizer, model: RbacModel, ident: Identity) -> lis
 
 def takeover_capabilities(authz: Authorizer, model: RbacModel, ident: Identity) -> list[str]:
     found: list[str] = []
-    scopes = ["", *sorted(model.namespaces)]
+    # cluster-level grants answer every namespace alike; only RoleBinding namespaces differ
+    scopes = ["", *sorted(authz.resolve(ident)[1])]
     for key in TAKEOVER:
         for ns in scopes:
             if any(all(authz.allows(ident, request(r, ns)) for r in alt) for alt in CAPABILITIES[key].alternatives):

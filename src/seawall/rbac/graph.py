@@ -97,6 +97,9 @@ class EscalationGraph:
         self._build_identity(src, Identity.service_account(ns, name))
 
     def _build_identity(self, src: str, ident: Identity) -> None:
+        cluster, per_ns = self.authz.resolve(ident)
+        if not cluster and not per_ns:
+            return
         a = self._allows
         direct: list[tuple[bool, str]] = [
             (a(ident, Request("*", "*", api_group="*")), "* on * cluster-wide"),
@@ -123,6 +126,8 @@ class EscalationGraph:
             self._namespace_edges(src, ident, tns, members)
 
     def _namespace_edges(self, src: str, ident: Identity, ns: str, members: list[tuple[str, str]]) -> None:
+        if not self.authz.has_grants(ident, ns):
+            return
         a = self._allows
         if any(a(ident, scoped("create", r, ns, api_group=g)) for g, r in POD_CONTROLLERS):
             for m in members:

@@ -181,33 +181,54 @@ class Authorizer:
 
     def __init__(self, model: RbacModel) -> None:
         self.model = model
-        self._crbs = [b for b in model.bindings if b.kind == "ClusterRoleBinding"]
-        self._rbs: dict[str, list[Binding]] = {}
-        for b in model.bindings:
-            if b.kind == "RoleBinding":
-                self._rbs.setdefault(b.namespace, []).append(b)
+        self._cache: dict[Identity, tuple[list[Grant], dict[str, list[Grant]]]] = {}
+        self._memo: dict[tuple[Identity, Request], Grant | None] = {}
 
-    def bindings_in_scope(self, namespace: str) -> Iterator[Binding]:
-        yield from self._crbs
-        if namespace:
-            yield from self._rbs.get(namespace, ())
+    def resolve(self, ident: Identity) -> tuple[list[Grant], dict[str, list[Grant]]]:
+        """The identity's grants, cluster-wide and per RoleBinding namespace (computed once)."""
+        cached = self._cache.get(ident)
+        if cached is None:
+            cluster: list[Grant] = []
+            per_ns: dict[str, list[Grant]] = {}
+            for b in self.model.bindings:
+                if not any(subject_applies(s, ident, b.namespace) for _, s in b.subjects):
+                    continue
+                role = self.model.role_for(b)
+                if role is None:
+                    continue
+                target = cluster if b.kind == "ClusterRoleBinding" else per_ns.setdefault(b.namespace, [])
+                target.extend(Grant(b, role, r) for r in role.rules)
+            cached = self._cache[ident] = (cluster, per_ns)
+        return cached
 
     def grants(self, ident: Identity, namespace: str) -> Iterator[Grant]:
         """Every rule that applies to ``ident`` for requests in ``namespace`` ("" = cluster)."""
-        for b in self.bindings_in_scope(namespace):
-            if not any(subject_applies(s, ident, b.namespace) for _, s in b.subjects):
-                continue
-            role = self.model.role_for(b)
-            if role is None:
-                continue
-            for r in role.rules:
-                yield Grant(b, role, r)
+        cluster, per_ns = self.resolve(ident)
+        yield from cluster
+        if namespace:
+            yield from per_ns.get(namespace, ())
+
+    def has_grants(self, ident: Identity, namespace: str) -> bool:
+        cluster, per_ns = self.resolve(ident)
+        return bool(cluster or (namespace and per_ns.get(namespace)))
 
     def allowed_by(self, ident: Identity, req: Request) -> Grant | None:
+        per_ns = self.resolve(ident)[1]
+        if req.namespace and req.namespace not in per_ns:
+            # only ClusterRoleBindings apply there, and rules never look at the namespace: the
+            # answer is the same as for the cluster-level request (memoised once)
+            req = Request(req.verb, req.resource, req.subresource, req.api_group, req.name, "", req.path)
+        key = (ident, req)
+        if key in self._memo:
+            return self._memo[key]
+        found = None
         for g in self.grants(ident, req.namespace):
             if rule_allows(g.rule, req):
-                return g
-        return None
+                found = g
+                break
+        if len(self._memo) < 200_000:
+            self._memo[key] = found
+        return found
 
     def allows(self, ident: Identity, req: Request) -> bool:
         return self.allowed_by(ident, req) is not None
