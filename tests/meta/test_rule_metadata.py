@@ -43,7 +43,7 @@ def test_registry_is_not_empty() -> None:
 
 @pytest.mark.parametrize("meta", METAS, ids=[m.id for m in METAS])
 def test_rule_metadata_is_complete(meta: RuleMeta) -> None:
-    assert re.fullmatch(r"SW-[A-Z]+-\d{3}", meta.id), meta.id
+    assert re.fullmatch(r"SW-[A-Z0-9]+-\d{3}", meta.id), meta.id
     assert meta.category in CATEGORIES
     assert meta.title and meta.description and meta.remediation.strip()
     assert meta.nist_risk and meta.nist_countermeasure
