@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,19 +42,43 @@ def _rel(path: str, root: Path) -> str:
     return str(p).removeprefix("./")
 
 
-def _run(cmd: list[str], cwd: Path, net: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+#: CPU seconds (user + sys) of the last finished child command; robust when the machine is loaded.
+LAST_CPU = [0.0]
+
+
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _run(
+    cmd: list[str], cwd: Path, net: bool = False, env: dict[str, str] | None = None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     full = cmd if net else ["unshare", "-rn", *cmd]
+    c0 = _child_cpu()
     t = time.perf_counter()
-    proc = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=3600)
-    return time.perf_counter() - t, proc
+    proc = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=3600, env=env)
+    dt = time.perf_counter() - t
+    LAST_CPU[0] = _child_cpu() - c0
+    return dt, proc
 
 
 def run_seawall(root: Path, out: Path) -> tuple[float, Findings]:
-    cmd = [sys.executable, "-m", "seawall", "scan", ".", "--rule", "SW-SEC-*", "--format", "json", "-o", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "seawall",
+        "scan",
+        ".",
+        "--rule",
+        "SW-SEC-*",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    ]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, timeout=3600)
-    dt = time.perf_counter() - t
+    dt, proc = _run(cmd, root, net=False, env=env)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"seawall failed: {proc.stderr[-500:]}")
     data = json.loads(out.read_text())
@@ -182,14 +207,22 @@ def main() -> int:
             mb = size / 1e6
             print(f"tree: {label}, {mb:.1f} MB")
             speed: dict[str, float] = {}
+            cpu: dict[str, float] = {}
             for name, fn in tools.items():
                 dt, fs = fn(root, work / f"{name}-speed.json")
                 speed[name] = mb / dt
-                print(f"  {name:<16}{dt:>8.2f} s {speed[name]:>8.2f} MB/s  ({len(fs)} findings)")
+                cpu[name] = mb / max(LAST_CPU[0], 1e-6)
+                print(
+                    f"  {name:<16}{dt:>8.2f} s wall {speed[name]:>8.2f} MB/s | {LAST_CPU[0]:>7.2f} s CPU "
+                    f"{cpu[name]:>8.2f} MB/CPU-s  ({len(fs)} findings)"
+                )
             if "seawall" in speed:
                 for name, v in speed.items():
                     if name != "seawall":
-                        print(f"  seawall / {name}: {speed['seawall'] / v:.1f}x")
+                        print(
+                            f"  seawall / {name}: {speed['seawall'] / v:.1f}x wall, "
+                            f"{cpu['seawall'] / cpu[name]:.1f}x CPU"
+                        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

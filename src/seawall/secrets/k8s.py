@@ -11,6 +11,7 @@ findings the file scan made on the same line (same secret, now with its object i
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import json
 from collections.abc import Iterator
@@ -97,9 +98,36 @@ NON_SECRET_KEYS = frozenset(
 
 #: ... and key endings that name an identifier (``db-username``, ``apiAddress``, ``accountname``).
 NON_SECRET_SUFFIXES = (
-    ".crt", ".pem.pub", ".pub", "-cert", "_cert", "username", "user", "user_in", "username_in", "name", "login",
-    "email", "address", "host", "hostname", "url", "uri", "endpoint", "port", "region", "namespace", "server",
-    "database", "dbname", "bucket", "project", "realm", "domain", "scheme", "protocol",
+    ".crt",
+    ".pem.pub",
+    ".pub",
+    "-cert",
+    "_cert",
+    "username",
+    "user",
+    "user_in",
+    "username_in",
+    "name",
+    "login",
+    "email",
+    "address",
+    "host",
+    "hostname",
+    "url",
+    "uri",
+    "endpoint",
+    "port",
+    "region",
+    "namespace",
+    "server",
+    "database",
+    "dbname",
+    "bucket",
+    "project",
+    "realm",
+    "domain",
+    "scheme",
+    "protocol",
 )
 
 
@@ -109,6 +137,7 @@ class ObjectHit:
     pointer: str  # relative to the object
     container: str = ""
     where: str = ""
+    span: int = 1  # lines the raw value covers in the file (0: decoded, the file never shows it)
 
 
 def _decode_b64(value: str) -> str | None:
@@ -154,8 +183,9 @@ def scan_object(
                     continue
                 ptr = _ptr(base, field, str(key))
                 hits = _scan_value(sc, path, str(key), text)
+                span = 0 if field == "data" else value.count("\n") + 1
                 for h in hits:
-                    yield ObjectHit(h, ptr, where=f"{field}.{key}")
+                    yield ObjectHit(h, ptr, where=f"{field}.{key}", span=span)
                 if not hits and _credential_like(str(key), text):
                     yield ObjectHit(None, ptr, where=f"{field}.{key}")
     elif kind == "ConfigMap":
@@ -163,7 +193,7 @@ def scan_object(
             value = as_str(raw)
             if value:
                 for h in _scan_value(sc, path, str(key), value):
-                    yield ObjectHit(h, _ptr(base, "data", str(key)), where=f"data.{key}")
+                    yield ObjectHit(h, _ptr(base, "data", str(key)), where=f"data.{key}", span=value.count("\n") + 1)
     if data is None:
         view = obj.pod_view()
         if view is not None:
@@ -190,10 +220,10 @@ def scan_object(
                 inner = None
             if isinstance(inner, dict):
                 for oh in scan_object(sc, obj, inner, ptr, depth + 1):
-                    yield ObjectHit(oh.hit, ptr, oh.container, where=f"last-applied-configuration {oh.where}")
+                    yield ObjectHit(oh.hit, ptr, oh.container, where=f"last-applied-configuration {oh.where}", span=0)
                 continue
         for h in _scan_value(sc, path, str(key), value):
-            yield ObjectHit(h, ptr, where=f"annotation {key}")
+            yield ObjectHit(h, ptr, where=f"annotation {key}", span=value.count("\n") + 1)
 
 
 def _credential_like(key: str, value: str) -> bool:
@@ -207,29 +237,50 @@ def _credential_like(key: str, value: str) -> bool:
 
 
 def findings_for_objects(run: ScanRun) -> list[Finding]:
-    """The object-level findings; drops the file-scan findings they supersede."""
+    """The object-level findings. They supersede the plain-text findings of the same secret: a
+    text finding with the same rule and secret digest lends its (more precise) line, e.g. inside
+    a multi-line ConfigMap value, and is dropped; text findings on the lines of Secret
+    ``data``/``stringData`` keys are dropped too (the decoded value was judged instead)."""
     sc = get_scanner(run)
+    store = run.inventory.extra.get(FILE_HITS_KEY)
+    texts: dict[str, list[Finding]] = store if isinstance(store, dict) else {}
+    by_digest: dict[tuple[str, str, str], list[Finding]] = {}
+    for path, fs in texts.items():
+        for t in fs:
+            by_digest.setdefault((path, t.rule_id, str(dict(t.extra).get("secret_sha256", ""))), []).append(t)
     out: list[Finding] = []
-    superseded: set[tuple[str, int]] = set()
+    drop: set[int] = set()
+    owned_lines: set[tuple[str, int]] = set()
     for obj in run.inventory.objects:
+        if obj.kind == "Secret" and obj.path in texts:
+            for field in ("data", "stringData"):
+                for key in as_dict(obj.data.get(field)):
+                    owned_lines.add((obj.path, run.line_for(obj, obj.pointer + _ptr("", field, str(key)))))
         for oh in scan_object(sc, obj):
-            rid = oh.hit.rule.id if oh.hit is not None else SECRET_DATA_RULE
             if oh.hit is not None:
-                f = run.object_finding(rid, obj, "", oh.pointer, container=oh.container)
+                f = run.object_finding(oh.hit.rule.id, obj, "", oh.pointer, container=oh.container)
                 if f is None:
                     continue
                 f = hit_finding(oh.hit, f.resource, f.location, oh.where)
+                twins = by_digest.get((obj.path, oh.hit.rule.id, oh.hit.redacted.digest), [])
+                # the same secret, as the file scan saw it, at or just below the key's line
+                near = [t for t in twins if id(t) not in drop and 0 <= t.location.line - f.location.line <= oh.span]
+                twin = min(near, key=lambda t: t.location.line) if near else None
+                if twin is not None:
+                    drop.add(id(twin))
+                    f = dataclasses.replace(f, location=dataclasses.replace(f.location, line=twin.location.line))
             else:
                 f = run.object_finding(
-                    rid, obj, f"Secret {obj.ref()} carries a literal value in {oh.where}", oh.pointer
+                    SECRET_DATA_RULE, obj, f"Secret {obj.ref()} carries a literal value in {oh.where}", oh.pointer
                 )
                 if f is None:
                     continue
-            superseded.add((f.location.path, f.location.line))
+            owned_lines.add((f.location.path, f.location.line))
             out.append(f)
-    store = run.inventory.extra.get(FILE_HITS_KEY)
-    if isinstance(store, dict) and superseded:
-        drop = {id(f) for fs in store.values() for f in fs if (f.location.path, f.location.line) in superseded}
-        if drop:
-            run.report.findings[:] = [f for f in run.report.findings if id(f) not in drop]
+    for fs in texts.values():
+        for t in fs:
+            if (t.location.path, t.location.line) in owned_lines:
+                drop.add(id(t))
+    if drop:
+        run.report.findings[:] = [f for f in run.report.findings if id(f) not in drop]
     return out

@@ -69,6 +69,19 @@ stringData:
     assert [(f.rule_id, f.location.line) for f in fs] == [("SW-SEC-270", 5)]
 
 
+def test_secret_lines_are_judged_on_the_decoded_value(tmp_path: Path) -> None:
+    text = f"""apiVersion: v1
+kind: Secret
+metadata: {{name: weak}}
+data:
+  admin-password: {b64("admin")}
+"""
+    fs = secret_findings(tmp_path, text)
+    # the base64 text would pass for a password; the decoded "admin" is not one, but it is a
+    # literal value in a Secret manifest
+    assert [(f.rule_id, f.location.line, f.resource.name) for f in fs] == [("SW-SEC-270", 5, "weak")]
+
+
 def test_configmap_env_and_annotations(tmp_path: Path) -> None:
     applied = json.dumps(
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "old"}, "data": {"token": b64(GHP)}}
@@ -105,12 +118,13 @@ spec:
     fs = secret_findings(tmp_path, text)
     got = sorted((f.location.line, f.rule_id, f.resource.kind, f.resource.container) for f in fs)
     assert (6, "SW-SEC-050", "ConfigMap", "") in got
-    assert (8, "SW-SEC-160", "ConfigMap", "") in got
+    assert (10, "SW-SEC-160", "ConfigMap", "") in got  # the line inside the block, not the key's
     assert (17, "SW-SEC-050", "Deployment", "") in got  # inside last-applied-configuration
     assert (26, "SW-SEC-106", "Deployment", "api") in got
     # the text scan found the ConfigMap password on line 10 and the annotation on line 6; the
-    # object findings replace the duplicates on the same line
-    assert len([g for g in got if g[0] == 6]) == 1
+    # object findings replace them (same secret), keeping the precise line
+    assert len([g for g in got if g[0] in (6, 10)]) == 2
+    assert all(g[2] for g in got)  # every finding carries its object
 
 
 def test_helm_values_and_plain_yaml(tmp_path: Path) -> None:
