@@ -11,8 +11,8 @@ findings the file scan made on the same line (same secret, now with its object i
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
