@@ -82,6 +82,17 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
     for b in model.bindings:
         role = model.role_for(b)
         obj = b.obj
+        for idx, s in b.subjects:
+            if (s.kind, s.name) in ANONYMOUS:
+                low = role is not None and _public_only(role)
+                what = "only GET on public discovery/health/version URLs" if low else "permissions"
+                yield run.object_finding(
+                    "SW-RBAC-004", obj,
+                    f"{b.ref()} -> {b.role_kind} {b.role_name} grants {s.name} (no credentials needed) {what} "
+                    f"{_scope(b)}",
+                    f"/subjects/{idx}", evidence=f"{s.kind}/{s.name}", severity=Severity.LOW if low else None,
+                    extra=(("subject", f"{s.kind}/{s.name}"),),
+                )
         if obj.labels.get("kubernetes.io/bootstrapping") != "rbac-defaults":
             for idx, s in b.subjects:
                 if s.kind == "ServiceAccount" and s.name == "default":
@@ -118,15 +129,7 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
                 rid = "SW-RBAC-002" if b.kind == "ClusterRoleBinding" else "SW-RBAC-003"
                 yield run.object_finding(rid, obj, f"{who} has administrator rights {_scope(b)} ({via})", ptr,
                                          evidence=f"{s.kind}/{s.name}", extra=subj)
-            if (s.kind, s.name) in ANONYMOUS:
-                low = _public_only(role)
-                yield run.object_finding(
-                    "SW-RBAC-004", obj,
-                    f"{via} grants {s.name} (no credentials needed) "
-                    + ("only GET on public health/version URLs" if low else "permissions") + f" {_scope(b)}",
-                    ptr, evidence=f"{s.kind}/{s.name}", severity=Severity.LOW if low else None, extra=subj,
-                )
-            elif _broad(s):
+            if _broad(s):
                 sensitive = sensitive or _sensitive_grant(model, b)
                 if sensitive:
                     yield run.object_finding(

@@ -185,6 +185,15 @@ BUILTIN_CLUSTER_ROLES: dict[str, list[PolicyRule]] = {
               "deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers "
               "ingresses networkpolicies poddisruptionbudgets"),
     ],
+    "system:discovery": [
+        PolicyRule(verbs=("get",), non_resource_urls=(
+            "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
+            "/version", "/version/")),
+    ],
+    "system:basic-user": [
+        _rule("create", "authorization.k8s.io", "selfsubjectaccessreviews selfsubjectrulesreviews"),
+        _rule("create", "authentication.k8s.io", "selfsubjectreviews"),
+    ],
     "system:public-info-viewer": [
         PolicyRule(verbs=("get",), non_resource_urls=("/healthz", "/livez", "/readyz", "/version", "/version/")),
     ],

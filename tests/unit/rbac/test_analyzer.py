@@ -243,3 +243,16 @@ def test_default_service_account_bound(tmp_path: Path) -> None:
     defaults = text.replace("metadata: {name: b, namespace: team}", f"metadata: {{name: b, namespace: team, {boot}}}")
     assert defaults != text
     assert _scan(tmp_path, defaults, "SW-RBAC-023") == []
+
+
+@pytest.mark.parametrize("role,severity", [("system:discovery", Severity.LOW), ("system:something", Severity.CRITICAL),
+                                           ("not-in-input", Severity.CRITICAL)])
+def test_anonymous_bound_to_roles_outside_the_input(tmp_path: Path, role: str, severity: Severity) -> None:
+    text = f"""apiVersion: {RB}/v1
+kind: ClusterRoleBinding
+metadata: {{name: anon}}
+roleRef: {{kind: ClusterRole, name: {role}, apiGroup: {RB}}}
+subjects: [{{kind: User, name: system:anonymous, apiGroup: {RB}}}]
+"""
+    [f] = _scan(tmp_path, text, "SW-RBAC-004")
+    assert f.severity == severity
