@@ -45,6 +45,9 @@ DISTRO_ECOSYSTEMS = frozenset(
 )
 #: Distros whose advisories name the source package (binary packages are reported).
 _BY_SOURCE = frozenset({"Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard"})
+#: Distros whose advisories name binary packages (looked up by binary, then source name).
+_BY_BINARY = ("AlmaLinux", "Rocky Linux", "Red Hat", "openSUSE", "SUSE", "Mageia", "Photon OS", "openEuler",
+              "Azure Linux")
 
 
 class PackageLike(Protocol):
@@ -102,6 +105,8 @@ def distro_ecosystems(distro: DistroLike | None) -> tuple[str, ...]:
     if did == "ubuntu" and ver:
         return (f"Ubuntu:{ver}", f"Ubuntu:{ver}:LTS")
     if did == "alpine" and ver:
+        if "_alpha" in ver or ver == "edge":  # edge snapshots: VERSION_ID like 3.21.0_alpha20240807
+            return ("Alpine:edge",)
         return (f"Alpine:v{'.'.join(ver.split('.')[:2])}",)
     if did == "almalinux" and major.isdigit():
         return (f"AlmaLinux:{major}",)
@@ -262,36 +267,39 @@ class Matcher:
                     label = _distro_label(distro, base)
                     unknown_release[label] = unknown_release.get(label, 0) + 1
                     continue
-                names = [pkg.source_name or pkg.name] if base in _BY_SOURCE else [pkg.name]
-                if base not in _BY_SOURCE and pkg.source_name and pkg.source_name != pkg.name:
-                    names.append(pkg.source_name)
-                version = (pkg.source_version or pkg.version) if base in _BY_SOURCE else pkg.version
+                # (name, version) lookups: the source package first for distros whose advisories
+                # name it; Ubuntu USN data and RPM distros also name binary packages
+                lookups = [(pkg.source_name or pkg.name, pkg.source_version or pkg.version)] if (
+                    base in _BY_SOURCE) else [(pkg.name, pkg.version)]
+                if base in ("Ubuntu", *_BY_BINARY) and pkg.source_name and pkg.source_name != pkg.name:
+                    lookups.append((pkg.name, pkg.version) if base == "Ubuntu" else (pkg.source_name, pkg.version))
             else:
                 if base not in self._known_bases:
                     no_data[base] = no_data.get(base, 0) + 1
                     continue
                 ecos = (base,)
-                names = [pkg.name]
-                version = pkg.version
+                lookups = [(pkg.name, pkg.version)]
             if not versions.supported(base):
                 result.not_checked.append(NotChecked(f"{pkg.name} {pkg.version}",
                                                      f"no version comparator for {base}", "no-comparator"))
                 continue
             cmp = versions.comparator(base)
             try:
-                cmp(version, version)
+                for _name, v in lookups:
+                    cmp(v, v)
             except VersionError as err:
                 result.not_checked.append(NotChecked(f"{pkg.name} {pkg.version}", str(err), "bad-version"))
                 continue
             result.checked += 1
             hits: list[_Hit] = []
             seen: set[str] = set()
+            version = lookups[0][1]
             for eco in ecos:
-                for name in names:
+                for name, v in lookups:
                     for row in self.store.affected(eco, name):
                         if row.advisory in seen:
                             continue
-                        hit = _check_row(row, cmp, version)
+                        hit = _check_row(row, cmp, v)
                         if hit is not None:
                             seen.add(row.advisory)
                             hits.append(hit)
