@@ -366,6 +366,8 @@ class _Verifier:
             if why:
                 if not r.signatures and not r.problems:
                     why = f"no signatures found for {short}"
+                    if r.attestations:
+                        why += f" (only {len(r.attestations)} attestation(s), which do not sign the image)"
                 r.ok, r.reason = False, f"{why}{detail}"
                 return
         signed = "; ".join(s.describe() for s in r.signatures[:3]) or "no signature required"
