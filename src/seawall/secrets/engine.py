@@ -236,7 +236,8 @@ DENY_SUFFIX = frozenset(
     ]
 )
 NAME_DENY = re.compile(
-    r"(?i)public|publishable|csrf|xsrf|captcha|nonce|keyboard|monkey|turkey|donkey|bypass|compass|passenger|passport|passthrough|passive|password_?policy"
+    r"(?i)public|publishable|csrf|xsrf|captcha|nonce|keyboard|monkey|turkey|donkey|bypass|compass|passenger|passport|passthrough|passive|password_?policy|"
+    r"pass(?:ed|es|ing|age|over|thru)(?![a-z])"
 )
 CODE_SUFFIXES = frozenset(
     [
@@ -637,6 +638,10 @@ def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> t
             return None
     if not value or value.lower() in STOPWORDS or _PERCENT_TEMPLATE.match(value) or _SEALED.match(value):
         return None
+    if code and kwl in ("pass", "pwd") and value.isalpha():
+        return None  # `allPass: 'overEvery'` (lodash): a short keyword with a word value in code
+    if re.match(r"-{1,2}[a-z]", value):
+        return None  # a command-line flag (or the FTP "-anonymous@" convention), not a secret
     if "://" in value or value.startswith(("/", "./", "../", "~/")) or re.match(r"[A-Za-z]:\\", value):
         return None
     if "(" in value and re.search(r"[A-Za-z_]\w*\(", value):

@@ -30,6 +30,7 @@ SKIP_PREFIXES = (
     "usr/share/doc/",
     "usr/share/man/",
     "usr/share/info/",
+    "usr/share/lintian/",
     "usr/share/locale/",
     "usr/share/i18n/",
     "usr/share/zoneinfo/",

@@ -74,10 +74,15 @@ def test_placeholders_and_lookalikes_are_quiet(line: str) -> None:
         "api_key = settings.PAYMENTS_API_KEY",
         "password = secret_password",
         'token = request.headers.get("Authorization")',
+        "  'allPass': 'overEvery',",  # lodash/fp/_mapping.js
+        "      $pass = '-anonymous@'",  # perl Net/FTP.pm
+        "push @{ $self->{ $test->is_ok ? 'passed' : 'failed' } } =>",  # perl TAP/Parser.pm
+        "$_[0]='--password --inputbox'",  # perl Debconf
     ],
 )
 def test_code_references_are_not_literals(line: str) -> None:
     assert names(line + "\n", "app/settings.py") == []
+    assert names(line + "\n", "lib/module.pm") == []
 
 
 @pytest.mark.parametrize(
