@@ -232,3 +232,23 @@ def test_image_from_registry(tmp_path: Path, plain_registry: str) -> None:
     # without --insecure-registry, TLS is required: a clear one-line error, no traceback
     res = seawall("sbom", ref)
     assert res.returncode in (2, 3) and "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_sbom_platform_selection(tmp_path: Path) -> None:
+    from support.images import write_multiarch_layout
+
+    def os_layer(version: str) -> list[bytes]:
+        return [layer_tar([E("etc", type="dir"), E("etc/os-release", f"ID=alpine\nVERSION_ID={version}\n".encode())])]
+
+    layout = tmp_path / "multi"
+    write_multiarch_layout(
+        layout, {("linux", "amd64", ""): os_layer("3.20.1"), ("linux", "arm64", "v8"): os_layer("3.19.2")}
+    )
+    for plat, version in (("linux/amd64", "3.20.1"), ("linux/arm64", "3.19.2")):
+        res = seawall("sbom", f"oci:{layout}:latest", "--platform", plat)
+        assert res.returncode == 0, res.stderr
+        doc = json.loads(res.stdout)
+        os_comp = next(c for c in doc["components"] if c["type"] == "operating-system")
+        assert (os_comp["name"], os_comp["version"]) == ("alpine", version)
+    res = seawall("sbom", f"oci:{layout}:latest", "--platform", "linux/s390x")
+    assert res.returncode in (2, 3) and len(res.stderr.strip().splitlines()) == 1
