@@ -51,3 +51,31 @@ def test_opaque_dir_drops_lower_packages(catalog_layers, mkfiles) -> None:  # ty
     upper = [*mkfiles({"site/c-1.dist-info/METADATA": meta.format(n="c")}), E("site/.wh..wh..opq", b"")]
     result = catalog_layers([lower, upper])
     assert [p.name for p in result.packages] == ["c"]
+
+
+def test_layer_file_hooks_share_the_single_pass(tmp_path, mkfiles) -> None:  # type: ignore[no-untyped-def]
+    """A hook (the secrets scanner's way in) sees every regular file of every layer, deleted ones
+    included, with its content, and the catalogers still get the same files."""
+    from seawall.analyzers.image import LAYER_FILE_HOOKS, analyze_image
+    from seawall.sources.image import open_image
+    from support.images import layer_tar, write_docker_archive
+
+    seen: dict[str, bytes] = {}
+
+    def factory(run, image):  # type: ignore[no-untyped-def]
+        return lambda lf: seen.__setitem__(lf.path, lf.read())
+
+    meta = "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n"
+    lower = mkfiles({"site/six-1.16.0.dist-info/METADATA": meta, "tmp/secret.txt": "AKIA0123456789ABCDEF"})
+    upper = mkfiles({"tmp/.wh.secret.txt": ""})
+    path = tmp_path / "img.tar"
+    write_docker_archive(path, [layer_tar(lower), layer_tar(upper)])
+    LAYER_FILE_HOOKS.append(factory)
+    try:
+        with open_image(str(path)) as img:
+            analysis = analyze_image(img, rules=False)
+    finally:
+        LAYER_FILE_HOOKS.remove(factory)
+    assert seen["tmp/secret.txt"] == b"AKIA0123456789ABCDEF"
+    assert seen["site/six-1.16.0.dist-info/METADATA"] == meta.encode()
+    assert [(p.name, p.version) for p in analysis.inventory.packages] == [("six", "1.16.0")]
