@@ -181,6 +181,7 @@ DENY_SUFFIX = frozenset(
         "duration",
         "limit",
         "usage",
+        "period",
         "method",
         "manager",
         "service",
@@ -638,6 +639,8 @@ def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> t
             return None
     if not value or value.lower() in STOPWORDS or _PERCENT_TEMPLATE.match(value) or _SEALED.match(value):
         return None
+    if re.sub(r"[_.\-]", "", kwl) in re.sub(r"[_.\-]", "", value.lower()):
+        return None  # `CHALLENGE_PASSWORD: "challengePassword"`: the value names the field
     if code and kwl in ("pass", "pwd") and value.isalpha():
         return None  # `allPass: 'overEvery'` (lodash): a short keyword with a word value in code
     if re.match(r"-{1,2}[a-z]", value):

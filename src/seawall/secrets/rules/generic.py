@@ -101,7 +101,7 @@ secret(181, "shadow-password-hash", "Password hash in a shadow/passwd file", "me
        remediation="Lock the account (passwd -l / usermod -p '*'), rebuild the image without a password for it and use key-based or no login.")
 secret(182, "cli-password-flag", "Password passed as a command-line flag", "medium",
        r"(?i)(?<![\w-])--(?:db-|admin-|registry-|docker-)?password[= ][ \t]*[\"']?(?P<s>[^\s\"'$`;|&]{3,128})",
-       ["--password", "-password"], entropy=1.5, allow=[r"^-"],
+       ["--password", "-password"], entropy=1.5, allow=[r"^-", r"^[a-z]+$"],
        remediation="Read the password from stdin (--password-stdin) or a mounted file, never from argv (visible in ps and shell history).")
 secret(183, "sshpass-password", "Password passed to sshpass -p", "high",
        r"\bsshpass[ \t]+-p[ \t]*[\"']?(?P<s>[^\s\"'$]{3,128})", ["sshpass"], entropy=1.5)
