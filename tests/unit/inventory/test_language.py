@@ -79,7 +79,13 @@ def test_egg_info_file_and_dir(tmp_path: Path) -> None:
     (sp / "old-0.1.egg-info").write_text("Metadata-Version: 1.0\nName: old\nVersion: 0.1\n")
     (sp / "new.egg-info").mkdir()
     (sp / "new.egg-info/PKG-INFO").write_text("Metadata-Version: 1.1\nName: new\nVersion: 2.0\n")
-    assert sorted((p.name, p.version) for p in catalog_fs(DirFS(tmp_path)).packages) == [("new", "2.0"), ("old", "0.1")]
+    (sp / "egg-3.0-py3.9.egg/EGG-INFO").mkdir(parents=True)
+    (sp / "egg-3.0-py3.9.egg/EGG-INFO/PKG-INFO").write_text("Metadata-Version: 1.1\nName: egg\nVersion: 3.0\n")
+    assert sorted((p.name, p.version) for p in catalog_fs(DirFS(tmp_path)).packages) == [
+        ("egg", "3.0"),
+        ("new", "2.0"),
+        ("old", "0.1"),
+    ]
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """Python distributions: ``*.dist-info/METADATA`` (wheels, modern pip) and ``*.egg-info/PKG-INFO``
-(setuptools), plus single-file ``*.egg-info`` left by distutils installs.
+(setuptools), ``*.egg/EGG-INFO/PKG-INFO`` (unzipped eggs), plus single-file ``*.egg-info`` left by
+distutils installs. Zipped ``.egg`` files are not opened.
 
 These are the same files ``importlib.metadata`` and ``pip list`` read, so the names and versions
 reported here are exactly what pip reports for that path. License: ``License-Expression`` (PEP
@@ -62,6 +63,7 @@ class PythonCataloger:
         return (
             path.endswith(".dist-info/METADATA")
             or path.endswith(".egg-info/PKG-INFO")
+            or path.endswith(".egg/EGG-INFO/PKG-INFO")  # unzipped eggs (easy_install)
             or (path.endswith(".egg-info") and "/" in path)
         )
 
