@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import os
 import stat
-import tarfile
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import ByteStream
+from seawall.sources.image.tarstream import TarReader
 
 if TYPE_CHECKING:  # pragma: no cover
     from seawall.sources.image.model import Image
@@ -40,7 +39,6 @@ EntryType = Literal["file", "dir", "symlink", "hardlink", "other"]
 #: and listed in ``SquashedFS.truncated``).
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 _MAX_SYMLINK_HOPS = 40
-_TAR_BUFSIZE = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +205,14 @@ class LayerFile:
             out = self._prefix[self._pos : self._pos + n]
         rest = n - len(out)
         if rest > 0 and self._stream is not None:
-            out += self._stream.read(rest)
+            parts = [out]
+            while rest > 0:
+                chunk = self._stream.read(rest)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                rest -= len(chunk)
+            out = b"".join(parts)
         self._pos += len(out)
         self._remaining = 0 if not out else self._remaining - len(out)
         return out
@@ -339,21 +344,6 @@ class SquashedFS:
             self._children.setdefault(e.path, set())
 
 
-def _entry_type(ti: tarfile.TarInfo) -> EntryType:
-    if ti.isreg():
-        return "file"
-    if ti.isdir():
-        return "dir"
-    if ti.issym():
-        return "symlink"
-    if ti.islnk():
-        return "hardlink"
-    return "other"
-
-
-_TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError, UnicodeError)
-
-
 def _walk_layer(
     fs: SquashedFS,
     stream: ByteStream,
@@ -371,88 +361,80 @@ def _walk_layer(
     added: set[str] = set()
     whiteouts = 0
     count = 0
-    try:
-        tf = tarfile.open(fileobj=cast(Any, stream), mode="r|", bufsize=_TAR_BUFSIZE)  # noqa: SIM115
-    except _TAR_ERRORS as err:
-        if isinstance(err, SourceError):
-            raise
-        raise SourceError(f"layer is not a tar archive ({err})", subject=subject) from None
-    with tf:
-        while True:
-            try:
-                ti = tf.next()
-            except SourceError:
-                raise
-            except _TAR_ERRORS as err:
-                raise SourceError(f"corrupt or truncated layer tar ({err})", subject=subject) from None
-            if ti is None:
-                break
-            tf.members.clear()  # type: ignore[attr-defined]  # stream mode keeps every header
-            count += 1
-            if count > max_entries:
-                raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
-            path = fs._through_links(member_path(ti.name, subject))
-            if not path:
-                continue  # the root directory itself
-            parent, _, base = path.rpartition("/")
-            if base.startswith(".wh."):
-                whiteouts += 1
-                if base == ".wh..wh..opq":
-                    fs._remove_children(parent, added)
-                elif base.startswith(".wh..wh."):
-                    pass  # aufs bookkeeping (.wh..wh.plnk etc.), not a deletion
-                else:
-                    victim = f"{parent}/{base[4:]}" if parent else base[4:]
-                    fs._remove(victim, added)
-                continue
-            etype = _entry_type(ti)
+    entries = fs._entries
+    reader = TarReader(stream, subject)
+    for m in reader:
+        count += 1
+        if count > max_entries:
+            raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
+        path = member_path(m.name, subject)
+        parent, _, base = path.rpartition("/")
+        if parent:
+            pe = entries.get(parent)
+            if pe is None or pe.type != "dir":
+                path = fs._through_links(path)
+                parent, _, base = path.rpartition("/")
+        if not path:
+            continue  # the root directory itself
+        if base.startswith(".wh."):
+            whiteouts += 1
+            if base == ".wh..wh..opq":
+                fs._remove_children(parent, added)
+            elif not base.startswith(".wh..wh."):  # .wh..wh.plnk etc. are aufs bookkeeping
+                fs._remove(f"{parent}/{base[4:]}" if parent else base[4:], added)
+            continue
+        etype = m.type
+        linkname = m.linkname
+        size = m.size
+        if etype == "symlink":
+            if strict_links and symlink_escapes(path, linkname):
+                raise SourceError(f"symlink {path} points outside the image root ({linkname[:120]!r})", subject=subject)
+        elif etype == "hardlink":
+            linkname = member_path(m.linkname, subject)
+            target = entries.get(linkname)
+            while target is not None and target.type == "hardlink":
+                linkname = target.linkname
+                target = entries.get(linkname)
+            if target is None or target.type != "file":
+                raise SourceError(f"hard link {path} points to a missing file {m.linkname[:120]!r}", subject=subject)
+            size = target.size
+        else:
             linkname = ""
-            size = ti.size if etype == "file" else 0
-            if etype == "symlink":
-                linkname = ti.linkname
-                if strict_links and symlink_escapes(path, linkname):
-                    raise SourceError(
-                        f"symlink {path} points outside the image root ({linkname[:120]!r})", subject=subject
-                    )
-            elif etype == "hardlink":
-                linkname = member_path(ti.linkname, subject)
-                target = fs._entries.get(linkname)
-                while target is not None and target.type == "hardlink":
-                    linkname = target.linkname
-                    target = fs._entries.get(linkname)
-                if target is None or target.type != "file":
-                    raise SourceError(
-                        f"hard link {path} points to a missing file {ti.linkname[:120]!r}", subject=subject
-                    )
-                size = target.size
-            entry = FileEntry(path, etype, size, ti.mode, ti.uid, ti.gid, linkname, digest, index, int(ti.mtime or 0))
-            fs._put(entry)
-            added.add(path)
-            if etype == "hardlink" and wants(path):
+        entry = FileEntry(path, etype, size, m.mode, m.uid, m.gid, linkname, digest, index, m.mtime)  # type: ignore[arg-type]
+        fs._put(entry)
+        added.add(path)
+        if etype == "hardlink":
+            if wants(path):
                 data = fs._content.get(linkname)
                 if data is not None:
                     fs._content[path] = data
-            if etype != "file":
-                continue
-            want = wants(path)
-            if not want and on_layer_file is None:
-                continue
-            try:
-                reader = tf.extractfile(ti)
-                prefix = b""
-                if want and reader is not None:
-                    prefix = reader.read(min(max_file_bytes, ti.size))  # never a max-size buffer
-                    fs._content[path] = prefix
-                    if ti.size > max_file_bytes:
-                        fs.truncated.add(path)
-                if on_layer_file is not None:
-                    on_layer_file(LayerFile(entry, reader, prefix, layer_file_limit))
-            except SourceError:
-                raise
-            except _TAR_ERRORS as err:
-                raise SourceError(f"corrupt or truncated layer tar at {path} ({err})", subject=subject) from None
+            continue
+        if etype != "file":
+            continue
+        want = wants(path)
+        if not want and on_layer_file is None:
+            continue
+        prefix = b""
+        if want:
+            prefix = _read_n(reader, min(max_file_bytes, size))
+            fs._content[path] = prefix
+            if size > max_file_bytes:
+                fs.truncated.add(path)
+        if on_layer_file is not None:
+            on_layer_file(LayerFile(entry, reader, prefix, layer_file_limit))
     fs.whiteouts[index] = whiteouts
     fs.layer_entries.append(count)
+
+
+def _read_n(reader: TarReader, n: int) -> bytes:
+    parts: list[bytes] = []
+    while n > 0:
+        chunk = reader.read(n)
+        if not chunk:
+            break
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
 
 
 def squash(

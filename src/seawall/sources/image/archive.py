@@ -38,7 +38,33 @@ from seawall.sources.image.reference import parse_reference
 
 _MAX_MEMBERS = 200_000
 _HEX_NAME = re.compile(r"(?:^|/)([a-f0-9]{64})(?:\.json|\.tar)?$")
-_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, gzip.BadGzipFile, ValueError, UnicodeError)
+_isal_error: type[Exception]
+try:
+    from isal import isal_zlib as _iz
+
+    _isal_error = cast(type[Exception], _iz.error)
+except ImportError:  # pragma: no cover
+    _isal_error = zlib.error
+_ERRORS: tuple[type[Exception], ...] = (
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    _isal_error,
+    OSError,
+    gzip.BadGzipFile,
+    ValueError,
+    UnicodeError,
+)
+
+
+def _gzip_file(fh: IO[bytes]) -> Any:
+    """A seekable gzip reader: ISA-L's (about 2.5x faster) when installed, else the stdlib's."""
+    try:
+        from isal import igzip
+
+        return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[no-untyped-call]
+    except ImportError:  # pragma: no cover
+        return gzip.GzipFile(fileobj=fh, mode="rb")
 
 
 def _norm(name: str) -> str:
@@ -88,7 +114,7 @@ class TarBlobs:
             head = self._fh.read(2)
             self._fh.seek(0)
             self.compressed = head == b"\x1f\x8b"
-            self._stream: Any = gzip.GzipFile(fileobj=self._fh, mode="rb") if self.compressed else self._fh
+            self._stream: Any = _gzip_file(self._fh) if self.compressed else self._fh
             self.members: dict[str, tuple[int, int]] = {}
             self._index(limits)
         except BaseException:
@@ -131,7 +157,7 @@ class TarBlobs:
             self._fh = self.path.open("rb")
         except OSError as err:
             raise SourceError(err.strerror or str(err), subject=self.subject) from None
-        self._stream = gzip.GzipFile(fileobj=self._fh, mode="rb") if self.compressed else self._fh
+        self._stream = _gzip_file(self._fh) if self.compressed else self._fh
 
     def _read_at(self, pos: int, n: int) -> bytes:
         if self._fh.closed:

@@ -71,13 +71,35 @@ class VerifyingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (1 MiB when unbounded), hashed; b"" at EOF after the checks."""
+        if self._done:
+            return b""
+        want = CHUNK if size is None or size < 0 else size
+        if self._size >= 0:
+            # one extra byte lets us notice a blob longer than announced
+            want = min(want, self._size - self.bytes_read + 1) or 1
+        data: bytes = self._raw.read(want)
+        if not data:
+            self._finish()
+            return b""
+        n = len(data)
+        self.bytes_read += n
+        if self._size >= 0 and self.bytes_read > self._size:
+            raise SourceError(
+                f"blob {self._expected[:19]} is longer than the {self._size} bytes its descriptor says",
+                subject=self._subject,
+            )
+        if self._hasher is not None:
+            self._hasher.update(data)
+        return data
+
     def readinto(self, b: Any) -> int:
         if self._done:
             return 0
         mv = memoryview(b).cast("B")
         want = len(mv)
         if self._size >= 0:
-            # one extra byte lets us notice a blob longer than announced
             want = min(want, self._size - self.bytes_read + 1) or 1
         data = self._raw.read(want)
         if not data:

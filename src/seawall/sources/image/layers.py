@@ -16,6 +16,14 @@ from seawall.errors import SourceError
 from seawall.sources.image.blobs import CHUNK, ByteStream, VerifyingReader, new_hasher
 from seawall.sources.image.model import DEFAULT_LIMITS, LayerSpec, Limits
 
+_zlib: Any
+try:  # ISA-L inflate is ~2.5x faster than zlib on layer-sized streams; same API
+    from isal import isal_zlib as _zlib
+except ImportError:  # pragma: no cover - platforms without isal wheels
+    _zlib = zlib
+_ZLIB_ERRORS: tuple[type[Exception], ...] = (zlib.error, _zlib.error)
+_GZIP_IN = 256 * 1024
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _OTHER_MAGIC = {b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
@@ -79,7 +87,7 @@ class _GzipReader:
             elif self._pending:
                 buf, self._pending = self._pending, b""
             else:
-                buf = self._src.read(CHUNK)
+                buf = self._src.read(_GZIP_IN)
                 if not buf:
                     if self._in_member:
                         raise SourceError(
@@ -94,11 +102,11 @@ class _GzipReader:
                 if not stripped.startswith(GZIP_MAGIC):
                     raise SourceError("garbage after the end of the gzip stream", subject=self._subject)
                 buf = stripped
-                d = self._d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                d = self._d = _zlib.decompressobj(zlib.MAX_WBITS | 16)
                 self._in_member = True
             try:
                 out: bytes = d.decompress(buf, n)
-            except zlib.error as err:
+            except _ZLIB_ERRORS as err:
                 raise SourceError(f"corrupt gzip data ({err})", subject=self._subject) from None
             if d.eof:
                 self._in_member = False
