@@ -181,16 +181,21 @@ def _dedupe(packages: Iterable[Package]) -> list[Package]:
 
 
 class _LazyFileReader:
-    """A reader over a directory-tree file that opens it only on the first read."""
+    """Sequential reads of a directory-tree file through :meth:`ImageFS.read` (which has no
+    offset): each read fetches only up to where it ends, so a 16 KiB peek at a big executable
+    does not read the whole file."""
 
     def __init__(self, fs: ImageFS, path: str, limit: int) -> None:
         self._fs, self._path, self._limit = fs, path, limit
-        self._buf: io.BytesIO | None = None
+        self._pos = 0
 
     def read(self, size: int = -1) -> bytes:
-        if self._buf is None:
-            self._buf = io.BytesIO(self._fs.read(self._path, self._limit) or b"")
-        return self._buf.read(size)
+        end = self._limit if size is None or size < 0 else min(self._limit, self._pos + size)
+        if end <= self._pos:
+            return b""
+        data = (self._fs.read(self._path, end) or b"")[self._pos:]
+        self._pos += len(data)
+        return data
 
 
 def catalog_fs(fs: ImageFS, catalogers: Sequence[Cataloger] = CATALOGERS) -> CatalogResult:
