@@ -138,7 +138,7 @@ FAILING: dict[str, Any] = {
     "SW-K8S-024": _mut("c.image", "k8s.gcr.io/pause:3.2@sha256:" + "b" * 64),
     "SW-K8S-030": _mut("p.automountServiceAccountToken", ...),
     "SW-K8S-031": _mut("p.serviceAccountName", "default"),
-    "SW-K8S-032": _mut("p.serviceAccount", "web"),
+    "SW-K8S-032": _mut("p.serviceAccount", "other"),
     "SW-K8S-040": _mut("c.env", [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}}]),
     "SW-K8S-041": _mut("c.env", [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]),
     "SW-K8S-042": _mut("c.env", [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]),
@@ -378,7 +378,7 @@ def test_redact_never_shows_more_than_four_chars() -> None:
     ("name", "sensitive"),
     [("DB_PASSWORD", True), ("password", True), ("apiKey", True), ("AWS_SECRET_ACCESS_KEY", True),
      ("AZURE_BATCH_KEY", True), ("OCI_CLI_KEY_CONTENT", True), ("GITHUB_TOKEN", True), ("DB_PASS", True),
-     ("PASSWORD_FILE", False), ("TOKEN_TTL", False), ("SECRET_NAME", False), ("PWD", False), ("PORT", False),
+     ("PASSWORD_FILE", False), ("TOKEN_TTL", False), ("SECRET_NAME", False), ("PWD", True), ("PORT", False),
      ("AWS_ACCESS_KEY_ID", False), ("BLAH", False), ("", False)],
 )
 def test_sensitive_names(name: str, sensitive: bool) -> None:

@@ -115,14 +115,15 @@ def parse_image(ref: str) -> ImageRef:
     return ImageRef(raw, registry.lower(), name, tag, digest)
 
 
-_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
-_DIGEST_LEN = {"sha256": 64, "sha384": 96, "sha512": 128}
+_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+#: Registered algorithms (OCI image-spec) have a fixed-length lowercase-hex encoding.
+_DIGEST_LEN = {"sha256": 64, "sha384": 96, "sha512": 128, "blake3": 64}
 
 
 def has_digest(img: ImageRef) -> bool:
-    """A syntactically valid digest (OCI image-spec): ``sha256:`` + 64 hex, etc. A reference
-    with a malformed digest (``@sha256:123456``) is rejected by the kubelet, so it is not
-    "pinned"."""
+    """A digest that follows the OCI image-spec grammar; registered algorithms (sha256, sha512,
+    blake3...) must have their exact hex length. A malformed digest (``@sha256:123456``) is
+    rejected by the kubelet, so it does not count as pinning."""
     if not _DIGEST_RE.match(img.digest):
         return False
     algo, _, enc = img.digest.partition(":")

@@ -45,6 +45,7 @@ _KNOWN_TOKEN_RE = re.compile(
     r"\b(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[baprs]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|sk_live_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{35})\b"
 )
+_AUTH_VALUE_RE = re.compile(r"^\s*(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{6,}\s*$", re.IGNORECASE)
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$", re.MULTILINE)
 
 
@@ -60,7 +61,7 @@ def sensitive_name(name: str) -> bool:
         return True
     if any(w in _SENSITIVE_TOKENS for w in words):
         return True
-    if len(words) > 1 and any(w in ("PASS", "PWD") for w in words):  # DB_PASS, not PWD=/app
+    if any(w in ("PASS", "PWD") for w in words):  # DB_PASS, pwd (a PWD=/app path is no literal)
         return True
     if any((a, b) in _SENSITIVE_PAIRS for a, b in itertools.pairwise(words)):
         return True
@@ -75,6 +76,8 @@ def literal_value(value: str) -> bool:
         return False
     if v.lower() in ("true", "false", "yes", "no", "on", "off", "null", "none"):
         return False
+    if v.startswith("/") and " " not in v:
+        return False  # a file path (PASSWORD=/run/secrets/db, PWD=/app): a reference, not the value
     return not v.isdigit()
 
 
@@ -86,6 +89,8 @@ def credential_in_value(value: str) -> str:
         return "a well-known token format"
     if _URL_CRED_RE.search(value):
         return "a URL with an embedded password"
+    if _AUTH_VALUE_RE.match(value):
+        return "an Authorization header value"
     return ""
 
 

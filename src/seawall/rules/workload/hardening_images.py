@@ -66,7 +66,8 @@ def latest_tag(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     severity="low",
     category="immutability",
     description="""The image is referenced by tag only. Tags can be moved to a different image at
-    any time (by the publisher or an attacker with push access); a `@sha256:` digest cannot.""",
+    any time (by the publisher or an attacker with push access); a `@sha256:` digest cannot.
+    Setting `exempt_repositories` lists registry/repository prefixes to skip.""",
     remediation="""
 spec:
   containers:
@@ -79,11 +80,16 @@ spec:
     tools={"checkov": "CKV_K8S_43", "kubescape": "C-0306"},
 )
 def digest_pinning(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    exempt = setting_list(ctx, "SW-K8S-021", "exempt_repositories", ())
     for c in view.containers(ALL_CONTAINERS):
         raw = c.image
         if not raw.strip():
             continue
-        if not has_digest(parse_image(raw)):
+        img = parse_image(raw)
+        full = f"{img.registry}/{img.repository}" if img.registry else img.repository
+        if any(full == e or full.startswith(e.rstrip("/") + "/") for e in exempt):
+            continue
+        if not has_digest(img):
             yield Violation(f"container {c.name!r} image {raw!r} is not pinned by digest", c.ptr("image"), c.name,
                             evidence=raw)
 

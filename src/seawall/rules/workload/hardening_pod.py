@@ -159,9 +159,10 @@ def _expr_ok(expr: dict[str, Any], labels: dict[str, Any]) -> bool:
     title="Selector does not match the pod template labels",
     severity="medium",
     category="workload",
-    description="""The controller's selector does not match its own pod template's labels. The
-    API server rejects it for apps/v1 kinds; older kinds and CRDs accept it and then adopt or
-    orphan the wrong pods.""",
+    description="""The controller's selector does not match its own pod template's labels
+    (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob job
+    template, Rollout, DeploymentConfig). The API server rejects it for apps/v1 kinds; older
+    kinds and CRDs accept it and then adopt or orphan the wrong pods.""",
     remediation="""
 spec:
   selector:
@@ -178,13 +179,16 @@ spec:
 )
 def selector_mismatch(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     owner = view.owner
-    if owner.kind not in _SELECTOR_KINDS:
+    if owner.kind in _SELECTOR_KINDS or owner.kind == "Job":
+        sel, base = owner.spec.get("selector"), owner.pointer + "/spec/selector"
+    elif owner.kind == "CronJob":
+        sel = dig(owner.data, "spec", "jobTemplate", "spec", "selector")
+        base = owner.pointer + "/spec/jobTemplate/spec/selector"
+    else:
         return
-    sel = owner.spec.get("selector")
     if not isinstance(sel, dict) or not sel:
         return
     labels = view.labels
-    base = owner.pointer + "/spec/selector"
     plain = owner.kind in ("ReplicationController", "DeploymentConfig") or (
         "matchLabels" not in sel and "matchExpressions" not in sel
     )
@@ -323,8 +327,10 @@ def tiller_listener(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     title="Kubernetes Dashboard deployed",
     severity="medium",
     category="access",
-    description="""The Kubernetes Dashboard is an in-cluster admin UI; exposed or bound to broad
-    rights it has been the entry point of real cluster compromises (Tesla 2018).""",
+    description="""The Kubernetes Dashboard is an in-cluster admin UI (found by image, by its
+    labels, or by a workload running as its `kubernetes-dashboard` service account, which
+    inherits its rights); exposed or bound to broad rights it has been the entry point of real
+    cluster compromises (Tesla 2018).""",
     remediation="""
 # remove the kubernetes-dashboard workload; use kubectl/headlamp from an admin workstation,
 # or keep it ClusterIP-only with a read-only ServiceAccount and an authenticating proxy
@@ -343,6 +349,12 @@ def dashboard(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
             yield Violation(f"container {c.name!r} runs the Kubernetes Dashboard ({c.image})", c.ptr("image"), c.name,
                             evidence=c.image)
             return
+    sa = as_str(view.spec.get("serviceAccountName")) or as_str(view.spec.get("serviceAccount"))
+    if sa == "kubernetes-dashboard":
+        yield Violation("workload runs as the Kubernetes Dashboard's service account",
+                        view.ptr("serviceAccountName" if view.spec.get("serviceAccountName") else "serviceAccount"),
+                        evidence=sa)
+        return
     if _has_label(view, ("app", "k8s-app", "app.kubernetes.io/name"), "kubernetes-dashboard"):
         yield Violation("workload is labelled as the Kubernetes Dashboard", view.owner.pointer + "/metadata/labels"
                         if view.owner.labels else view.meta_ptr("labels"))

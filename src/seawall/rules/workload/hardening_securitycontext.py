@@ -64,7 +64,7 @@ spec:
 def readonly_rootfs(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     if view.is_windows:
         return  # Windows containers cannot mount the root filesystem read-only
-    for c in view.containers(RUN_CONTAINERS):
+    for c in view.containers(ALL_CONTAINERS):  # ephemeral (debug) containers write to the node too
         value = c.security_context.get("readOnlyRootFilesystem")
         if value is True:
             continue

@@ -151,9 +151,10 @@ def default_service_account(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     title="Deprecated serviceAccount field used",
     severity="low",
     category="access",
-    description="""`spec.serviceAccount` is a deprecated alias of `serviceAccountName`. When both
-    are present and differ, what runs depends on the API server version; tools that only read
-    one of them misjudge the identity.""",
+    description="""`spec.serviceAccount` is a deprecated alias of `serviceAccountName`, used alone
+    or with a different value. When both are present and differ, what runs depends on the API
+    server version; tools that only read one of them misjudge the identity. (Both set to the same
+    value is what the API server itself writes back, and passes.)""",
     remediation="""
 spec:
   serviceAccountName: app     # replaces serviceAccount: app
@@ -165,12 +166,17 @@ spec:
 )
 def deprecated_sa_field(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     legacy = as_str(view.spec.get("serviceAccount"))
-    if legacy:
-        yield Violation(
-            f"pod uses the deprecated serviceAccount field ({legacy!r})",
-            view.ptr("serviceAccount"),
-            evidence=legacy,
-        )
+    if not legacy:
+        return
+    name = as_str(view.spec.get("serviceAccountName"))
+    if name == legacy:
+        return  # the API server mirrors serviceAccountName into it; exported pods all have both
+    why = f"differs from serviceAccountName {name!r}" if name else "is used instead of serviceAccountName"
+    yield Violation(
+        f"the deprecated serviceAccount field ({legacy!r}) {why}",
+        view.ptr("serviceAccount"),
+        evidence=legacy,
+    )
 
 
 @rule(
