@@ -41,6 +41,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.analyzers.image",
     "seawall.secrets.image",
     "seawall.analyzers.vulnerabilities",
+    "seawall.analyzers.signatures",
 )
 
 _loaded = False
