@@ -32,10 +32,12 @@ def add_image_source_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ca-file", type=Path, metavar="PEM", help="extra CA certificates for registry TLS")
 
 
-def open_from_args(args: argparse.Namespace) -> Any:
-    """Open the image named by ``args.ref`` with the source options (raises SeawallError)."""
+def open_from_args(args: argparse.Namespace, config_section: dict[str, Any] | None = None) -> Any:
+    """Open the image named by ``args.ref`` with the source options (raises SeawallError);
+    ``config_section`` is the config's ``image`` section (size limits)."""
     from seawall.sources.image import open_image
     from seawall.sources.image.auth import Credentials, RegistryAuth
+    from seawall.sources.image.handler import limits_from_config
 
     auth = RegistryAuth.from_environment()
     if args.username or args.password:
@@ -53,6 +55,7 @@ def open_from_args(args: argparse.Namespace) -> Any:
         insecure_registries=tuple(args.insecure_registry),
         auth=auth,
         ca_file=args.ca_file,
+        limits=limits_from_config(config_section or {}),
     )
 
 
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.skip_rule:
         cfg.disable = cfg.disable + tuple(args.skip_rule)
     scan_run = ScanRun(cfg)
-    with open_from_args(args) as image:
+    with open_from_args(args, cfg.section("image")) as image:
         analysis = analyze_image(image, cfg, run=scan_run)
     inv = analysis.inventory
     for f in analysis.findings:
