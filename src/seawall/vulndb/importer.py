@@ -42,7 +42,7 @@ DEFAULT_SOURCE = "https://osv-vulnerabilities.storage.googleapis.com"
 
 #: Ecosystems tried when a server has no ecosystems.txt (OSV spelling).
 KNOWN_ECOSYSTEMS: tuple[str, ...] = (
-    "AlmaLinux", "Alpine", "Bitnami", "Chainguard", "crates.io", "Debian", "GIT", "Go", "Hackage",
+    "AlmaLinux", "Alpine", "Bitnami", "Chainguard", "crates.io", "Debian", "Go", "Hackage",
     "Hex", "Mageia", "Maven", "npm", "NuGet", "openSUSE", "Packagist", "Photon OS", "PyPI", "Red Hat",
     "Rocky Linux", "RubyGems", "SUSE", "Ubuntu", "Wolfi",
 )
