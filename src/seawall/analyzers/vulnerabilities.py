@@ -231,16 +231,24 @@ def _inventories(run: ScanRun) -> list[Any]:
     return out
 
 
-@analyzer("vulnerabilities")
-def vulnerabilities(run: ScanRun) -> Iterable[Finding]:
-    images = _inventories(run)
-    if not any(getattr(i, "packages", None) for i in images):
+def check_inventories(
+    run: ScanRun,
+    inventories: Sequence[Any],
+    *,
+    db: str | Path | None = None,
+    vex: Sequence[str | Path] = (),
+) -> list[Finding]:
+    """Match image inventories and record everything on ``run`` (warnings, not-checked entries,
+    VEX errors); return the findings (VEX applied). Used by the ``vulnerabilities`` analyzer of
+    ``seawall scan`` and by commands that analyse one image (``seawall image``): they pass
+    ``--db`` / ``--vex`` here, which override the ``vulnerabilities`` config section."""
+    if not any(getattr(i, "packages", None) for i in inventories):
         return []
     section = run.config.section("vulnerabilities")
     store: Store | None = None
     db_error = ""
     try:
-        store = open_store(section)
+        store = open_store(section, db)
     except DatabaseError as err:
         db_error = str(err)
         run.report.warnings.append(f"vulnerabilities not checked: {err}")
@@ -254,14 +262,14 @@ def vulnerabilities(run: ScanRun) -> Iterable[Finding]:
             warning = stale_warning(store, max_age)
             if warning:
                 run.report.warnings.append(warning)
-        findings, not_checked = scan_images(images, store, db_error)
+        findings, not_checked = scan_images(inventories, store, db_error)
     finally:
         if store is not None:
             store.close()
     run.report.not_checked.extend(not_checked)
-    vex_files = section.get("vex") or []
-    if isinstance(vex_files, str):
-        vex_files = [vex_files]
+    vex_files: list[str | Path] = list(vex)
+    configured = section.get("vex") or []
+    vex_files.extend([configured] if isinstance(configured, str) else [str(v) for v in configured])
     if vex_files:
         from seawall.vulndb.vex import apply_vex, load_vex
 
@@ -274,4 +282,9 @@ def vulnerabilities(run: ScanRun) -> Iterable[Finding]:
     return findings
 
 
-__all__ = ["VULN_NOT_CHECKED", "VULN_PACKAGE", "match_finding", "scan_images", "vulnerabilities"]
+@analyzer("vulnerabilities")
+def vulnerabilities(run: ScanRun) -> Iterable[Finding]:
+    return check_inventories(run, _inventories(run))
+
+
+__all__ = ["VULN_NOT_CHECKED", "VULN_PACKAGE", "check_inventories", "match_finding", "scan_images", "vulnerabilities"]

@@ -93,3 +93,29 @@ def test_stale_database_warning(subset_db: Path) -> None:
         assert built.tzinfo is not None
         warning = stale_warning(s, 0)
     assert warning is not None and "seawall db update" in warning
+
+
+def test_check_inventories_for_single_image_commands(subset_db: Path, tmp_path: Path) -> None:
+    """What ``seawall image REF --db PATH --vex FILE`` calls: overrides beat the config section."""
+    import json
+
+    from seawall.analyzers.vulnerabilities import check_inventories
+    from seawall.engine import ScanRun
+    from seawall.policy.config import Config
+
+    vex = tmp_path / "v.json"
+    vex.write_text(json.dumps({
+        "@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "t", "timestamp": "2024-01-01T00:00:00Z",
+        "version": 1, "statements": [{"vulnerability": {"name": "CVE-2019-11324"},
+                                      "products": [{"@id": "pkg:pypi/urllib3@1.24.1"}], "status": "fixed"}],
+    }))
+    run = ScanRun(Config(sections={"vulnerabilities": {"db": str(tmp_path / "wrong.db")}}))
+    img = _Img("app:1", None, [SimplePackage("urllib3", "1.24.1", "PyPI", "pkg:pypi/urllib3@1.24.1")])
+    findings = check_inventories(run, [img], db=subset_db, vex=[vex])
+    suppressed = [f for f in findings if f.suppressed]
+    assert [f.extras()["vulnerability"] for f in suppressed] == ["CVE-2019-11324"]
+    assert len(findings) > len(suppressed) and not run.report.errors
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    check_inventories(run, [img], db=subset_db, vex=[bad])
+    assert run.report.errors and "OpenVEX" in str(run.report.errors[0])
