@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from seawall.inventory.k8s import PodSpecView
 from seawall.rbac.capabilities import CAPABILITIES, CLIENT_SIGNER, POD_CONTROLLERS, request
@@ -51,6 +52,10 @@ class EscalationGraph:
         self.authz = authz or Authorizer(model)
         self.edges: dict[str, list[Edge]] = {}
         self._dist: dict[str, int] = {}
+        self._flags: dict[tuple[tuple[int, ...], str], tuple[bool, bool, bool, bool, bool, bool, bool, bool]] = {}
+        self._secrets_by_ns: dict[str, list[tuple[tuple[str, str], list[Any]]]] = {}
+        for (tns, tsa), secrets in model.token_secrets.items():
+            self._secrets_by_ns.setdefault(tns, []).append(((tns, tsa), secrets))
         self.labels: dict[str, str] = {ADMIN: ADMIN}
         sas = set(model.known_service_accounts())
         self.builtin_sa = (
@@ -122,20 +127,26 @@ class EscalationGraph:
         for ok, label in direct:
             if ok:
                 self._add(src, label, ADMIN)
+        # namespaces without a RoleBinding for this identity all answer like "" (cluster grants only)
+        everywhere = any(self._ns_flags(ident, ""))
+        per_ns = self.authz.resolve(ident)[1]
         for tns, members in self.sas_by_ns.items():
-            self._namespace_edges(src, ident, tns, members)
+            if everywhere or tns in per_ns:
+                self._namespace_edges(src, ident, tns, members)
 
-    def _namespace_edges(self, src: str, ident: Identity, ns: str, members: list[tuple[str, str]]) -> None:
-        if not self.authz.has_grants(ident, ns):
-            return
+    def _ns_flags(self, ident: Identity, ns: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
+        """Namespace-wide powers of ``ident`` in ``ns``, cached: every namespace without a
+        RoleBinding for the identity answers alike (only its ClusterRoleBindings apply)."""
+        key_ns = ns if ns in self.authz.resolve(ident)[1] else ""
+        key = (self.authz.profile(ident), key_ns)
+        cached = self._flags.get(key)
+        if cached is not None:
+            return cached
         a = self._allows
-        if any(a(ident, scoped("create", r, ns, api_group=g)) for g, r in POD_CONTROLLERS):
-            for m in members:
-                self._add(src, f"create pods in {ns}", sa_key(*m))
-            return  # the broadest namespace edge: the others add nothing new
+        create = any(a(ident, scoped("create", r, ns, api_group=g)) for g, r in POD_CONTROLLERS)
         self_admin = (
-            (any(a(ident, scoped("bind", r, ns, api_group=RBAC_GROUP, name=n))
-                 for r in ("clusterroles",) for n in ("cluster-admin", "admin", "edit"))
+            (any(a(ident, scoped("bind", "clusterroles", ns, api_group=RBAC_GROUP, name=n))
+                 for n in ("cluster-admin", "admin", "edit"))
              or a(ident, scoped("bind", "roles", ns, api_group=RBAC_GROUP)))
             and a(ident, scoped("create", "rolebindings", ns, api_group=RBAC_GROUP))
         ) or (
@@ -143,29 +154,42 @@ class EscalationGraph:
             and a(ident, scoped("create", "roles", ns, api_group=RBAC_GROUP))
             and a(ident, scoped("create", "rolebindings", ns, api_group=RBAC_GROUP))
         )
-        for m in members:
-            target = sa_key(*m)
-            if self_admin:
-                self._add(src, f"grant itself any role in {ns} (bind/escalate + create rolebindings)", target)
-            elif a(ident, scoped("create", "serviceaccounts", ns, subresource="token", name=m[1])):
-                self._add(src, f"create serviceaccounts/token in {ns}", target)
-            elif a(ident, scoped("impersonate", "serviceaccounts", ns, name=m[1])):
-                self._add(src, f"impersonate service accounts in {ns}", target)
-        mounted = self._workload_sas.get(ns, set())
-        if self_admin:
+        named = any(g.rule.resource_names for g in self.authz.grants(ident, ns))
+        token = a(ident, scoped("create", "serviceaccounts", ns, subresource="token"))
+        imp = a(ident, scoped("impersonate", "serviceaccounts", ns))
+        exec_ = any(a(ident, scoped("create", "pods", ns, subresource=x)) for x in ("exec", "attach"))
+        modify = any(a(ident, scoped(v, r, ns, api_group=g)) for g, r in POD_CONTROLLERS for v in ("update", "patch"))
+        list_secrets = a(ident, scoped("list", "secrets", ns))
+        out = (create, bool(self_admin), named, token, imp, exec_, modify, list_secrets)
+        self._flags[key] = out
+        return out
+
+    def _namespace_edges(self, src: str, ident: Identity, ns: str, members: list[tuple[str, str]]) -> None:
+        if not self.authz.has_grants(ident, ns):
             return
-        if any(a(ident, scoped("create", "pods", ns, subresource=s)) for s in ("exec", "attach")):
+        create, self_admin, named, token, imp, exec_, modify, list_secrets = self._ns_flags(ident, ns)
+        a = self._allows
+        if create or self_admin:
+            label = (f"create pods in {ns}" if create
+                     else f"grant itself any role in {ns} (bind/escalate + create rolebindings)")
+            for m in members:
+                self._add(src, label, sa_key(*m))
+            return  # the broadest namespace edges: the others add nothing new
+        if token or imp or named:
+            for m in members:
+                if token or (named and a(ident, scoped("create", "serviceaccounts", ns, subresource="token",
+                                                       name=m[1]))):
+                    self._add(src, f"create serviceaccounts/token in {ns}", sa_key(*m))
+                elif imp or (named and a(ident, scoped("impersonate", "serviceaccounts", ns, name=m[1]))):
+                    self._add(src, f"impersonate service accounts in {ns}", sa_key(*m))
+        mounted = self._workload_sas.get(ns, set())
+        if exec_ or modify:
+            label = f"exec into pods in {ns}" if exec_ else f"update pods or pod controllers in {ns}"
             for m in sorted(mounted):
-                self._add(src, f"exec into pods in {ns}", sa_key(*m))
-        elif any(a(ident, scoped(v, r, ns, api_group=g)) for g, r in POD_CONTROLLERS for v in ("update", "patch")):
-            for m in sorted(mounted):
-                self._add(src, f"update pods or pod controllers in {ns}", sa_key(*m))
-        for (tns, tsa), secrets in self.model.token_secrets.items():
-            if tns == ns and (
-                a(ident, scoped("list", "secrets", ns))
-                or any(a(ident, scoped("get", "secrets", ns, name=s.name)) for s in secrets)
-            ):
-                self._add(src, f"read the token Secret of sa {ns}/{tsa}", sa_key(ns, tsa))
+                self._add(src, label, sa_key(*m))
+        for (tns, tsa), secrets in self._secrets_by_ns.get(ns, ()):
+            if list_secrets or (named and any(a(ident, scoped("get", "secrets", ns, name=x.name)) for x in secrets)):
+                self._add(src, f"read the token Secret of sa {tns}/{tsa}", sa_key(tns, tsa))
 
     def path_for_identity(self, ident: Identity, label: str) -> list[str] | None:
         """Shortest path for any identity (user, group), evaluated on the fly."""

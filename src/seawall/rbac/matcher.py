@@ -181,25 +181,36 @@ class Authorizer:
 
     def __init__(self, model: RbacModel) -> None:
         self.model = model
-        self._cache: dict[Identity, tuple[list[Grant], dict[str, list[Grant]]]] = {}
-        self._memo: dict[tuple[Identity, Request], Grant | None] = {}
+        self._ident_profile: dict[Identity, tuple[int, ...]] = {}
+        self._profiles: dict[tuple[int, ...], tuple[list[Grant], dict[str, list[Grant]]]] = {}
+        self._memo: dict[tuple[tuple[int, ...], Request], Grant | None] = {}
 
     def resolve(self, ident: Identity) -> tuple[list[Grant], dict[str, list[Grant]]]:
         """The identity's grants, cluster-wide and per RoleBinding namespace (computed once)."""
-        cached = self._cache.get(ident)
-        if cached is None:
-            cluster: list[Grant] = []
-            per_ns: dict[str, list[Grant]] = {}
-            for b in self.model.bindings:
-                if not any(subject_applies(s, ident, b.namespace) for _, s in b.subjects):
-                    continue
-                role = self.model.role_for(b)
-                if role is None:
-                    continue
-                target = cluster if b.kind == "ClusterRoleBinding" else per_ns.setdefault(b.namespace, [])
-                target.extend(Grant(b, role, r) for r in role.rules)
-            cached = self._cache[ident] = (cluster, per_ns)
-        return cached
+        return self._profiles[self.profile(ident)]
+
+    def profile(self, ident: Identity) -> tuple[int, ...]:
+        """Which bindings apply to ``ident``: identities with the same profile get the same answers,
+        so decisions are memoised per profile (thousands of service accounts share a handful)."""
+        key = self._ident_profile.get(ident)
+        if key is None:
+            applicable = [
+                i for i, b in enumerate(self.model.bindings)
+                if any(subject_applies(s, ident, b.namespace) for _, s in b.subjects)
+            ]
+            key = self._ident_profile[ident] = tuple(applicable)
+            if key not in self._profiles:
+                cluster: list[Grant] = []
+                per_ns: dict[str, list[Grant]] = {}
+                for i in applicable:
+                    b = self.model.bindings[i]
+                    role = self.model.role_for(b)
+                    if role is None:
+                        continue
+                    target = cluster if b.kind == "ClusterRoleBinding" else per_ns.setdefault(b.namespace, [])
+                    target.extend(Grant(b, role, r) for r in role.rules)
+                self._profiles[key] = (cluster, per_ns)
+        return key
 
     def grants(self, ident: Identity, namespace: str) -> Iterator[Grant]:
         """Every rule that applies to ``ident`` for requests in ``namespace`` ("" = cluster)."""
@@ -213,12 +224,13 @@ class Authorizer:
         return bool(cluster or (namespace and per_ns.get(namespace)))
 
     def allowed_by(self, ident: Identity, req: Request) -> Grant | None:
-        per_ns = self.resolve(ident)[1]
+        prof = self.profile(ident)
+        per_ns = self._profiles[prof][1]
         if req.namespace and req.namespace not in per_ns:
             # only ClusterRoleBindings apply there, and rules never look at the namespace: the
             # answer is the same as for the cluster-level request (memoised once)
             req = Request(req.verb, req.resource, req.subresource, req.api_group, req.name, "", req.path)
-        key = (ident, req)
+        key = (prof, req)
         if key in self._memo:
             return self._memo[key]
         found = None

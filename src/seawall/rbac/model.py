@@ -284,20 +284,32 @@ class RbacModel:
                 self.token_secrets.setdefault((ns, sa), []).append(o)
 
     def _aggregate(self) -> None:
-        """Fill aggregated ClusterRoles as the controller does, to a fixed point (bounded)."""
+        """Fill aggregated ClusterRoles as the controller does, to a fixed point (bounded).
+
+        Selections are computed once (labels never change); each round recomputes the unions, so
+        aggregated roles selecting aggregated roles settle after as many rounds as their nesting.
+        """
         aggregated = [r for r in self.cluster_roles.values() if r.selectors is not None]
-        for _ in range(len(aggregated) + 1):
+        if not aggregated:
+            return
+        picks: dict[str, list[Role]] = {}
+        for role in aggregated:
+            chosen = {
+                other.name: other
+                for other in self.cluster_roles.values()
+                if other.name != role.name and not other.builtin
+                and any(match_selector(sel, other.labels) for sel in role.selectors or [])
+            }
+            picks[role.name] = [chosen[n] for n in sorted(chosen)]
+        for _ in range(min(len(aggregated), 32) + 1):
             changed = False
             for role in aggregated:
-                picked: dict[str, Role] = {}
-                for sel in role.selectors or []:
-                    for other in self.cluster_roles.values():
-                        if other.name != role.name and not other.builtin and match_selector(sel, other.labels):
-                            picked[other.name] = other
                 new: list[PolicyRule] = []
-                for name in sorted(picked):
-                    for r in picked[name].rules:
-                        if r not in new:
+                seen: set[PolicyRule] = set()
+                for other in picks[role.name]:
+                    for r in other.rules:
+                        if r not in seen:
+                            seen.add(r)
                             new.append(r)
                 if new != role.rules:
                     role.rules = new
