@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -368,7 +369,7 @@ def python_npm_image(base_layout: Path, dest: Path, tag: str = "app") -> dict[st
     site = work / "site-packages"
     _run(
         [
-            "python3",
+            sys.executable,
             "-m",
             "pip",
             "install",

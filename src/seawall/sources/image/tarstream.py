@@ -228,6 +228,8 @@ class TarReader:
                     pax.update(_pax(data, subject))
                 elif tflag == "g":
                     gpax.update(_pax(data, subject))
+                    if sum(len(k) + len(v) for k, v in gpax.items()) > _MAX_META:
+                        raise SourceError(f"global PAX headers over {_MAX_META} bytes", subject=subject)
                 elif tflag == "L":
                     long_name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
                 else:
