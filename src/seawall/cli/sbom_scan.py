@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,9 @@ from seawall.cli.output import add_output_options, emit_report
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE", help="CycloneDX or SPDX JSON SBOM")
+    p.add_argument("-c", "--config", type=Path, help="config file (default: ./.seawall.yaml if present)")
     p.add_argument("--vex", action="append", default=[], type=Path, metavar="FILE",
                    help="OpenVEX document(s): suppress assessed findings (shown with -v)")
-    p.add_argument("--max-db-age", type=float, default=None, metavar="DAYS",
-                   help="warn when the vulnerability database is older than DAYS (default: 7)")
     add_db_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -31,41 +31,42 @@ def register_standalone(sub: Any) -> None:
     add_arguments(sub.add_parser("sbom-scan", help="match a CycloneDX/SPDX SBOM against the vulnerability database"))
 
 
+@dataclass(frozen=True, slots=True)
+class _SbomSubject:
+    """The SBOM seen as an image inventory (what the vulnerability analyzer consumes)."""
+
+    reference: str
+    packages: tuple[Any, ...]
+    os: Any
+
+
 def run(args: argparse.Namespace) -> int:
     from seawall import plugins
-    from seawall.analyzers.vulnerabilities import DEFAULT_MAX_AGE_DAYS, scan_images, stale_warning
-    from seawall.engine import Report
-    from seawall.policy.apply import apply_policy  # noqa: F401  (policy is applied by scan only)
+    from seawall.analyzers.vulnerabilities import check_inventories
+    from seawall.engine import ScanRun
+    from seawall.policy.apply import apply_policy
+    from seawall.policy.config import load_config
     from seawall.vulndb.sbom_input import read_sbom
-    from seawall.vulndb.store import Store
-    from seawall.vulndb.vex import apply_vex, load_vex
 
     plugins.load()
     start = time.perf_counter()
+    cfg = load_config(args.config)
+    cfg.debug = args.verbose > 0
     sbom = read_sbom(args.file)
-    docs = [load_vex(p) for p in args.vex]
-    report = Report()
-
-    class _Image:
-        reference = sbom.name or str(args.file)
-        packages = sbom.packages
-        os = sbom.distro
-
-    with Store(db_path(args)) as store:
-        warning = stale_warning(store, args.max_db_age if args.max_db_age is not None else DEFAULT_MAX_AGE_DAYS)
-        if warning:
-            report.warnings.append(warning)
-        findings, not_checked = scan_images([_Image()], store)
+    subject = _SbomSubject(sbom.name or str(args.file), tuple(sbom.packages), sbom.distro)
+    scan_run = ScanRun(cfg)
+    for f in check_inventories(scan_run, [subject], db=db_path(args), vex=args.vex):
+        scan_run.add(f)
     if sbom.unmatched:
         n = len(sbom.unmatched)
-        not_checked.append({
-            "analyzer": "vulnerabilities", "image": _Image.reference, "kind": "no-purl", "packages": str(n),
+        scan_run.report.not_checked.append({
+            "analyzer": "vulnerabilities", "image": subject.reference, "kind": "no-purl", "packages": str(n),
             "subject": f"{n} component(s) ({', '.join(sbom.unmatched[:5])}{'...' if n > 5 else ''})",
             "reason": "no package URL with a known ecosystem, so they cannot be matched",
         })
-    report.findings = apply_vex(findings, docs) if docs else findings
-    report.not_checked = not_checked
-    report.findings.sort(key=lambda f: (f.resource.image, f.location.path, -f.severity, f.rule_id, f.evidence))
+    apply_policy(scan_run)
+    report = scan_run.report
+    report.findings.sort(key=lambda f: (f.resource.image, -f.severity, f.rule_id, f.evidence))
     report.stats = {
         "sbom": str(args.file), "format": sbom.format, "packages": len(sbom.packages),
         "distro": f"{sbom.distro.id} {sbom.distro.version_id}" if sbom.distro else "",
