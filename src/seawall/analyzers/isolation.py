@@ -29,7 +29,9 @@ def isolation(run: ScanRun) -> Iterator[Finding]:
         *checks.sandbox(items, cfg, runtime_classes),
     ]
     if run.enabled("SW-ISO-005"):
-        issues += checks.reachable_from_non_sensitive(items, inv.objects, cfg, namespaces)
+        from seawall.analyzers.netpol import run_connectivity  # shared with the netpol analyzer
+
+        issues += checks.reachable_from_non_sensitive(items, inv.objects, cfg, namespaces, run_connectivity(run))
     for i in issues:
         f = run.object_finding(i.rule_id, i.obj, i.message, i.pointer, evidence=i.evidence)
         if f is not None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from seawall.inventory.k8s import K8sObject, PodSpecView, as_dict, as_list, as_str
 from seawall.isolation.sensitivity import SANDBOX_HANDLERS, Level, SensitivityConfig, level_from_labels, level_of
 from seawall.rbac.model import workload_sa_name
+
+if TYPE_CHECKING:
+    from seawall.netpol.analysis import Connectivity
 
 #: Tolerations every pod gets from admission; they say nothing about dedicated nodes.
 _DEFAULT_TOLERATION_KEYS = frozenset(
@@ -211,16 +215,17 @@ def sandbox(
 
 def reachable_from_non_sensitive(
     items: Sequence[Classified], objects: Sequence[K8sObject], cfg: SensitivityConfig,
-    namespaces: dict[str, K8sObject],
+    namespaces: dict[str, K8sObject], conn: Connectivity | None = None,
 ) -> Iterator[Issue]:
     """Sensitive workloads that a non-sensitive workload may open a connection to (NetworkPolicy
-    semantics from :mod:`seawall.netpol`)."""
+    semantics from :mod:`seawall.netpol`; pass the scan's shared ``conn`` to avoid recomputing)."""
     sensitive = [c for c in items if c.sensitive]
     if not sensitive:
         return
-    from seawall.netpol.analysis import analyze
+    if conn is None:
+        from seawall.netpol.analysis import analyze
 
-    conn = analyze(objects)
+        conn = analyze(objects)
     by_obj = {id(o): w for w in conn.workloads for o in w.objects}
     ns_labels = {name: obj.labels for name, obj in namespaces.items()}
     known = {id(c.view.owner): c for c in items}

@@ -22,7 +22,8 @@ from seawall.errors import PolicyError
 from seawall.inventory.k8s import K8sObject, PodSpecView, as_str
 
 DEFAULT_LABEL = "seawall.io/sensitivity"
-DEFAULT_NON_SENSITIVE = ("", "none", "public", "low", "non-sensitive", "unclassified")
+#: Same defaults as the netpol analyzer's "sensitive workload" findings.
+DEFAULT_NON_SENSITIVE = ("", "none", "public", "low", "non-sensitive", "nonsensitive", "false", "unclassified")
 DEFAULT_SANDBOX_CLASSES = ("gvisor", "runsc", "kata", "kata-qemu", "kata-clh", "kata-fc", "kata-qemu-tdx")
 #: RuntimeClass handlers that are sandboxes (a RuntimeClass in the input naming one counts too).
 SANDBOX_HANDLERS = ("runsc", "gvisor", "kata")

@@ -191,3 +191,21 @@ def test_hostile_labels_and_specs(tmp_path: Path) -> None:
     ]
     found = run(tmp_path, *docs, config={"require_sandbox_for": ["3"]})
     assert ("SW-ISO-002", "p") in ids(found) and ("SW-ISO-004", "p") in ids(found)
+
+
+def test_workload_object_label_counts_and_pod_label_wins(tmp_path: Path) -> None:
+    owner_labelled = deploy("api").replace("metadata: {name: api, namespace: pay}",
+                                           f"metadata: {{name: api, namespace: pay, labels: {{{LABEL}: high}}}}")
+    assert ("SW-ISO-002", "api") in ids(run(tmp_path, owner_labelled))
+    pod_public = deploy("api", level="public").replace(
+        "metadata: {name: api, namespace: pay}", f"metadata: {{name: api, namespace: pay, labels: {{{LABEL}: high}}}}")
+    assert run(tmp_path, pod_public) == []
+
+
+def test_shares_connectivity_with_the_netpol_analyzer(tmp_path: Path) -> None:
+    f = tmp_path / "m.yaml"
+    f.write_text("---\n".join([namespace("pay", "high"), deploy("api", sa="api", extra=PINNED), deploy("web", ns="x")]),
+                 encoding="utf-8")
+    report = scan([str(f)], Config())  # every analyzer, every rule
+    assert not [e for e in report.errors if "isolation" in str(e)]
+    assert any(x.rule_id == "SW-ISO-005" and "x/web[Deployment]" in x.message for x in report.findings)
