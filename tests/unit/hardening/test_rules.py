@@ -367,7 +367,7 @@ def test_env_credentials_redacted_and_references_ignored(tmp_path: Path) -> None
 
 def test_redact_never_shows_more_than_four_chars() -> None:
     for value in ["", "a", "abcdef", "hunter2hunter2", "x" * 200]:
-        shown = redact(value).split("…")[0]
+        shown = redact(value).split("****")[0]
         assert len(shown) <= 4 and value.startswith(shown)
         if len(value) > 4:
             assert value not in redact(value)

@@ -9,13 +9,13 @@ few lines long and makes the semantics identical across rules.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from seawall.inventory.k8s import ContainerView, PodSpecView, as_dict, as_int, as_list, as_str, dig
+from seawall.secrets.redact import redact as _redact
 
 #: Regular and init containers: what checkov, kube-linter, polaris and trivy evaluate. Ephemeral
 #: containers are debugging sessions added at run time; they do not appear in manifests that a
@@ -137,11 +137,9 @@ def has_digest(img: ImageRef) -> bool:
 
 
 def redact(value: str) -> str:
-    """At most the first 4 characters plus a short hash, so a reviewer can match a value
-    across findings without the report ever holding the secret."""
-    digest = hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12]
-    head = value[:4] if len(value) >= 12 else value[:2] if len(value) >= 6 else ""
-    return f"{head}… (len {len(value)}, sha256:{digest})"
+    """The project-wide redaction (a short prefix, never more than 4 characters or a quarter of
+    the value, plus a SHA-256 prefix so findings of one secret can be matched), as text."""
+    return str(_redact(value))
 
 
 def setting_list(ctx: Any, rule_id: str, key: str, default: Iterable[str]) -> list[str]:
