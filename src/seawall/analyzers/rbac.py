@@ -40,9 +40,13 @@ SENSITIVE_RESOURCES: tuple[tuple[str, str], ...] = (
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
 )
 _VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
-#: Capabilities that make a workload token a cluster-takeover risk (SW-RBAC-021).
-TAKEOVER = ("read-secrets", "create-pods", "modify-pods", "exec", "nodes-proxy", "escalate", "bind",
-            "impersonate", "sa-token", "csr-approve", "webhooks")
+#: Capabilities that make a workload token a cluster-takeover risk (SW-RBAC-021), as messages say them.
+TAKEOVER: dict[str, str] = {
+    "read-secrets": "read secrets", "create-pods": "create pods", "modify-pods": "update pods/controllers",
+    "exec": "exec into pods", "nodes-proxy": "use nodes/proxy", "escalate": "escalate roles",
+    "bind": "bind roles", "impersonate": "impersonate", "sa-token": "mint service-account tokens",
+    "csr-approve": "approve CSRs", "webhooks": "change admission webhooks",
+}
 
 
 def _scope(b: Binding) -> str:
@@ -170,10 +174,10 @@ def takeover_capabilities(authz: Authorizer, model: RbacModel, ident: Identity) 
     found: list[str] = []
     # cluster-level grants answer every namespace alike; only RoleBinding namespaces differ
     scopes = ["", *sorted(authz.resolve(ident)[1])]
-    for key in TAKEOVER:
+    for key, words in TAKEOVER.items():
         for ns in scopes:
             if any(all(authz.allows(ident, request(r, ns)) for r in alt) for alt in CAPABILITIES[key].alternatives):
-                found.append(f"{key} {'cluster-wide' if not ns else 'in ' + ns}")
+                found.append(f"{words} {'cluster-wide' if not ns else 'in ' + ns}")
                 break
     return found
 
