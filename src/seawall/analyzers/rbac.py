@@ -54,7 +54,9 @@ def _scope(b: Binding) -> str:
 
 
 def _is_admin_role(role: Role) -> bool:
-    return (role.kind == "ClusterRole" and role.name in ("cluster-admin", "admin")) or any(
+    """cluster-admin, or any role with '*' verbs on '*' resources (the built-in namespace 'admin'
+    role is the usual way to delegate a namespace; its parts are reported by the capability rules)."""
+    return (role.kind == "ClusterRole" and role.name == "cluster-admin") or any(
         is_admin_rule(r) for r in role.rules
     )
 

@@ -53,7 +53,7 @@ keep cluster-admin for break-glass accounts only:
           "polaris": "clusterrolebindingClusterAdmin", "trivy": "KSV-0111"},
    cis=("5.1.1",))
 _d("SW-RBAC-003", "Administrator rights in a namespace", "high",
-   """A RoleBinding gives cluster-admin, admin, or a role with '*' verbs on '*' resources inside a
+   """A RoleBinding gives cluster-admin or a role with '*' verbs on '*' resources inside a
    namespace: every secret, pod and service account of that namespace (and their permissions).""",
    """Grant the verbs and resources needed instead of '*':
   rules:
