@@ -17,7 +17,7 @@ from seawall.inventory.imagefs import DirFS, FileEntry, ImageFS, squash
 from seawall.sources.image import RegistryAuth, open_image
 from seawall.sources.image.auth import Credentials
 from support.fixtures import debian_image, registry_htpasswd  # noqa: F401
-from support.images import app_images
+from support.images import app_images, skopeo_copy
 from support.registry import RunningRegistry
 
 pytestmark = pytest.mark.slow
@@ -40,13 +40,31 @@ def rootfs_view(debian_image: dict[str, Path]) -> set[tuple[str, str, int, int, 
     return _snapshot(DirFS(debian_image["rootfs"]))
 
 
-@pytest.mark.parametrize("form", ["oci", "docker"])
+@pytest.fixture(scope="module")
+def debian_forms(debian_image: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:  # noqa: F811
+    """The Debian image as umoci wrote it, as skopeo writes docker-save, OCI-archive and zstd OCI."""
+    tmp = tmp_path_factory.mktemp("forms")
+    src = f"oci:{debian_image['oci']}:bookworm"
+    skopeo_copy(src, f"oci-archive:{tmp / 'debian.oci.tar'}:bookworm")
+    skopeo_copy(src, f"oci:{tmp / 'zstd'}:bookworm", "--dest-compress", "--dest-compress-format", "zstd")
+    return {
+        "oci": str(debian_image["oci"]),
+        "docker": str(debian_image["docker"]),
+        "oci-archive": str(tmp / "debian.oci.tar"),
+        "oci-zstd": str(tmp / "zstd"),
+    }
+
+
+@pytest.mark.parametrize("form", ["oci", "docker", "oci-archive", "oci-zstd"])
 def test_debian_image_equals_its_rootfs(
     debian_image: dict[str, Path],  # noqa: F811
+    debian_forms: dict[str, str],
     rootfs_view: set[tuple[str, str, int, int, int, int, str]],
     form: str,
 ) -> None:
-    with open_image(str(debian_image[form])) as img:
+    with open_image(debian_forms[form]) as img:
+        if form == "oci-zstd":
+            assert img.layers[0].media_type.endswith("+zstd")
         assert img.config.get("os") == "linux"
         fs = squash(img, lambda p: p in WANT)
     got = _snapshot(fs)
