@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from seawall.engine import ScanRun, analyzer, make_finding
-from seawall.errors import DatabaseError, SeawallError
+from seawall.errors import DatabaseError, PolicyError, SeawallError
 from seawall.model.finding import Finding, Location, Resource
 from seawall.rules.registry import REGISTRY, declare
 from seawall.vulndb.match import DISTRO_ECOSYSTEMS, Match, Matcher, MatchResult
@@ -176,6 +176,23 @@ def not_checked_finding(image: str, entries: Sequence[dict[str, str]]) -> Findin
     )
 
 
+def section_problem(section: dict[str, Any]) -> str:
+    """Why the ``vulnerabilities`` config section is invalid ("" when it is fine)."""
+    unknown = set(section) - {"db", "max_age_days", "vex"}
+    if unknown:
+        keys = ", ".join(sorted(map(str, unknown)))
+        return f"vulnerabilities: unknown key(s) {keys} (allowed: db, max_age_days, vex)"
+    if "db" in section and not isinstance(section["db"], str):
+        return "vulnerabilities.db must be a path"
+    age = section.get("max_age_days", DEFAULT_MAX_AGE_DAYS)
+    if isinstance(age, bool) or not isinstance(age, (int, float)) or age < 0:
+        return "vulnerabilities.max_age_days must be a non-negative number"
+    vex = section.get("vex", [])
+    if not (isinstance(vex, str) or (isinstance(vex, list) and all(isinstance(v, str) for v in vex))):
+        return "vulnerabilities.vex must be a file or a list of files"
+    return ""
+
+
 def open_store(config_section: dict[str, Any], db_override: str | Path | None = None) -> Store:
     path = Path(db_override or config_section.get("db") or default_path())
     return Store(path)
@@ -245,6 +262,9 @@ def check_inventories(
     if not any(getattr(i, "packages", None) for i in inventories):
         return []
     section = run.config.section("vulnerabilities")
+    problem = section_problem(section)
+    if problem:
+        raise PolicyError(problem, subject=run.config.source or ".seawall.yaml")
     store: Store | None = None
     db_error = ""
     try:
@@ -255,10 +275,7 @@ def check_inventories(
     findings: list[Finding]
     try:
         if store is not None:
-            try:
-                max_age = float(section.get("max_age_days", DEFAULT_MAX_AGE_DAYS))
-            except (TypeError, ValueError):
-                max_age = DEFAULT_MAX_AGE_DAYS
+            max_age = float(section.get("max_age_days", DEFAULT_MAX_AGE_DAYS))
             warning = stale_warning(store, max_age)
             if warning:
                 run.report.warnings.append(warning)

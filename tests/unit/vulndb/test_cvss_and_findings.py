@@ -119,3 +119,18 @@ def test_check_inventories_for_single_image_commands(subset_db: Path, tmp_path: 
     bad.write_text("{}")
     check_inventories(run, [img], db=subset_db, vex=[bad])
     assert run.report.errors and "OpenVEX" in str(run.report.errors[0])
+
+
+@pytest.mark.parametrize(
+    "section",
+    [{"db": 5}, {"max_age_days": "week"}, {"max_age_days": -1}, {"vex": [1]}, {"dbpath": "x"}],
+)
+def test_invalid_config_section_is_a_policy_error(section: dict[str, Any]) -> None:
+    from seawall.analyzers.vulnerabilities import check_inventories
+    from seawall.engine import ScanRun
+    from seawall.errors import PolicyError
+    from seawall.policy.config import Config
+
+    run = ScanRun(Config(sections={"vulnerabilities": section}))
+    with pytest.raises(PolicyError, match="vulnerabilities"):
+        check_inventories(run, [_Img("x", None, [SimplePackage("a", "1", "PyPI")])])
