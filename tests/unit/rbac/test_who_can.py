@@ -148,3 +148,29 @@ def test_parse_resource() -> None:
     assert parse_resource("pods/exec", None) == ("pods", "exec", "")
     assert parse_resource("deployments.apps/scale", None) == ("deployments", "scale", "apps")
     assert parse_resource("deployments", "apps") == ("deployments", "", "apps")
+
+
+def test_who_can_non_resource_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "m.yaml").write_text(f"""apiVersion: {RB}/v1
+kind: ClusterRole
+metadata: {{name: metrics}}
+rules: [{{nonResourceURLs: ["/metrics*"], verbs: [get]}}]
+---
+apiVersion: {RB}/v1
+kind: ClusterRoleBinding
+metadata: {{name: prom}}
+roleRef: {{kind: ClusterRole, name: metrics, apiGroup: {RB}}}
+subjects: [{{kind: ServiceAccount, name: prometheus, namespace: monitoring}}]
+""", encoding="utf-8")
+    body = run_json(capsys, "rbac", "who-can", "get", "/metrics/cadvisor", str(tmp_path))
+    assert body == {"subjects": [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "monitoring"}]}
+    assert run_json(capsys, "rbac", "who-can", "get", "/healthz", str(tmp_path)) == {"subjects": []}
+    # the API server's built-in cluster-admin is known even when the input does not define it
+    (tmp_path / "admin.yaml").write_text(f"""apiVersion: {RB}/v1
+kind: ClusterRoleBinding
+metadata: {{name: root}}
+roleRef: {{kind: ClusterRole, name: cluster-admin, apiGroup: {RB}}}
+subjects: [{{kind: Group, name: ops}}]
+""", encoding="utf-8")
+    body = run_json(capsys, "rbac", "who-can", "get", "/healthz", str(tmp_path))
+    assert body == {"subjects": [{"kind": "Group", "name": "ops", "namespace": ""}]}
