@@ -115,14 +115,18 @@ def _who(ident: Identity) -> str:
 
 
 def run_can(args: argparse.Namespace) -> int:
+    from seawall.rbac.graph import EscalationGraph, render
+
     ident = parse_subject(args.subject)
     model, problems = load_model(args)
     perms = can(model, ident)
+    path = EscalationGraph(model).path_for_identity(ident, args.subject) if model.bindings else None
     if args.format == "json":
         body = {
             "subject": {"user": ident.user, "groups": sorted(ident.groups)},
             "cluster": [_rule_json(g) for g in perms.cluster],
             "namespaces": {ns: [_rule_json(g) for g in gs] for ns, gs in perms.namespaces.items()},
+            "escalation_path": path,
         }
         write_output(json.dumps(body, indent=2) + "\n", args.output)
         return _finish(problems)
@@ -132,5 +136,7 @@ def run_can(args: argparse.Namespace) -> int:
     for ns, gs in perms.namespaces.items():
         out.append(f"\nNamespace {ns}:\n")
         out.append(_table(_grant_rows(gs)))
+    if path:
+        out.append(f"\nCan become cluster-admin: {render(path)}\n")
     write_output("".join(out), args.output)
     return _finish(problems)

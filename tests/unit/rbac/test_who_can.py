@@ -105,6 +105,8 @@ def test_can_lists_per_namespace(manifests: Path, capsys: pytest.CaptureFixture[
     assert [r["resources"] for r in body["namespaces"]["dev"]] == [["pods/exec"], ["nodes"]]
     alice = run_json(capsys, "rbac", "can", "user:alice", str(manifests))
     assert isinstance(alice, dict) and len(alice["cluster"]) == 2 and alice["namespaces"] == {}
+    assert alice["escalation_path"] is None  # exec rights in pods of an input with no pods
+    assert body["escalation_path"] is None
     assert main(["rbac", "can", "user:alice", str(manifests)]) == 0
     assert "Cluster-wide" in capsys.readouterr().out
 
@@ -174,3 +176,7 @@ subjects: [{{kind: Group, name: ops}}]
 """, encoding="utf-8")
     body = run_json(capsys, "rbac", "who-can", "get", "/healthz", str(tmp_path))
     assert body == {"subjects": [{"kind": "Group", "name": "ops", "namespace": ""}]}
+    ops = run_json(capsys, "rbac", "can", "group:ops", str(tmp_path))
+    assert isinstance(ops, dict) and ops["escalation_path"] == ["group:ops", "* on * cluster-wide", "cluster-admin"]
+    assert main(["rbac", "can", "group:ops", str(tmp_path)]) == 0
+    assert "Can become cluster-admin: group:ops -> * on * cluster-wide -> cluster-admin" in capsys.readouterr().out
