@@ -123,6 +123,10 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
                 "/roleRef", evidence=f"roleRef: {b.role_kind}/{b.role_name}",
             )
             continue
+        if obj.labels.get("kubernetes.io/bootstrapping") == "rbac-defaults":
+            # the API server's own default bindings (cluster dumps): not the user's choice to make;
+            # they still count in the escalation graph, and anonymous grants are reported above
+            continue
         via = f"{b.ref()} -> {role.ref()}{' (built-in)' if role.builtin else ''}"
         admin = _is_admin_role(role)
         sensitive = ""

@@ -256,3 +256,11 @@ subjects: [{{kind: User, name: system:anonymous, apiGroup: {RB}}}]
 """
     [f] = _scan(tmp_path, text, "SW-RBAC-004")
     assert f.severity == severity
+
+
+def test_api_server_default_bindings_are_not_reported(tmp_path: Path) -> None:
+    text = grant("[{apiGroups: [''], resources: [secrets], verbs: [get]}]")
+    boot = "labels: {kubernetes.io/bootstrapping: rbac-defaults}"
+    assert _scan(tmp_path, text, "SW-RBAC-006")
+    text = text.replace("metadata: {name: b}", f"metadata: {{name: b, {boot}}}")
+    assert _scan(tmp_path, text, "SW-RBAC-006") == []
