@@ -27,6 +27,7 @@ The input is any object with the attributes of :class:`PackageLike` (the catalog
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -375,10 +376,9 @@ class Matcher:
     def _severity(advs: list[Any], rows: list[AffectedRow]) -> tuple[Severity, str, float | None]:
         best: tuple[float, str] | None = None
         for a in advs:
-            for _type, vector in a.severity:
-                sc = base_score(vector)
-                if sc is not None and (best is None or sc.base > best[0]):
-                    best = (sc.base, f"CVSS {sc.version} {sc.base} ({sc.vector})")
+            cvss = _best_cvss(a.severity)
+            if cvss is not None and (best is None or cvss[0] > best[0]):
+                best = cvss
         if best is not None:
             return severity_for(best[0]), best[1], best[0]
         ratings = [r for r in [*(a.rating for a in advs), *(r.rating for r in rows)] if r]
@@ -390,9 +390,18 @@ class Matcher:
         return Severity.MEDIUM, "unknown (no CVSS vector or rating in the advisory)", None
 
 
-def _cmp_key(cmp: versions.Comparator) -> Any:
-    import functools
+@functools.lru_cache(maxsize=65536)
+def _best_cvss(severity: tuple[tuple[str, str], ...]) -> tuple[float, str] | None:
+    """The highest CVSS base score among an advisory's vectors, with a description."""
+    best: tuple[float, str] | None = None
+    for _type, vector in severity:
+        sc = base_score(vector)
+        if sc is not None and (best is None or sc.base > best[0]):
+            best = (sc.base, f"CVSS {sc.version} {sc.base} ({sc.vector})")
+    return best
 
+
+def _cmp_key(cmp: versions.Comparator) -> Any:
     return functools.cmp_to_key(cmp)
 
 
