@@ -9,6 +9,7 @@ few lines long and makes the semantics identical across rules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ class ImageRef:
         return self.registry or "docker.io"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_image(ref: str) -> ImageRef:
     """Split ``[registry/]repo[:tag][@digest]``. A first path component containing '.' or ':'
     (or equal to ``localhost``) is a registry host, as in distribution/reference."""
