@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -20,11 +21,15 @@ OK = layer_tar([E("etc/os-release", b"ID=alpine\n")])
 
 
 def _squash_error(path: Path, limits: Limits | None = None) -> str:
-    with pytest.raises(SourceError) as info:
-        kw = {"limits": limits} if limits else {}
-        with open_image(str(path), **kw) as img:  # type: ignore[arg-type]
+    """The error squashing ``path`` raises — identical with and without the prefetch thread."""
+    msgs = []
+    for prefetch in (False, True):
+        lim = dataclasses.replace(limits or Limits(), prefetch_min_bytes=0 if prefetch else 1 << 62)
+        with pytest.raises(SourceError) as info, open_image(str(path), limits=lim) as img:
             squash(img, lambda p: True, lambda lf: None)
-    msg = str(info.value)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
+    msg = msgs[0]
     assert "\n" not in msg
     assert str(path) in msg  # names the input
     return msg

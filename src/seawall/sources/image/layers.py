@@ -9,7 +9,10 @@ an image are capped: a 1 MB gzip bomb cannot turn into 1 TB of work.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import zlib
+from collections.abc import Callable
 from typing import IO, Any
 
 from seawall.errors import SourceError
@@ -182,13 +185,23 @@ class LayerStream(io.RawIOBase):
         else:
             raise SourceError(f"{self.compression}-compressed layers are not supported by OCI", subject=subject)
 
+        self._prefetch: _Prefetcher | None = None
+        if desc.size < 0 or desc.size >= limits.prefetch_min_bytes:
+            self._prefetch = _Prefetcher(self._pull)
+
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
+        n = CHUNK if size is None or size < 0 else max(size, 1)
+        if self._prefetch is not None:
+            return self._prefetch.read(n)
+        return self._pull(n)
+
+    def _pull(self, n: int) -> bytes:
+        """Read, verify, decompress, bound and hash up to ``n`` bytes (maybe in the prefetch thread)."""
         if self._eof:
             return b""
-        n = CHUNK if size is None or size < 0 else max(size, 1)
         data = self._reader.read(n)
         if not data:
             self._finish()
@@ -233,6 +246,72 @@ class LayerStream(io.RawIOBase):
 
     def close(self) -> None:
         try:
+            if self._prefetch is not None:
+                self._prefetch.close()
             self._verifier.close()
         finally:
             super().close()
+
+
+class _Prefetcher:
+    """Runs read+verify+decompress+hash in a thread, one bounded queue ahead of the tar parser.
+
+    File and socket reads, hashlib, ISA-L and zstd release the GIL, so on a multi-core machine
+    that work overlaps with header parsing. At most ``depth`` chunks are in flight (memory stays
+    bounded); an error in the thread is re-raised at the reader's next ``read``.
+    """
+
+    def __init__(self, pull: Callable[[int], bytes], depth: int = 4) -> None:
+        self._q: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._cur = b""
+        self._off = 0
+        self._done = False
+        self._t = threading.Thread(target=self._run, args=(pull,), name="seawall-layer", daemon=True)
+        self._t.start()
+
+    def _run(self, pull: Callable[[int], bytes]) -> None:
+        try:
+            while not self._stop.is_set():
+                data = pull(CHUNK)
+                self._put(data)
+                if not data:
+                    return
+        except BaseException as err:  # handed to the consumer, raised there
+            self._put(err)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, n: int) -> bytes:
+        if self._off >= len(self._cur):
+            if self._done:
+                return b""
+            item = self._q.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if not item:
+                self._done = True
+                return b""
+            self._cur, self._off = item, 0
+        if self._off == 0 and n >= len(self._cur):
+            out, self._cur = self._cur, b""
+            return out
+        out = self._cur[self._off : self._off + n]
+        self._off += len(out)
+        return out
+
+    def close(self) -> None:
+        self._stop.set()
+        while True:  # unblock a producer waiting on a full queue
+            try:
+                self._q.get_nowait()
+            except queue.Empty:
+                break
+        self._t.join(timeout=10)

@@ -63,6 +63,9 @@ class Limits:
     max_layer_entries: int = 2_000_000
     #: depth of nested indexes followed in an OCI layout or registry
     max_index_depth: int = 4
+    #: layers stored in at least this many bytes are read, verified and decompressed in a
+    #: background thread while the tar headers are parsed (0: always; huge: never)
+    prefetch_min_bytes: int = 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()
