@@ -176,14 +176,14 @@ def test_keyless_verify_cli(
 ) -> None:
     reg = registry_htpasswd
     ps = PrivateSigstore()
-    root = ps.trusted_root(env / "trusted_root.json")
+    root = ps.trusted_root(env / "trusted_root.json", with_ct=True)  # certificates need an SCT
     ident, issuer = "release@example.com", "https://accounts.example.com"
     reg.push(f"oci:{_layout(env, 'cli-keyless')}:latest", "cli/keyless:1")
     ref = parse_reference(f"{reg.host}/cli/keyless:1")
     auth = RegistryAuth(hosts={reg.host: Credentials(reg.username, reg.password)})
     with RegistryClient(reg.host, auth=auth, ca_file=reg.ca_file) as c:
         desc = attach.resolve_digest(c, ref)
-        key, cert = ps.fulcio.issue(ident, issuer)
+        key, cert = ps.fulcio.issue(ident, issuer, ct_key=ps.ct)
         env_ = dsse.sign_envelope(
             intoto.make_statement(ref.name, desc.digest, intoto.COSIGN_SIGN_V1, {}), dsse.INTOTO_PAYLOAD_TYPE, key
         )

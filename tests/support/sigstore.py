@@ -46,6 +46,7 @@ from seawall.supplychain.bundle import (
 from seawall.supplychain.keyless import make_trust_root_json
 
 OIDC_ISSUER = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+SCT_LIST = ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 
 
 def _name(cn: str) -> x509.Name:
@@ -106,8 +107,13 @@ class Fulcio:
         not_before: dt.datetime | None = None,
         minutes: int = 10,
         eku: bool = True,
+        ct_key: ec.EllipticCurvePrivateKey | None = None,
     ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        """A short-lived leaf for ``identity`` (URI if it has a scheme, else an email)."""
+        """A short-lived leaf for ``identity`` (URI if it has a scheme, else an email).
+
+        With ``ct_key``, an embedded precertificate SCT from that CT log is added, signed over the
+        TBSCertificate without the SCT extension, as a CT log signs Fulcio's precertificates.
+        """
         key = ec.generate_private_key(ec.SECP256R1())
         nb = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         san: x509.GeneralName = (
@@ -127,7 +133,42 @@ class Fulcio:
         )
         if eku:
             b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
-        return key, b.sign(self.inter_key, hashes.SHA384())
+        if ct_key is None:
+            return key, b.sign(self.inter_key, hashes.SHA384())
+        pre = b.sign(self.inter_key, hashes.SHA384())
+        ts = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+        ikh = hashlib.sha256(
+            self.intermediate.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        ).digest()
+        tbs = pre.tbs_certificate_bytes
+        signed = (
+            b"\x00\x00" + ts.to_bytes(8, "big") + b"\x00\x01" + ikh + len(tbs).to_bytes(3, "big") + tbs + b"\x00\x00"
+        )
+        sig = ct_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        sct = (
+            b"\x00"
+            + log_id_of(ct_key.public_key())
+            + ts.to_bytes(8, "big")
+            + b"\x00\x00"
+            + b"\x04\x03"  # sha256, ecdsa
+            + len(sig).to_bytes(2, "big")
+            + sig
+        )
+        sct_list = len(sct).to_bytes(2, "big") + sct
+        sct_list = len(sct_list).to_bytes(2, "big") + sct_list
+        assert len(sct_list) < 256
+        der = (
+            b"\x04\x81" + bytes([len(sct_list)]) + sct_list
+            if len(sct_list) >= 128
+            else b"\x04" + bytes([len(sct_list)]) + sct_list
+        )
+        cert = b.add_extension(x509.UnrecognizedExtension(SCT_LIST, der), critical=False).sign(
+            self.inter_key, hashes.SHA384()
+        )
+        assert cert.tbs_precertificate_bytes == tbs  # what the SCT signed is what a verifier rebuilds
+        return key, cert
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:
@@ -214,11 +255,13 @@ def dsse_body(env: dsse.Envelope, cert: x509.Certificate) -> bytes:
 class PrivateSigstore:
     fulcio: Fulcio = field(default_factory=Fulcio.create)
     rekor: Rekor = field(default_factory=Rekor)
+    ct: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
 
-    def trusted_root(self, dest: Path) -> Path:
-        dest.write_bytes(
-            make_trust_root_json([self.fulcio.intermediate, self.fulcio.root], [self.rekor.key.public_key()])
-        )
+    def trusted_root(self, dest: Path, *, with_ct: bool = False) -> Path:
+        """Write a ``trusted_root.json``; ``with_ct`` lists the CT log (certificates then need SCTs)."""
+        chain = [self.fulcio.intermediate, self.fulcio.root]
+        ct = [self.ct.public_key()] if with_ct else []
+        dest.write_bytes(make_trust_root_json(chain, [self.rekor.key.public_key()], ct_keys=ct))
         return dest
 
 

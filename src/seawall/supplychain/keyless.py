@@ -1,10 +1,14 @@
 """Keyless (Fulcio certificate) verification, offline, against a trust root given as a file.
 
-Why not the ``sigstore`` package: sigstore-python verifies against a custom ``TrustedRoot``
-offline, but it insists on an embedded SCT from a CT log and a Rekor entry for every
-certificate, and pulls in a large dependency tree (pydantic, protobuf specs, rfc3161 client,
-TUF). Seawall needs offline verification against operator-supplied roots (a private Fulcio,
-test roots), so these steps are implemented here with ``cryptography`` instead.
+Why not the ``sigstore`` package (sigstore-python): its ``Verifier`` does accept a custom
+``TrustedRoot`` and, built from a trusted-root file (or ``Verifier.production(offline=True)``,
+which uses the root cached by TUF without refreshing it), verifies without network. But it
+requires (1) an embedded precertificate SCT on every signing certificate, verified against the
+root's CT log keys; (2) a transparency-log entry with an inclusion promise or an RFC 3161
+timestamp; and it verifies Fulcio certificates only — no key-based bundles. Seawall must verify
+key-based signatures made offline (no log), and operator-supplied roots without a CT log, with a
+much smaller dependency tree (sigstore-python pulls pydantic, protobuf specs, pyOpenSSL,
+rfc3161-client, tuf). These steps are therefore implemented here with ``cryptography``.
 
 What IS verified (:func:`verify_certificate`, :func:`identity_of`, and the log checks in
 :mod:`seawall.supplychain.bundle`):
@@ -17,13 +21,17 @@ What IS verified (:func:`verify_certificate`, :func:`identity_of`, and the log c
   root and whose body names this signature; without such an entry, the current time (so an
   expired short-lived certificate fails, as it should);
 * the leaf has the ``digitalSignature`` key usage and, if it has an EKU, ``codeSigning``;
+* when the trust root lists CT logs (``ctlogs``, as the public-good root does), an embedded
+  precertificate SCT verifies with one of their keys (RFC 6962 §3.2 over the leaf's
+  TBSCertificate without the SCT extension and the issuer's key hash);
 * identity: the Subject Alternative Name (email, URI) and the OIDC issuer extension
   (1.3.6.1.4.1.57264.1.8, or the legacy 1.3.6.1.4.1.57264.1.1) match the policy, exactly or by
   regular expression (``re.search``, unanchored like cosign's Go ``MatchString``: anchor it);
 * the signature itself (DSSE PAE or simple-signing payload) with the leaf's public key.
 
-What is NOT verified: SCTs (Certificate Transparency promises embedded in the leaf), RFC 3161
-timestamps, certificate revocation, and name constraints/policies of the CA.
+What is NOT verified: SCTs when the trust root has no CT log keys (a private CA without CT),
+RFC 3161 timestamps (a bundle whose only time evidence is a TSA timestamp is checked at the
+current time), certificate revocation, and name constraints / certificate policies of the CA.
 
 The trust root format is Sigstore's ``trusted_root.json`` (``certificateAuthorities`` with
 ``certChain``, ``tlogs`` with ``publicKey.rawBytes`` and ``logId.keyId``), so the public-good
@@ -35,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -44,11 +53,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 
 from seawall.errors import InputError, VerificationError
 from seawall.supplychain.bundle import log_id_of
-from seawall.supplychain.keys import PublicKey
+from seawall.supplychain.keys import PublicKey, verify_bytes
 
 OIDC_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 OIDC_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
@@ -67,9 +77,9 @@ class CertificateAuthority:
 class TrustRoot:
     authorities: tuple[CertificateAuthority, ...] = ()
     log_keys: dict[bytes, PublicKey] = field(default_factory=dict)
-
-    def merged(self, other: TrustRoot) -> TrustRoot:
-        return TrustRoot(self.authorities + other.authorities, {**self.log_keys, **other.log_keys})
+    #: Certificate Transparency log keys by log id; when present, leaf certificates must carry a
+    #: verifying SCT (as Fulcio's public-good certificates do).
+    ct_keys: dict[bytes, PublicKey] = field(default_factory=dict)
 
 
 def _time(v: Any) -> dt.datetime | None:
@@ -104,16 +114,23 @@ def parse_trust_root(data: bytes, *, subject: str = "trusted root") -> TrustRoot
             if chain:
                 vf = _d(_d(ca).get("validFor"))
                 cas.append(CertificateAuthority(chain, _time(vf.get("start")), _time(vf.get("end"))))
-        keys: dict[bytes, PublicKey] = {}
-        for tl in doc.get("tlogs") or []:
-            raw = base64.b64decode(_d(_d(tl).get("publicKey")).get("rawBytes") or "")
-            key = serialization.load_der_public_key(raw)
-            kid_b64 = _d(_d(tl).get("logId")).get("keyId")
-            kid = base64.b64decode(kid_b64) if isinstance(kid_b64, str) else log_id_of(key)  # type: ignore[arg-type]
-            keys[kid] = key  # type: ignore[assignment]
+        keys = _log_keys(doc.get("tlogs"))
+        ct = _log_keys(doc.get("ctlogs"))
     except (KeyError, TypeError, ValueError, binascii.Error) as err:
         raise InputError(f"invalid trusted root ({type(err).__name__})", subject=subject) from None
-    return TrustRoot(tuple(cas), keys)
+    return TrustRoot(tuple(cas), keys, ct)
+
+
+def _log_keys(entries: Any) -> dict[bytes, PublicKey]:
+    keys: dict[bytes, PublicKey] = {}
+    for tl in entries if isinstance(entries, list) else []:
+        raw = base64.b64decode(_d(_d(tl).get("publicKey")).get("rawBytes") or "")
+        key = serialization.load_der_public_key(raw)
+        if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
+            raise ValueError("unsupported log key type")
+        kid_b64 = _d(_d(tl).get("logId")).get("keyId")
+        keys[base64.b64decode(kid_b64) if isinstance(kid_b64, str) else log_id_of(key)] = key
+    return keys
 
 
 def load_trust_root(path: Path) -> TrustRoot:
@@ -124,13 +141,17 @@ def load_trust_root(path: Path) -> TrustRoot:
 
 
 def make_trust_root_json(
-    ca_chain: Sequence[x509.Certificate], log_keys: Sequence[PublicKey], *, base_url: str = "https://rekor.invalid"
+    ca_chain: Sequence[x509.Certificate],
+    log_keys: Sequence[PublicKey],
+    *,
+    ct_keys: Sequence[PublicKey] = (),
+    base_url: str = "https://rekor.invalid",
 ) -> bytes:
-    """A ``trusted_root.json`` for one CA chain and some log keys (for private deployments, tests)."""
+    """A ``trusted_root.json`` for one CA chain, log keys and CT log keys (private deployments, tests)."""
     der = serialization.Encoding.DER
-    doc = {
-        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-        "tlogs": [
+
+    def logs(keys: Sequence[PublicKey]) -> list[dict[str, Any]]:
+        return [
             {
                 "baseUrl": base_url,
                 "hashAlgorithm": "SHA2_256",
@@ -142,8 +163,12 @@ def make_trust_root_json(
                 },
                 "logId": {"keyId": base64.b64encode(log_id_of(k)).decode()},
             }
-            for k in log_keys
-        ],
+            for k in keys
+        ]
+
+    doc = {
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": logs(log_keys),
         "certificateAuthorities": [
             {
                 "certChain": {
@@ -151,7 +176,7 @@ def make_trust_root_json(
                 }
             }
         ],
-        "ctlogs": [],
+        "ctlogs": logs(ct_keys),
         "timestampAuthorities": [],
     }
     return json.dumps(doc, indent=2).encode()
@@ -168,8 +193,18 @@ def _fmt(t: dt.datetime) -> str:
 
 def verify_certificate(
     leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], root: TrustRoot, at: dt.datetime
-) -> None:
-    """Chain ``leaf`` to a CA of ``root`` with every certificate valid at ``at``; else raise."""
+) -> x509.Certificate:
+    """Chain ``leaf`` to a CA of ``root`` with every certificate valid at ``at``, and check its SCT
+    when the root has CT log keys; returns the leaf's issuer, else raises VerificationError."""
+    issuer = _chain(leaf, intermediates, root, at)
+    if root.ct_keys:
+        verify_sct(leaf, issuer, root.ct_keys)
+    return issuer
+
+
+def _chain(
+    leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], root: TrustRoot, at: dt.datetime
+) -> x509.Certificate:
     if not root.authorities:
         raise VerificationError("no certificate authorities in the trust root (pass --trusted-root)")
     if not _valid_at(leaf, at):
@@ -196,12 +231,12 @@ def verify_certificate(
         anchors = {c.public_bytes(serialization.Encoding.DER) for c in ca.chain}
         pool = list(intermediates) + list(ca.chain)
         cert = leaf
+        first: x509.Certificate | None = None
         for _ in range(8):
-            if cert.public_bytes(serialization.Encoding.DER) in anchors and cert is not leaf:
-                return
             issuer = next((c for c in pool if c.subject == cert.issuer and c is not cert and _issued(cert, c)), None)
             if issuer is None:
                 break
+            first = first or issuer
             if not _is_ca(issuer):
                 last_error = "an issuer in the certificate chain is not a CA"
                 break
@@ -209,9 +244,47 @@ def verify_certificate(
                 last_error = f"CA certificate {issuer.subject.rfc4514_string()[:60]} was not valid at {_fmt(at)}"
                 break
             if issuer.public_bytes(serialization.Encoding.DER) in anchors:
-                return
+                return first
             cert = issuer
     raise VerificationError(last_error)
+
+
+def sct_signed_data(leaf: x509.Certificate, issuer: x509.Certificate, timestamp_ms: int, extensions: bytes) -> bytes:
+    """RFC 6962 §3.2 ``digitally-signed`` input of a precertificate SCT for ``leaf``."""
+    tbs = leaf.tbs_precertificate_bytes
+    issuer_key_hash = hashlib.sha256(
+        issuer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ).digest()
+    return (
+        b"\x00\x00"  # v1, certificate_timestamp
+        + timestamp_ms.to_bytes(8, "big")
+        + b"\x00\x01"  # precert_entry
+        + issuer_key_hash
+        + len(tbs).to_bytes(3, "big")
+        + tbs
+        + len(extensions).to_bytes(2, "big")
+        + extensions
+    )
+
+
+def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, ct_keys: dict[bytes, PublicKey]) -> None:
+    """At least one embedded SCT must verify with a CT log key of the trust root."""
+    try:
+        scts = list(leaf.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps).value)
+    except x509.ExtensionNotFound:
+        raise VerificationError("certificate has no SCT (the trust root requires Certificate Transparency)") from None
+    except ValueError:
+        raise VerificationError("certificate SCT list is malformed") from None
+    epoch = dt.datetime(1970, 1, 1)
+    for sct in scts:
+        key = ct_keys.get(sct.log_id)
+        if key is None:
+            continue
+        ts = sct.timestamp.replace(tzinfo=None) if sct.timestamp.tzinfo else sct.timestamp
+        ms = (ts - epoch) // dt.timedelta(milliseconds=1)
+        if verify_bytes(key, sct.signature, sct_signed_data(leaf, issuer, ms, sct.extension_bytes)):
+            return
+    raise VerificationError("certificate SCT does not verify with a CT log key of the trust root")
 
 
 def _issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

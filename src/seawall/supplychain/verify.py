@@ -28,7 +28,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,18 +171,21 @@ class _Verifier:
         self.result = VerificationResult(str(ref))
 
     # -- collection -------------------------------------------------------------------------------
-    def classic(self, digest: str, suffix: str) -> list[tuple[Descriptor, bytes]]:
+    def classic(self, digest: str, suffix: str, media_type: str) -> Iterator[tuple[Descriptor, bytes]]:
+        """Layers of ``media_type`` under the ``sha256-<hex>.<suffix>`` tag, one blob in memory at a time."""
         tag = signature_tag(digest, suffix)
         if self.client.head_manifest(self.repo, tag) is None:
-            return []
+            return
         m = self.client.get_manifest(self.repo, tag)
-        out = []
         for d in _layers(m.json(), f"{self.ref.name}:{tag}"):
+            if d.media_type != media_type:
+                continue
             try:
-                out.append((d, _read_blob(self.client, self.repo, d)))
+                data = _read_blob(self.client, self.repo, d)
             except VerificationError as err:
                 self.result.problems.append(f"{tag}: {err}")
-        return out
+                continue
+            yield d, data
 
     def referrer_bundles(self, digest: str) -> list[tuple[str, Bundle]]:
         out: list[tuple[str, Bundle]] = []
@@ -259,10 +262,8 @@ class _Verifier:
         sigs: list[VerifiedSignature] = []
         atts: list[VerifiedAttestation] = []
         # classic simple-signing signatures
-        for n, (d, data) in enumerate(self.classic(digest, "sig")):
+        for n, (d, data) in enumerate(self.classic(digest, "sig", SIMPLESIGNING_MT)):
             where = f"classic signature .sig layer {n + 1}"
-            if d.media_type != SIMPLESIGNING_MT:
-                continue
             try:
                 payload = parse_payload(data)
                 if payload.digest != digest:
@@ -301,11 +302,10 @@ class _Verifier:
                 self.bundle(where, b, digest, sigs, atts)
             except VerificationError as err:
                 r.problems.append(f"{where}: {err}")
-        # classic attestations
-        for n, (d, data) in enumerate(self.classic(digest, "att")):
+        # classic attestations (only read when provenance is required: they never sign the image)
+        atts_tagged = self.classic(digest, "att", DSSE_MT) if self.policy.provenance is not None else iter(())
+        for n, (d, data) in enumerate(atts_tagged):
             where = f"classic attestation .att layer {n + 1}"
-            if d.media_type != DSSE_MT:
-                continue
             try:
                 env = dsse.parse_envelope(data)
                 st = intoto.parse_statement(env.payload)

@@ -86,3 +86,21 @@ def test_matcher_and_trust_root_input_errors() -> None:
     for bad in (b"[]", b"{", b'{"certificateAuthorities": [{"certChain": {"certificates": [{"rawBytes": "AAAA"}]}}]}'):
         with pytest.raises(InputError):
             parse_trust_root(bad)
+
+
+def test_sct_required_when_the_trust_root_has_ct_logs(tmp_path: Path) -> None:
+    ps = PrivateSigstore()
+    root = load_trust_root(ps.trusted_root(tmp_path / "root.json", with_ct=True))
+    assert list(root.ct_keys) and not load_trust_root(ps.trusted_root(tmp_path / "plain.json")).ct_keys
+    now = dt.datetime.now(dt.UTC)
+    _, with_sct = ps.fulcio.issue(WORKFLOW, ISSUER, ct_key=ps.ct)
+    assert verify_certificate(with_sct, [], root, now) == ps.fulcio.intermediate
+    _, without = ps.fulcio.issue(WORKFLOW, ISSUER)
+    with pytest.raises(VerificationError, match="certificate has no SCT"):
+        verify_certificate(without, [], root, now)
+    other_log = PrivateSigstore().ct
+    _, foreign = ps.fulcio.issue(WORKFLOW, ISSUER, ct_key=other_log)
+    with pytest.raises(VerificationError, match="SCT does not verify"):
+        verify_certificate(foreign, [], root, now)
+    # without CT logs in the root, certificates without SCTs are accepted (private CA)
+    verify_certificate(without, [], load_trust_root(tmp_path / "plain.json"), now)

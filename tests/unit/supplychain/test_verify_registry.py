@@ -392,3 +392,70 @@ def test_missing_image_and_unreachable_registry(
     with RegistryClient("127.0.0.1:9", ca_file=r.ca_file) as dead:
         res = verify_image("127.0.0.1:9/x/y:1", key_policy(keypair[1]), dead)
     assert not res.ok and not res.checked and res.reason.startswith("cannot check signatures:")
+
+
+def test_classic_keyless_signature_with_rekor_bundle_annotation(
+    reg: tuple[RunningRegistry, RegistryClient], tmp_path: Path
+) -> None:
+    """cosign 2's keyless layout: certificate, chain and Rekor SET bundle as .sig layer annotations."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    from seawall.supplychain.attach import _append_layer
+    from seawall.supplychain.simplesigning import BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION
+
+    r, c = reg
+    ps = PrivateSigstore()
+    root = load_trust_root(ps.trusted_root(tmp_path / "root.json", with_ct=True))
+    digest = push_layout(c, new_image(tmp_path, "classic-keyless"), "sup/ckl", "1")
+    ref = _ref(r, "sup/ckl:1")
+    key, cert = ps.fulcio.issue(WORKFLOW, ISSUER, ct_key=ps.ct)
+    payload = make_payload(ref.name, digest)
+    sig = keys.sign_bytes(key, payload)
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    body = json.dumps(
+        {
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+                "signature": {
+                    "content": base64.b64encode(sig).decode(),
+                    "publicKey": {"content": base64.b64encode(pem).decode()},
+                },
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
+    entry = ps.rekor.log(body)
+
+    def annotations(integrated_time: int) -> dict[str, str]:
+        rekor_bundle = {
+            "SignedEntryTimestamp": base64.b64encode(entry.signed_entry_timestamp).decode(),
+            "Payload": {
+                "body": base64.b64encode(body).decode(),
+                "integratedTime": integrated_time,
+                "logIndex": entry.log_index,
+                "logID": entry.log_id.hex(),
+            },
+        }
+        chain = b"".join(x.public_bytes(serialization.Encoding.PEM) for x in (ps.fulcio.intermediate, ps.fulcio.root))
+        return {
+            SIGNATURE_ANNOTATION: base64.b64encode(sig).decode(),
+            CERTIFICATE_ANNOTATION: pem.decode(),
+            CHAIN_ANNOTATION: chain.decode(),
+            BUNDLE_ANNOTATION: json.dumps(rekor_bundle),
+        }
+
+    policy = build_policy(identities=[IdentityMatcher(WORKFLOW, "", ISSUER)], trust_root=root)
+    tag = signature_tag(digest)
+    # a SET that does not cover the claimed time is rejected
+    _append_layer(c, "sup/ckl", tag, payload, SIMPLESIGNING_MT, annotations(entry.integrated_time - 60))
+    res = verify_image(ref, policy, c)
+    assert not res.ok and "signed entry timestamp does not verify" in res.reason
+    # the genuine annotations (appended as a second layer) verify
+    _append_layer(c, "sup/ckl", tag, payload, SIMPLESIGNING_MT, annotations(entry.integrated_time))
+    res = verify_image(ref, policy, c)
+    assert res.ok, res.reason
+    assert res.signatures[0].logged and res.signatures[0].identity is not None
