@@ -57,7 +57,7 @@ declare(
 declare(
     id=VULN_NOT_CHECKED,
     title="Packages not checked for vulnerabilities",
-    severity="low",
+    severity="medium",
     category="vulnerability",
     description=(
         "Some packages could not be checked: the vulnerability database is missing, the image's "
@@ -270,8 +270,10 @@ def check_inventories(
     try:
         store = open_store(section, db)
     except DatabaseError as err:
+        # pip-audit's lesson: "could not look" must never read as "clean". A scan that could not
+        # check any package is incomplete (exit 3), besides the not-checked entries.
         db_error = str(err)
-        run.report.warnings.append(f"vulnerabilities not checked: {err}")
+        run.error("vulnerabilities", f"packages not checked for vulnerabilities: {err}")
     findings: list[Finding]
     try:
         if store is not None:

@@ -23,6 +23,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.scan",
     "seawall.cli.rules",
     "seawall.cli.db",
+    "seawall.cli.sbom_scan",
     "seawall.cli.rbac",
     "seawall.cli.netpol",
     "seawall.cli.image",

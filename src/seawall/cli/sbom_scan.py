@@ -73,3 +73,7 @@ def run(args: argparse.Namespace) -> int:
         "duration_seconds": round(time.perf_counter() - start, 3),
     }
     return emit_report(report, args)
+
+
+#: ``seawall.cli.main`` registers command modules through ``register``: this adds ``sbom-scan``.
+register = register_standalone

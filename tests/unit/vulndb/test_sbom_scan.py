@@ -76,7 +76,7 @@ def test_sbom_scan_cli_end_to_end(subset_db: Path, tmp_path: Path, capsys: pytes
     doc = json.loads(cyclonedx.render([_inventory()]))
     doc["components"].append({"type": "library", "name": "mystery", "version": "1.0"})  # no purl
     bom.write_text(json.dumps(doc))
-    rc = sbom_scan([str(bom), "--db", str(subset_db), "-f", "json", "-q"])
+    rc = main(["sbom-scan", str(bom), "--db", str(subset_db), "-f", "json", "-q"])  # the real CLI
     out = json.loads(capsys.readouterr().out)
     ids = {i for f in out["findings"] for i in f["references"].get("vulnerabilities", [])}
     assert {"CVE-2020-14343", "PYSEC-2021-142", "CVE-2019-11324", "CVE-2023-2650"} <= ids
@@ -102,6 +102,17 @@ def test_sbom_scan_vex_and_unknown_release(subset_db: Path, tmp_path: Path,
     assert any(f["rule_id"] == "SW-VULN-002" for f in out["findings"])
     assert not any("CVE-2023-2650" in f["references"].get("vulnerabilities", []) for f in out["findings"])
     assert rc == 1
+
+
+def test_sbom_scan_without_database_is_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "bom.json"
+    bom.write_text(cyclonedx.render([_inventory()]))
+    rc = sbom_scan([str(bom), "--db", str(tmp_path / "missing.sqlite3"), "-f", "json"])
+    captured = capsys.readouterr()
+    assert rc == 3  # "could not look" is never "clean"
+    out = json.loads(captured.out)
+    assert not out["findings"] or all(f["rule_id"] == "SW-VULN-002" for f in out["findings"])
+    assert "seawall db update" in captured.err
 
 
 def test_db_update_and_status_cli(osv_subset: Path, tmp_path: Path, http_serve: Any,
