@@ -245,3 +245,13 @@ def test_engine_survives_each_null_alone(garbage: str, tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(doc))
     report = scan([str(path)], Config())
     assert [e for e in report.errors if "SW-K8S" in str(e) or "hardening" in str(e)] == []
+
+
+@pytest.mark.slow
+def test_whole_corpus_scans_without_rule_errors(corpus: Path) -> None:
+    """Every one of the corpus' documents (real fixtures, including the deliberately malformed
+    ones) goes through every hardening rule without an exception."""
+    report = scan([str(corpus)], Config(enable=("SW-K8S-*",)))
+    assert report.stats["workloads"] > 5000
+    assert [str(e) for e in report.errors if "SW-K8S" in str(e) or "hardening" in str(e)] == []
+    assert {f.rule_id for f in report.findings} >= {"SW-K8S-001", "SW-K8S-041", "SW-K8S-050", "SW-K8S-086"}
