@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from seawall.sources.image.auth import Credentials, RegistryAuth
+from seawall.sources.image.blobs import digest_bytes
 from seawall.sources.image.reference import Reference, parse_reference
 from seawall.sources.image.registry import RegistryClient
 from seawall.supplychain import attach, dsse, intoto, keys
@@ -459,3 +460,48 @@ def test_classic_keyless_signature_with_rekor_bundle_annotation(
     res = verify_image(ref, policy, c)
     assert res.ok, res.reason
     assert res.signatures[0].logged and res.signatures[0].identity is not None
+
+
+def test_hostile_artifacts_are_reported_not_crashing(
+    reg: tuple[RunningRegistry, RegistryClient], tmp_path: Path, keypair: tuple[keys.PrivateKey, keys.PublicKey]
+) -> None:
+    r, c = reg
+    priv, pub = keypair
+    repo = "sup/hostile"
+    a = push_layout(c, new_image(tmp_path, "hostile-a"), repo, "a")
+    b = push_layout(c, new_image(tmp_path, "hostile-b"), repo, "b")
+    empty = c.upload_blob(repo, b"{}")
+    junk = c.upload_blob(repo, b"\x00not json at all")
+    bundle_mt = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+    def referrer(
+        subject: str, layer_digest: str, layer_size: int, claimed_size: int | None = None
+    ) -> dict[str, object]:
+        m = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": bundle_mt,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty.digest, "size": 2},
+            "layers": [{"mediaType": bundle_mt, "digest": layer_digest, "size": claimed_size or layer_size}],
+            "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject, "size": 1},
+        }
+        raw = json.dumps(m).encode()
+        d = c.put_manifest(repo, digest_bytes(raw), raw, str(m["mediaType"]))
+        return {"mediaType": m["mediaType"], "digest": d, "size": len(raw), "artifactType": bundle_mt}
+
+    entries = [
+        referrer(b, junk.digest, junk.size),  # a referrer of another image listed under a's tag
+        referrer(a, junk.digest, junk.size),  # a bundle that is not JSON
+        referrer(a, junk.digest, junk.size, claimed_size=1 << 40),  # a blob claiming to be 1 TiB
+    ]
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    c.put_manifest(repo, a.replace(":", "-"), json.dumps(index).encode(), index["mediaType"])
+    res = verify_image(_ref(r, f"{repo}:a"), key_policy(pub), c)
+    assert not res.ok and res.checked
+    joined = " | ".join(res.problems)
+    assert "referrer's subject is not this image" in joined
+    assert "bundle is not JSON" in joined
+    assert "(limit 4194304)" in joined
+    # a genuine signature next to the junk still verifies
+    attach.sign_classic(c, _ref(r, f"{repo}:a"), priv)
+    assert verify_image(_ref(r, f"{repo}:a"), key_policy(pub), c).ok
