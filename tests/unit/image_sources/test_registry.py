@@ -12,7 +12,7 @@ import pytest
 
 from seawall.errors import RegistryError, SourceError
 from seawall.inventory.imagefs import squash
-from seawall.sources.image import RegistryAuth, open_image, parse_reference
+from seawall.sources.image import RegistryAuth, open_image
 from seawall.sources.image.auth import Credentials
 from seawall.sources.image.registry import RegistryClient
 from seawall.sources.image.transport import HttpTransport, Response
@@ -232,17 +232,3 @@ def test_blob_tampered_in_transit_is_detected(pushed: dict[str, RunningRegistry]
         ) as img,
     ):
         squash(img, lambda p: True)
-
-
-def test_reference_normalisation() -> None:
-    r = parse_reference("nginx")
-    assert (r.registry, r.repository, r.tag, r.api_host) == (
-        "docker.io",
-        "library/nginx",
-        "latest",
-        "registry-1.docker.io",
-    )
-    r = parse_reference("localhost:5000/a/b@sha256:" + "a" * 64)
-    assert r.registry == "localhost:5000" and r.digest and r.tag == ""
-    assert parse_reference("ghcr.io/org/app:1.2").familiar() == "ghcr.io/org/app:1.2"
-    assert parse_reference("docker.io/library/alpine:3").familiar() == "alpine:3"
