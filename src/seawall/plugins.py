@@ -42,6 +42,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.secrets.image",
     "seawall.analyzers.vulnerabilities",
     "seawall.analyzers.signatures",
+    "seawall.rules.supply_chain.trusted_registries",
 )
 
 _loaded = False

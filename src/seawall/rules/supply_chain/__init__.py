@@ -1,0 +1,1 @@
+"""Supply-chain rules on manifests: trusted registries and how registries are reached."""

@@ -1,0 +1,227 @@
+"""Trusted registries: where workload images come from and how they are fetched (SW-SUP-1NN).
+
+Why: NIST SP 800-190 4.1.5 asks to run images only from a central list of trusted registries,
+and 4.2.1 to reach registries only over encrypted, authenticated channels — a plain-HTTP or
+unverified-TLS pull lets anyone on the path swap the image.
+
+The allow-list and the insecure hosts come from the shared ``registries:`` section
+(:mod:`seawall.registries.policy`). Mutable tags and missing digests are NOT re-checked here:
+``SW-K8S-020`` (latest / no tag) and ``SW-K8S-021`` (not pinned by digest) already report them.
+``SW-K8S-023`` is the older per-rule allow-list (``rules.settings``); when both are configured,
+an image that SW-K8S-023 already reports is not reported again by SW-SUP-101.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shlex
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from seawall.engine import ScanRun, analyzer
+from seawall.errors import InputError
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_list, as_str
+from seawall.model.finding import Finding
+from seawall.registries.policy import cached_registries_config, registries_config
+from seawall.rules.registry import REGISTRY, Violation, rule
+from seawall.sources.image.reference import Reference, parse_reference
+
+ALL_CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def _refs(view: PodSpecView) -> Iterator[tuple[ContainerView, Reference]]:
+    for c in view.containers(ALL_CONTAINERS):
+        raw = c.image.strip()
+        if not raw:
+            continue
+        try:
+            yield c, parse_reference(raw)
+        except InputError:
+            continue  # a malformed reference is not a registry question
+
+
+def _k8s023_reports(ctx: Any, ref: Reference) -> bool:
+    """Would SW-K8S-023 (the rules.settings allow-list) report this image already?"""
+    if "SW-K8S-023" not in REGISTRY or not ctx.config.rule_enabled(REGISTRY.get("SW-K8S-023").meta):
+        return False
+    legacy = ctx.setting("SW-K8S-023", "allowed_registries", ())
+    if not isinstance(legacy, list) or not legacy:
+        return False
+    globs = [g for g in legacy if isinstance(g, str)]
+    return not any(fnmatch.fnmatchcase(ref.name, g) or fnmatch.fnmatchcase(ref.registry, g) for g in globs)
+
+
+@rule(
+    id="SW-SUP-101",
+    title="Image from a registry not on the trusted-registry allow-list",
+    severity="high",
+    category="supply-chain",
+    description="""The image comes from a registry/repository that no glob of `registries.allowed`
+    in `.seawall.yaml` covers. Images from unvetted registries have unknown provenance and
+    bypass the review, scanning and signing that trusted registries enforce. Only runs when
+    `registries.allowed` is set.""",
+    remediation="""
+# mirror the image into a trusted registry and deploy it from there, by digest:
+#   skopeo copy docker://docker.io/library/nginx:1.27 docker://registry.example.com/mirror/nginx:1.27
+spec:
+  containers:
+  - name: app
+    image: registry.example.com/mirror/nginx:1.27@sha256:<digest>
+# or, if the registry is trusted, add it to .seawall.yaml:
+registries:
+  allowed: ["registry.example.com/*"]
+""",
+    risk=["3.1.5", "3.4.5"],
+    countermeasure=["4.1.5", "4.4.5"],
+    target="pod",
+    tools={"kubescape": ["C-0078", "C-0001"], "trivy": "KSV-0125"},
+    tags=["registry", "allow-list"],
+)
+def untrusted_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    cfg = cached_registries_config(ctx.config)
+    if cfg is None or not cfg.allowed:
+        return
+    for c, ref in _refs(view):
+        if cfg.is_allowed(ref) or _k8s023_reports(ctx, ref):
+            continue
+        yield Violation(
+            f"container {c.name!r} image {c.image!r} is from {ref.name}, which no registries.allowed "
+            f"glob covers ({', '.join(cfg.allowed[:5])})",
+            c.ptr("image"),
+            c.name,
+            evidence=c.image,
+        )
+
+
+@rule(
+    id="SW-SUP-102",
+    title="Image pulled from a registry reached over plain HTTP",
+    severity="high",
+    category="supply-chain",
+    description="""The workload's image registry is listed in `registries.insecure`, i.e. it is
+    reached over plain HTTP. Without TLS, anyone on the network path can read pull credentials
+    and replace the image or its layers in transit (a tag-only reference is then fully
+    attacker-controlled). The nodes pulling it need the same exemption (containerd/docker
+    `insecure-registries`), which weakens every pull from that host.""",
+    remediation="""
+# serve the registry over TLS (a certificate from your internal CA is enough), distribute the CA
+# to nodes (/etc/containerd/certs.d/<host>/ca.crt), then remove the host from .seawall.yaml:
+registries:
+  insecure: []            # was ["registry.internal:5000"]
+  ca_file: certs/internal-ca.pem
+""",
+    risk=["3.2.1"],
+    countermeasure=["4.2.1"],
+    target="pod",
+    tags=["registry", "tls"],
+)
+def plain_http_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    cfg = cached_registries_config(ctx.config)
+    if cfg is None or not cfg.insecure:
+        return
+    for c, ref in _refs(view):
+        if cfg.is_insecure(ref):
+            yield Violation(
+                f"container {c.name!r} image {c.image!r} comes from {ref.registry}, which is reached over "
+                "plain HTTP (registries.insecure)",
+                c.ptr("image"),
+                c.name,
+                evidence=c.image,
+            )
+
+
+#: Flags that turn off TLS (or TLS verification) towards registries, whatever the program.
+_REGISTRY_TLS_OFF = (
+    "--insecure-registry",  # dockerd, kaniko
+    "--skip-tls-verify",  # kaniko
+    "--skip-tls-verify-pull",
+    "--skip-tls-verify-registry",
+    "--insecure-pull",
+    "--plain-http",  # oras, helm (OCI)
+)
+_TLS_VERIFY_FLAGS = ("--tls-verify", "--src-tls-verify", "--dest-tls-verify", "--tls-verify-pull")
+#: Programs whose generic ``--insecure`` means "registry without TLS verification".
+_INSECURE_PROGRAMS = frozenset({"executor", "crane", "oras", "regctl", "cosign", "kaniko", "gcrane", "jib"})
+
+
+def _tokens(c: ContainerView) -> list[tuple[str, int, str]]:
+    """(field, index, token) for command and args; ``sh -c SCRIPT`` scripts are split too."""
+    out: list[tuple[str, int, str]] = []
+    for fld in ("command", "args"):
+        for i, item in enumerate(as_list(c.data.get(fld))):
+            s = as_str(item)
+            if not s:
+                continue
+            if any(ch.isspace() for ch in s):
+                try:
+                    parts = shlex.split(s, comments=False)
+                except ValueError:
+                    parts = s.split()
+                out.extend((fld, i, p) for p in parts)
+            else:
+                out.append((fld, i, s))
+    return out
+
+
+def _tls_off(tokens: list[tuple[str, int, str]]) -> Iterator[tuple[str, int, str]]:
+    programs = {t.rsplit("/", 1)[-1] for _, _, t in tokens if not t.startswith("-")}
+    generic = bool(programs & _INSECURE_PROGRAMS)
+    for n, (fld, i, tok) in enumerate(tokens):
+        name, eq, value = tok.partition("=")
+        low = name.lower()
+        if low in _REGISTRY_TLS_OFF:
+            if eq and value.lower() in ("false", "0"):
+                continue
+            yield fld, i, tok
+        elif low in _TLS_VERIFY_FLAGS:
+            val = value if eq else (tokens[n + 1][2] if n + 1 < len(tokens) else "")
+            if val.lower() in ("false", "0", "no"):
+                yield fld, i, tok if eq else f"{tok} {val}"
+        elif generic and low == "--insecure" and (not eq or value.lower() in ("true", "1")):
+            yield fld, i, tok
+
+
+@rule(
+    id="SW-SUP-103",
+    title="Container talks to registries with TLS verification disabled",
+    severity="high",
+    category="supply-chain",
+    description="""The container's command or arguments turn off TLS or certificate verification
+    towards image registries (kaniko `--skip-tls-verify`/`--insecure`, dockerd or kaniko
+    `--insecure-registry`, skopeo/buildah/podman `--tls-verify=false`, crane/oras `--insecure`,
+    `--plain-http`). Build and mirror jobs configured like this push and pull images that a
+    network attacker can replace, and leak registry credentials.""",
+    remediation="""
+# trust the registry's CA instead of disabling verification, e.g. for kaniko:
+spec:
+  containers:
+  - name: build
+    args: ["--destination=registry.example.com/app:1.4.2", "--registry-certificate=registry.example.com=/certs/ca.crt"]
+    # removed: --skip-tls-verify / --insecure
+""",
+    risk=["3.2.1"],
+    countermeasure=["4.2.1"],
+    target="pod",
+    tags=["registry", "tls"],
+)
+def registry_tls_disabled(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    for c in view.containers(ALL_CONTAINERS):
+        seen: set[tuple[str, int]] = set()
+        for fld, i, tok in _tls_off(_tokens(c)):
+            if (fld, i) in seen:
+                continue
+            seen.add((fld, i))
+            yield Violation(
+                f"container {c.name!r} disables registry TLS verification with {tok!r} ({fld}[{i}])",
+                c.ptr(fld, i),
+                c.name,
+                evidence=tok[:200],
+            )
+
+
+@analyzer("registries")
+def validate_registries_section(run: ScanRun) -> Iterable[Finding]:
+    """Report an invalid ``registries:`` section once (the rules above then stay silent)."""
+    if run.config.section("registries"):
+        registries_config(run.config)  # raises PolicyError -> one scan error naming the config
+    return []
