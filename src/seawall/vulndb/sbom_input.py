@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,24 +98,29 @@ def package_from_purl(purl_text: str, source_name: str = "", source_version: str
     return SimplePackage(name, p.version, eco, purl_text, source_name, source_version), distro
 
 
+def _list(value: Any) -> list[Any]:
+    """SBOM fields are third-party input: anything that is not a list counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _cyclonedx(data: dict[str, Any], out: SbomPackages) -> None:
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     comp = meta.get("component") if isinstance(meta, dict) else None
     if isinstance(comp, dict):
         out.name = str(comp.get("name") or "")
-    stack = list(data.get("components") or [])
-    while stack:
-        c = stack.pop(0)
+    queue = deque(_list(data.get("components")))
+    while queue:
+        c = queue.popleft()
         if not isinstance(c, dict):
             continue
-        stack.extend(c.get("components") or [])
+        queue.extend(_list(c.get("components")))
         if c.get("type") == "operating-system":
             if c.get("name") and c.get("version"):
                 out.distro = Distro(str(c["name"]).lower(), str(c["version"]))
             continue
         if c.get("type") in ("container", "file"):
             continue
-        props = {str(p.get("name")): str(p.get("value")) for p in c.get("properties") or [] if isinstance(p, dict)}
+        props = {str(p.get("name")): str(p.get("value")) for p in _list(c.get("properties")) if isinstance(p, dict)}
         src = props.get("seawall:package:source_name") or props.get("syft:metadata:source") or ""
         srcv = props.get("seawall:package:source_version") or props.get("syft:metadata:sourceVersion") or ""
         purl = c.get("purl")
@@ -132,11 +138,11 @@ _SPDX_SOURCE = re.compile(r"source package (\S+)(?: (\S+))?")
 
 def _spdx(data: dict[str, Any], out: SbomPackages) -> None:
     out.name = str(data.get("name") or "")
-    for p in data.get("packages") or []:
+    for p in _list(data.get("packages")):
         if not isinstance(p, dict):
             continue
         purl = next(
-            (r.get("referenceLocator") for r in p.get("externalRefs") or []
+            (r.get("referenceLocator") for r in _list(p.get("externalRefs"))
              if isinstance(r, dict) and r.get("referenceType") == "purl"),
             None,
         )

@@ -129,3 +129,19 @@ def test_db_update_and_status_cli(osv_subset: Path, tmp_path: Path, http_serve: 
     assert "Debian:12" in capsys.readouterr().out
     assert main(["db", "status", "--db", str(tmp_path / "none.sqlite3")]) == 3
     assert "seawall db update" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"bomFormat": "CycloneDX", "components": 5},
+        {"bomFormat": "CycloneDX", "components": [5, None, {"components": "x", "purl": 7, "properties": 3}]},
+        {"spdxVersion": "SPDX-2.3", "packages": {"a": 1}},
+        {"spdxVersion": "SPDX-2.3", "packages": [{"externalRefs": 9}, "x"]},
+    ],
+)
+def test_hostile_sbom_shapes_do_not_crash(doc: dict[str, Any], tmp_path: Path) -> None:
+    p = tmp_path / "h.json"
+    p.write_text(json.dumps(doc))
+    sbom = read_sbom(p)
+    assert sbom.packages == []
