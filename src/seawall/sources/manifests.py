@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.inventory.k8s import K8sObject, as_dict, as_list, as_str
-from seawall.sources.yamldoc import Document, iter_documents, line_of
+from seawall.sources.yamldoc import Document, LineIndex, iter_documents, line_of
 
 #: Max depth of nested ``List`` objects we expand.
 _MAX_LIST_DEPTH = 4
@@ -29,12 +29,15 @@ class ParsedFile:
         doc = self.documents[obj.doc_index] if obj.doc_index < len(self.documents) else None
         if doc is None or doc.node is None:
             return obj.line
-        return line_of(doc.node, pointer, obj.line)
+        if doc.lines is None:
+            doc.lines = LineIndex(doc.node)
+        return doc.lines.line(pointer)
 
     def drop_nodes(self) -> None:
         """Free the node trees once every line this file needs has been looked up."""
         for d in self.documents:
             d.node = None
+            d.lines = None
 
 
 def _is_k8s(value: Any) -> bool:

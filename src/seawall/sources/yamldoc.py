@@ -40,6 +40,7 @@ class Document:
     line: int  # 1-based first line of the document content
     source: str = ""  # Helm `# Source:` template, if any
     error: str = ""  # non-empty: this document failed to load
+    lines: LineIndex | None = None  # built on the first line lookup
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -144,7 +145,10 @@ def iter_documents(text: str) -> Iterator[Document]:
 def split_pointer(pointer: str) -> list[str]:
     if not pointer or pointer == "/":
         return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+    parts = pointer.lstrip("/").split("/")
+    if "~" not in pointer:
+        return parts
+    return [p.replace("~1", "/").replace("~0", "~") for p in parts]
 
 
 def join_pointer(*parts: object) -> str:
@@ -184,3 +188,55 @@ def line_of(node: yaml.Node | None, pointer: str, default: int) -> int:
         else:
             return line
     return line
+
+
+class LineIndex:
+    """Memoised pointer -> line lookups for one document.
+
+    Findings cluster on the same objects and containers, so resolving each pointer from the root
+    (a linear scan of every mapping on the way) wastes most of the work. Here every prefix is
+    resolved once, and each mapping node's keys are indexed in a dict on first use.
+    """
+
+    __slots__ = ("_keys", "_resolved", "_root")
+
+    def __init__(self, root: yaml.Node) -> None:
+        self._root = root
+        self._resolved: dict[str, tuple[yaml.Node | None, int]] = {"": (root, root.start_mark.line + 1)}
+        self._keys: dict[int, dict[str, tuple[yaml.Node, int]]] = {}
+
+    def _child(self, node: yaml.Node, seg: str) -> tuple[yaml.Node, int] | None:
+        if isinstance(node, yaml.MappingNode):
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = {}
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value not in keys:
+                        keys[k.value] = (v, k.start_mark.line + 1)
+                self._keys[id(node)] = keys
+            return keys.get(seg)
+        if isinstance(node, yaml.SequenceNode):
+            try:
+                child = node.value[int(seg)]
+            except (ValueError, IndexError):
+                return None
+            return child, child.start_mark.line + 1
+        return None
+
+    def _resolve(self, pointer: str) -> tuple[yaml.Node | None, int]:
+        hit = self._resolved.get(pointer)
+        if hit is not None:
+            return hit
+        parent, _, last = pointer.rpartition("/")
+        pnode, pline = self._resolve(parent)
+        seg = last.replace("~1", "/").replace("~0", "~") if "~" in last else last
+        child = self._child(pnode, seg) if pnode is not None else None
+        result: tuple[yaml.Node | None, int] = (child[0], child[1]) if child else (None, pline)
+        self._resolved[pointer] = result
+        return result
+
+    def line(self, pointer: str) -> int:
+        """Line of the field at ``pointer``, or of its deepest existing ancestor."""
+        if pointer.count("/") > 200:  # pathological pointer: fall back to the plain walk
+            return line_of(self._root, pointer, self._root.start_mark.line + 1)
+        return self._resolve(pointer.rstrip("/") if pointer != "/" else "")[1]

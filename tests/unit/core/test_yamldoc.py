@@ -56,3 +56,17 @@ def test_pointer_escaping_roundtrip() -> None:
     p = join_pointer("/metadata", "annotations", "a/b~c")
     assert p == "/metadata/annotations/a~1b~0c"
     assert split_pointer(p) == ["metadata", "annotations", "a/b~c"]
+
+
+def test_line_index_agrees_with_plain_walk() -> None:
+    from seawall.sources.yamldoc import LineIndex
+
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n    a/b: x\nspec:\n  containers:\n"
+        "  - name: c\n    image: x\n    securityContext: {privileged: true}\n  - name: d\n"
+    )
+    (doc,) = list(iter_documents(text))
+    idx = LineIndex(doc.node)
+    for ptr in ["", "/spec", "/spec/containers/0/securityContext/privileged", "/spec/containers/1/image",
+                "/spec/containers/7", "/metadata/annotations/a~1b", "/nope/deeper", "/spec/containers/x"]:
+        assert idx.line(ptr) == line_of(doc.node, ptr, 1), ptr
