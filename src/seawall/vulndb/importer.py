@@ -88,6 +88,11 @@ def _str(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
+def _list(v: Any) -> list[Any]:
+    """Third-party JSON: a field that should be a list but is not counts as empty."""
+    return v if isinstance(v, list) else []
+
+
 def _clean(v: Any) -> str:
     """A string without ASCII control characters (they separate fields in the store)."""
     if not isinstance(v, str):
@@ -137,12 +142,12 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         if isinstance(vals, list):
             aliases.extend(_clean(v) for v in vals if _clean(v) and v != adv_id and _clean(v) not in aliases)
     severity: list[list[str]] = []
-    for s in rec.get("severity") or []:
+    for s in _list(rec.get("severity")):
         if isinstance(s, dict) and _clean(s.get("type")) and _clean(s.get("score")):
             severity.append([_clean(s["type"]), _clean(s["score"])])
     _cvss_from(rec.get("database_specific"), severity)
     affected: list[tuple[Any, ...]] = []
-    for aff in rec.get("affected") or []:
+    for aff in _list(rec.get("affected")):
         if not isinstance(aff, dict):
             continue
         pkg = aff.get("package")
@@ -152,11 +157,11 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         if not eco or not name:
             continue
         ranges: list[tuple[str, list[tuple[str, str]]]] = []
-        for r in aff.get("ranges") or []:
+        for r in _list(aff.get("ranges")):
             if not isinstance(r, dict) or r.get("type") not in _RANGE_TYPES:
                 continue
             events = []
-            for ev in r.get("events") or []:
+            for ev in _list(r.get("events")):
                 if isinstance(ev, dict):
                     for k, code in _EVENT_KINDS.items():
                         v = _clean(ev.get(k))
@@ -168,7 +173,7 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         vlist = [_clean(v) for v in versions if _clean(v)] if isinstance(versions, list) else []
         if not ranges and not vlist:
             continue
-        for s in aff.get("severity") or []:
+        for s in _list(aff.get("severity")):
             pair = [_clean(s.get("type")), _clean(s.get("score"))] if isinstance(s, dict) else ["", ""]
             if pair[1] and pair not in severity:
                 severity.append(pair)
@@ -181,7 +186,7 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
         ))
     summary = _str(rec.get("summary")) or _str(rec.get("details")).strip().split("\n", 1)[0][:240]
     url = ""
-    refs = [r for r in rec.get("references") or [] if isinstance(r, dict) and isinstance(r.get("url"), str)]
+    refs = [r for r in _list(rec.get("references")) if isinstance(r, dict) and isinstance(r.get("url"), str)]
     for r in sorted(refs, key=lambda r: r.get("type") != "ADVISORY"):
         url = r["url"]
         break

@@ -247,8 +247,10 @@ def import_secdb(path: Path, builder: Builder, progress: Progress | None) -> Sou
             raise SourceError(f"cannot read: {err.strerror or err}", subject=str(f)) from None
         except ValueError as err:
             raise SourceError(f"not secdb JSON ({err})", subject=str(f)) from None
-        eco = f"Alpine:{branch}" if branch == "edge" else f"Alpine:{data.get('distroversion') or branch}"
-        for entry in data.get("packages") or [] if isinstance(data, dict) else []:
+        version = data.get("distroversion") if isinstance(data, dict) else None
+        eco = f"Alpine:{branch}" if branch == "edge" else f"Alpine:{version if isinstance(version, str) else branch}"
+        packages = data.get("packages") if isinstance(data, dict) else None
+        for entry in packages if isinstance(packages, list) else []:
             pkg = entry.get("pkg") if isinstance(entry, dict) else None
             if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
                 stats.skipped += 1

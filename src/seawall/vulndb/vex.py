@@ -118,7 +118,7 @@ def parse_vex(data: Any, path: str) -> list[Statement]:
         ids: list[str] = []
         for j, p in enumerate(products):
             ids.extend(_component_ids(p, f"{where}.products[{j}]", path))
-            subs = p.get("subcomponents") or []
+            subs = (p.get("subcomponents") if isinstance(p, dict) else None) or []
             if not isinstance(subs, list):
                 raise _err(f"{where}.products[{j}].subcomponents must be an array", path)
             for k, sub in enumerate(subs):

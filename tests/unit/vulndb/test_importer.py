@@ -83,11 +83,16 @@ def test_hostile_records_are_skipped_not_fatal(tmp_path: Path, zip_writer: Any) 
         ("notjson.json", b"{nope"),
         ("list.json", b"[1,2,3]"),
         ("weird.json", json.dumps({"id": "W", "affected": [{"package": None}, 5, {"ranges": "x"}]}).encode()),
+        ("shapes.json", json.dumps({"id": "S", "affected": 5, "severity": 3, "references": "x", "aliases": 1,
+                                    "summary": 5, "modified": []}).encode()),
+        ("deep.json", json.dumps({"id": "D", "affected": [{"package": {"ecosystem": "PyPI", "name": "y"},
+                                                             "ranges": [{"type": "ECOSYSTEM", "events": 7}],
+                                                             "versions": "1.0", "severity": {}}]}).encode()),
     ]
     z = zip_writer(tmp_path / "PyPI" / "all.zip", records)
     res = update([str(z)], tmp_path / "db.sqlite3")
     (stats,) = res.sources
-    assert stats.records == 2 and stats.skipped == 2
+    assert stats.records == 4 and stats.skipped == 2
     with Store(res.path) as s:
         assert [r.advisory for r in s.affected("PyPI", "x")] == ["TEST-1"]
 
