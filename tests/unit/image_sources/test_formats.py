@@ -120,6 +120,20 @@ def test_sniffing(variants: dict[str, str], tmp_path: Path) -> None:
     assert not is_image_archive(other)
     (tmp_path / "x.tar").write_bytes(b"not a tar at all" * 100)
     assert not is_image_archive(tmp_path / "x.tar")
+    # a gzipped backup whose first member is large: decided from its first header alone
+    import gzip
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tf:
+        ti = tarfile.TarInfo("home/user/big.bin")
+        ti.size = 8 * 1024 * 1024
+        tf.addfile(ti, io.BytesIO(bytes(ti.size)))
+        ti = tarfile.TarInfo("manifest.json")
+        tf.addfile(ti, io.BytesIO(b""))
+    (tmp_path / "backup.tar.gz").write_bytes(gzip.compress(raw.getvalue(), 1))
+    assert not is_image_archive(tmp_path / "backup.tar.gz")
 
 
 def test_transport_prefixes_and_ref_selection(variants: dict[str, str]) -> None:
