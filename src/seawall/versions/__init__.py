@@ -15,7 +15,7 @@ from collections.abc import Callable
 from seawall.errors import VersionError
 from seawall.versions import apk, dpkg, hackage, maven, nuget, packagist, pep440, rpm, rubygems, semver
 
-__all__ = ["SEMVER", "comparator", "compare", "supported"]
+__all__ = ["MAX_VERSION_LENGTH", "SEMVER", "check_length", "comparator", "compare", "supported"]
 
 Comparator = Callable[[str, str], int]
 
@@ -70,10 +70,22 @@ def comparator(ecosystem: str) -> Comparator:
         raise VersionError(f"no version comparator for ecosystem {ecosystem!r}") from None
 
 
+#: Longer version strings are rejected: no real version needs more, and hostile inputs must not
+#: make any comparator's parsing quadratic.
+MAX_VERSION_LENGTH = 256
+
+
+def check_length(version: str) -> None:
+    if len(version) > MAX_VERSION_LENGTH:
+        raise VersionError(f"version string of {len(version)} characters is longer than {MAX_VERSION_LENGTH}")
+
+
 def compare(ecosystem: str, a: str, b: str) -> int:
     """-1 if ``a`` < ``b``, 0 if equal, 1 if greater, in ``ecosystem``'s ordering."""
     fn = comparator(ecosystem)
     try:
+        check_length(a)
+        check_length(b)
         return fn(a, b)
     except VersionError as err:
         raise VersionError(f"{ecosystem}: {err}") from None

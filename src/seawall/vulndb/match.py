@@ -287,6 +287,7 @@ class Matcher:
             cmp = versions.comparator(base)
             try:
                 for _name, v in lookups:
+                    versions.check_length(v)
                     cmp(v, v)
             except VersionError as err:
                 result.not_checked.append(NotChecked(f"{pkg.name} {pkg.version}", str(err), "bad-version"))

@@ -217,6 +217,12 @@ def test_invalid_versions_raise(eco: str, bad: str) -> None:
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("eco", ["RubyGems", "npm", "Debian", "Alpine", "Maven", "PyPI"])
+def test_overlong_versions_are_rejected_quickly(eco: str) -> None:
+    with pytest.raises(VersionError, match="longer than"):
+        compare(eco, "1" * 100_000 + "!", "1.0")
+
+
 def test_unknown_ecosystem_is_an_error() -> None:
     with pytest.raises(VersionError, match="no version comparator"):
         compare("CRAN", "1.0", "1.1")
