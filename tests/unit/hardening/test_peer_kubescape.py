@@ -41,6 +41,7 @@ KUBESCAPE: dict[str, tuple[str, str]] = {
     "drop-capability-netraw": ("SW-K8S-005", "C-0199"),
     "insecure-capabilities": ("SW-K8S-006", "C-0046"),
     "set-seccomp-profile-RuntimeDefault": ("SW-K8S-007", "C-0210"),
+    "linux-hardening": ("SW-K8S-072", "C-0055"),
     "naked-pods": ("SW-K8S-061", "C-0073"),
     "mismatching-selector": ("SW-K8S-064", "C-0296"),
     "rule-access-dashboard-wl-v1": ("SW-K8S-068", "C-0014"),
@@ -82,6 +83,10 @@ EXCEPTIONS: dict[tuple[str, str], tuple[set[tuple[str, str]], str, str]] = {
     ("rule-credentials-in-env-var", "deployment"): (
         set(), "the alert is for `some-name: JWT`: the three letters JWT are a word, not a token "
         "(a real JWT, eyJ...eyJ..., is caught by the value patterns)", ""),
+    ("linux-hardening", "issue-container-with-capabilities-no-seccomp"): (
+        set(), "container main-app drops ALL capabilities; Kubescape no longer counts a capability drop as "
+        "Linux hardening, Polaris' linuxHardening does (its success.drop_capabilities.yaml) and so does "
+        "seawall. A missing seccomp profile is reported separately by SW-K8S-007", "SW-K8S-007"),
     ("set-seccomp-profile-RuntimeDefault", "pod"): (set(), _LOCALHOST, ""),
     ("set-seccomp-profile-RuntimeDefault", "workloads"): (set(), _LOCALHOST, ""),
 }

@@ -31,6 +31,7 @@ POLARIS: dict[str, str] = {
     "SW-K8S-022": "pullPolicyNotAlways",
     "SW-K8S-030": "automountServiceAccountToken",
     "SW-K8S-041": "sensitiveContainerEnvVar",
+    "SW-K8S-072": "linuxHardening",
     "SW-K8S-089": "tlsSettingsMissing",
     "SW-K8S-091": "sensitiveConfigmapContent",
 }

@@ -163,6 +163,10 @@ FAILING: dict[str, Any] = {
     "SW-K8S-071": _mut("p.shareProcessNamespace", True),
     "SW-K8S-018": _mut("c.livenessProbe", {"httpGet": {"path": "/", "port": "metrics"}}),
     "SW-K8S-019": _mut("c.livenessProbe", {"httpGet": {"path": "/ready", "port": 8080}}),
+    "SW-K8S-072": (
+        lambda d: (_mut("p.securityContext.seccompProfile", {"type": "Unconfined"})(d),
+                   _mut("c.securityContext.capabilities", ...)(d))
+    ),
     "SW-K8S-080": _mut("o.metadata.namespace", "default"),
     "SW-K8S-092": _mut("o.apiVersion", "extensions/v1beta1"),
 }

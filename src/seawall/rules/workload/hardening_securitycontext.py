@@ -512,3 +512,59 @@ def privileged_ports(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                     c.name,
                     evidence=str(port),
                 )
+
+
+def _apparmor_ok(view: PodSpecView, c: Any) -> bool:
+    for profile in (c.security_context.get("appArmorProfile"), view.security_context.get("appArmorProfile")):
+        t = as_str(as_dict(profile).get("type"))
+        if t:
+            return t != "Unconfined"
+    ann = as_str(view.annotations.get(f"container.apparmor.security.beta.kubernetes.io/{c.name}"))
+    return bool(ann) and ann != "unconfined"
+
+
+def _hardening_present(view: PodSpecView, c: Any) -> bool:
+    own = as_str(as_dict(c.security_context.get("seccompProfile")).get("type"))
+    seccomp = own or as_str(as_dict(view.security_context.get("seccompProfile")).get("type"))
+    if seccomp and seccomp != "Unconfined":
+        return True
+    if _apparmor_ok(view, c):
+        return True
+    if as_dict(c.security_context.get("seLinuxOptions")) or as_dict(view.security_context.get("seLinuxOptions")):
+        return True
+    add, drop = capabilities(c)
+    return bool(drop) and not any(n == "ALL" for _i, n in add)
+
+
+@rule(
+    id="SW-K8S-072",
+    title="No Linux hardening mechanism applied",
+    severity="medium",
+    category="workload",
+    description="""The container has none of the kernel hardening mechanisms: no seccomp profile
+    (other than Unconfined), no AppArmor profile, no SELinux options and no dropped capability.
+    Any one of them narrows what a compromised process can do to the shared kernel.""",
+    remediation="""
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: app
+    securityContext:
+      capabilities: {drop: [ALL]}
+""",
+    risk=["3.4.3", "3.5.2"],
+    countermeasure=RUNTIME_CM,
+    target="pod",
+    tools={"kubescape": "C-0055", "polaris": "linuxHardening"},
+)
+def linux_hardening(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    if view.is_windows:
+        return
+    for c in view.containers(RUN_CONTAINERS):
+        if not _hardening_present(view, c):
+            yield Violation(
+                f"container {c.name!r} has no seccomp, AppArmor, SELinux or capability-drop hardening",
+                present_ptr(c.pointer, c.data, "securityContext"),
+                c.name,
+            )
