@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seawall.errors import DatabaseError, SourceError
+from seawall.versions import MAX_VERSION_LENGTH
 from seawall.vulndb.store import Builder, SourceInfo, encode_list, encode_ranges, normalize_name
 
 #: The osv.dev public bucket (the default source).
@@ -165,12 +166,13 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
                 if isinstance(ev, dict):
                     for k, code in _EVENT_KINDS.items():
                         v = _clean(ev.get(k))
-                        if v:
+                        if v and len(v) <= MAX_VERSION_LENGTH:  # longer ones cannot be compared
                             events.append((code, v))
             if events:
                 ranges.append((_RANGE_TYPES[r["type"]], events))
         versions = aff.get("versions")
-        vlist = [_clean(v) for v in versions if _clean(v)] if isinstance(versions, list) else []
+        vlist = [c for c in map(_clean, versions) if c and len(c) <= MAX_VERSION_LENGTH] if isinstance(
+            versions, list) else []
         if not ranges and not vlist:
             continue
         for s in _list(aff.get("severity")):
