@@ -31,6 +31,7 @@ KUBESCAPE: dict[str, tuple[str, str]] = {
     "image-not-pinned-to-digest": ("SW-K8S-021", "C-0306"),
     "image-pull-policy-is-not-set-to-always": ("SW-K8S-022", "C-0075"),
     "rule-identify-old-k8s-registry": ("SW-K8S-024", "C-0253"),
+    "container-image-repository": ("SW-K8S-023", "C-0078"),
     "automount-service-account": ("SW-K8S-030", "C-0034"),
     "automount-default-service-account": ("SW-K8S-033", "C-0189"),
     "deprecated-service-account-field": ("SW-K8S-032", "C-0294"),
@@ -57,6 +58,7 @@ KUBESCAPE: dict[str, tuple[str, str]] = {
 #: Kubescape control inputs (``data.json`` postureControlInputs) -> (rule, seawall setting).
 SETTINGS: dict[str, tuple[str, str]] = {
     "imageDigestExemptRepositories": ("SW-K8S-021", "exempt_repositories"),
+    "imageRepositoryAllowList": ("SW-K8S-023", "allowed_registries"),
 }
 
 _ENVFROM = (

@@ -15,6 +15,7 @@ from seawall.inventory.k8s import PodSpecView, as_str
 from seawall.rules.registry import Violation, rule
 from seawall.rules.workload.hardening_common import (
     ALL_CONTAINERS,
+    ImageRef,
     has_digest,
     parse_image,
     present_ptr,
@@ -144,14 +145,32 @@ def pull_policy(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
             )
 
 
+def _allowed(img: ImageRef, pattern: str) -> bool:
+    """A glob over `registry/repository` or the registry; a plain entry also matches its
+    subdomains (`amazonaws.com` covers `1234.dkr.ecr.eu-west-1.amazonaws.com`) and any
+    repository under a `registry/path` prefix."""
+    registry = img.registry_or_default
+    full = f"{registry}/{img.repository}"
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(full, pattern) or fnmatch.fnmatchcase(registry, pattern)
+    entry = pattern.strip().rstrip("/").lower()
+    if not entry:
+        return False
+    if "/" in entry:
+        return full == entry or full.startswith(entry + "/")
+    return registry == entry or registry.endswith("." + entry)
+
+
 @rule(
     id="SW-K8S-023",
     title="Image from a registry not on the allow-list",
     severity="high",
     category="supply-chain",
     description="""The image comes from a registry outside the configured allow-list
-    (rules.settings.SW-K8S-023.allowed_registries: globs over `registry/repository`, e.g.
-    `registry.example.com/*`). Without an allow-list this rule reports nothing.""",
+    (rules.settings.SW-K8S-023.allowed_registries: registries such as `registry.example.com`
+    (subdomains included), `registry/path` prefixes, or globs over `registry/repository`;
+    images without a registry are from docker.io). Without an allow-list this rule reports
+    nothing.""",
     remediation="""
 # .seawall.yaml
 rules:
@@ -177,9 +196,7 @@ def allowed_registries(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         if not raw.strip():
             continue
         img = parse_image(raw)
-        full = f"{img.registry_or_default}/{img.repository}"
-        if any(fnmatch.fnmatchcase(full, pat) or fnmatch.fnmatchcase(img.registry_or_default, pat)
-               for pat in allowed):
+        if any(_allowed(img, pat) for pat in allowed):
             continue
         yield Violation(
             f"container {c.name!r} image {raw!r} is from {img.registry_or_default}, not an allowed registry",
