@@ -265,9 +265,9 @@ def test_scan_cli_with_signature_policy(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         f"  - name: c\n    image: {reg.host}/cli/scan:1\n"
     )
-    code, out, _ = run(capsys, "scan", "pod.yaml", "-f", "json", "--rule", "SW-SUP-*")
-    found = [f for f in json.loads(out)["findings"] if f["rule_id"].startswith("SW-SUP")]
+    code, out, _ = run(capsys, "scan", "pod.yaml", "-f", "json", "--rule", "SW-SUP-00*")
+    found = [f for f in json.loads(out)["findings"] if f["rule_id"].startswith("SW-SUP-00")]
     assert [f["rule_id"] for f in found] == ["SW-SUP-001"] and code == 1
     assert run(capsys, "sign", f"{reg.host}/cli/scan:1", "--key", "cosign.key", "--ca-file", str(reg.ca_file))[0] == 0
-    code, out, _ = run(capsys, "scan", "pod.yaml", "-f", "json", "--rule", "SW-SUP-*")
-    assert not [f for f in json.loads(out)["findings"] if f["rule_id"].startswith("SW-SUP")]
+    code, out, _ = run(capsys, "scan", "pod.yaml", "-f", "json", "--rule", "SW-SUP-00*")
+    assert not [f for f in json.loads(out)["findings"] if f["rule_id"].startswith("SW-SUP-00")]

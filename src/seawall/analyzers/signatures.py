@@ -7,26 +7,21 @@ Runs only when ``.seawall.yaml`` has a ``signatures:`` section (see
 once per distinct reference per scan. Images no policy names are skipped, so the only registries
 contacted are the ones the policy names.
 
-Registry options come from the ``registries:`` section (shared with the trusted-registry and
-freshness checks)::
-
-    registries:
-      insecure: ["localhost:5000"]        # hosts reached over plain HTTP
-      ca_file: certs/registry-ca.pem      # extra CA bundle for registry TLS
-      docker_config: ~/.docker/config.json  # credentials (inline auths only); default anonymous
-
-The analyzer never reads the environment: credentials come only from the file named there.
+Registry options come from the shared ``registries:`` section
+(:mod:`seawall.registries.policy`: ``insecure`` hosts over plain HTTP, ``ca_file``,
+``docker_config`` credentials). The analyzer never reads the environment: credentials come only
+from the file named there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from seawall.engine import ScanRun, analyzer
-from seawall.errors import InputError, PolicyError
+from seawall.errors import InputError
 from seawall.model.finding import Finding
+from seawall.registries.policy import RegistriesConfig, registries_config
 from seawall.rules.registry import declare
 from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.reference import Reference, parse_reference
@@ -105,28 +100,19 @@ declare(
 
 
 class _Clients:
-    """One RegistryClient per registry host for the whole scan, built from ``registries:``."""
+    """One RegistryClient per registry host for the whole scan, from the ``registries:`` section."""
 
-    def __init__(self, section: dict[str, Any], base_dir: Path) -> None:
-        insecure = section.get("insecure") or []
-        self.insecure = {str(h) for h in insecure} if isinstance(insecure, list) else {str(insecure)}
-        ca = section.get("ca_file")
-        self.ca_file = base_dir / Path(str(ca)).expanduser() if ca else None
-        cfg = section.get("docker_config")
-        self.auth = (
-            RegistryAuth.from_docker_config(base_dir / Path(str(cfg)).expanduser()) if cfg else RegistryAuth.anonymous()
-        )
+    def __init__(self, cfg: RegistriesConfig) -> None:
+        self.cfg = cfg
+        self._auth: RegistryAuth | None = None
         self._clients: dict[str, RegistryClient] = {}
 
     def get(self, ref: Reference) -> RegistryClient:
         host = ref.api_host
         if host not in self._clients:
-            self._clients[host] = RegistryClient(
-                host,
-                auth=self.auth,
-                insecure=host in self.insecure or ref.registry in self.insecure,
-                ca_file=self.ca_file,
-            )
+            if self._auth is None:
+                self._auth = self.cfg.registry_auth()  # read only when a registry is contacted
+            self._clients[host] = self.cfg.client(ref, self._auth)
         return self._clients[host]
 
     def close(self) -> None:
@@ -154,10 +140,7 @@ def signatures(run: ScanRun) -> Iterable[Finding]:
         return []
     subject = run.config.source or ".seawall.yaml"
     policies = parse_signatures_section(section, run.config.base_dir, subject)
-    try:
-        clients = _Clients(run.config.section("registries"), run.config.base_dir)
-    except InputError as err:
-        raise PolicyError(str(err), subject=subject) from None
+    clients = _Clients(registries_config(run.config))
     results: dict[str, VerificationResult] = {}
     findings: list[Finding] = []
     try:
