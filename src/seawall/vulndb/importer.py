@@ -166,9 +166,11 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
                 if isinstance(ev, dict):
                     for k, code in _EVENT_KINDS.items():
                         v = _clean(ev.get(k))
-                        if v and len(v) <= MAX_VERSION_LENGTH:  # longer ones cannot be compared
+                        if v:
                             events.append((code, v))
-            if events:
+            # a range with a version no comparator accepts is dropped whole (dropping one event
+            # would change its meaning); the versions list, if any, still applies
+            if events and all(len(v) <= MAX_VERSION_LENGTH for _c, v in events):
                 ranges.append((_RANGE_TYPES[r["type"]], events))
         versions = aff.get("versions")
         vlist = [c for c in map(_clean, versions) if c and len(c) <= MAX_VERSION_LENGTH] if isinstance(
