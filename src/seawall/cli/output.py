@@ -64,10 +64,17 @@ def write_output(text: str, output: str | None) -> None:
 def emit_report(report: Any, args: argparse.Namespace) -> int:
     """Render, write, print diagnostics; return the exit code for this report."""
     from seawall.cli.main import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK
-    from seawall.reporters import render
+    from seawall.reporters import write
 
-    text = render(report, args.format, min_severity=args.severity, verbose=args.verbose)
-    write_output(text, args.output)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                write(report, args.format, fh, min_severity=args.severity, verbose=args.verbose)
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), subject=args.output) from None
+    else:
+        write(report, args.format, sys.stdout, min_severity=args.severity, verbose=args.verbose)
+        sys.stdout.flush()
     err = sys.stderr
     for e in report.errors:
         print(f"seawall: error: {e}", file=err)

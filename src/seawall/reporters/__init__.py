@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 from seawall.model.finding import Finding, Severity
 
@@ -13,6 +13,17 @@ from seawall.model.finding import Finding, Severity
 def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Finding]:
     """Findings to show: at or above ``min_severity``; suppressed ones only with ``-v``."""
     return [f for f in report.findings if f.severity >= min_severity and (verbose or not f.suppressed)]
+
+
+def write(report: Any, fmt: str, out: TextIO, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> None:
+    """Write the report to a stream; JSON is streamed (memory flat however many findings)."""
+    if fmt == "json":
+        from seawall.reporters import json_report
+
+        json_report.write(report, visible(report, min_severity, verbose), out)
+        return
+    text = render(report, fmt, min_severity=min_severity, verbose=verbose)
+    out.write(text if not text or text.endswith("\n") else text + "\n")
 
 
 def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> str:

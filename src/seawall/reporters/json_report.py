@@ -3,9 +3,10 @@ docs/output.md) so CI pipelines can consume it."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, TextIO
 
 from seawall.model.finding import Finding, Severity
 
@@ -13,12 +14,12 @@ SCHEMA_VERSION = "1.0"
 PRETTY_LIMIT = 5000
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding, with_static: bool = True) -> dict[str, Any]:
+    """A finding as JSON data; ``with_static=False`` leaves out the per-rule fields (title,
+    category, remediation, references) for the streaming writer, which adds them pre-encoded."""
     out: dict[str, Any] = {
         "rule_id": f.rule_id,
-        "title": f.title,
         "severity": f.severity.label,
-        "category": f.category,
         "message": f.message,
         "resource": {
             "kind": f.resource.kind,
@@ -27,10 +28,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "container": f.resource.container,
         },
         "location": {"path": f.location.path, "line": f.location.line},
-        "remediation": f.remediation,
-        "references": f.references.to_dict(),
         "fingerprint": f.fingerprint,
     }
+    if with_static:
+        out["title"] = f.title
+        out["category"] = f.category
+        out["remediation"] = f.remediation
+        out["references"] = f.references.to_dict()
     if f.resource.image:
         out["resource"]["image"] = f.resource.image
     if f.resource.layer:
@@ -75,13 +79,40 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
 
 
 def render(report: Any, findings: list[Finding]) -> str:
-    body = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "seawall", "version": report.tool_version},
-        "findings": [finding_dict(f) for f in findings],
-        "summary": summary(report, findings),
-    }
-    # Indented for people; past a few thousand findings the C encoder (no indent) is ~5x faster
-    # and the reader is a program anyway. Same JSON either way.
-    indent = 2 if len(findings) <= PRETTY_LIMIT else None
-    return json.dumps(body, indent=indent, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    write(report, findings, buf)
+    return buf.getvalue()
+
+
+def write(report: Any, findings: list[Finding], out: TextIO) -> None:
+    """Stream the report: one finding at a time, so memory does not grow with the output.
+
+    Per rule, the parts every finding of that rule shares (title, category, remediation,
+    references) are encoded once and reused; only the per-finding fields are encoded each time.
+    Small reports are indented for people; large ones are compact (a program reads them).
+    """
+    pretty = len(findings) <= PRETTY_LIMIT
+    head = {"schema_version": SCHEMA_VERSION, "tool": {"name": "seawall", "version": report.tool_version}}
+    if pretty:
+        body = dict(head, findings=[finding_dict(f) for f in findings], summary=summary(report, findings))
+        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
+    static: dict[tuple[str, str, str, str, int], str] = {}
+    for i, f in enumerate(findings):
+        key = (f.rule_id, f.title, f.category, f.remediation, id(f.references))
+        part = static.get(key)
+        if part is None:
+            part = json.dumps(
+                {
+                    "title": f.title,
+                    "category": f.category,
+                    "remediation": f.remediation,
+                    "references": f.references.to_dict(),
+                },
+                ensure_ascii=False,
+            )[1:-1]
+            static[key] = part
+        d = finding_dict(f, with_static=False)
+        out.write(("," if i else "") + json.dumps(d, ensure_ascii=False)[:-1] + ", " + part + "}")
+    out.write('], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n")

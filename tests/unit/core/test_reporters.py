@@ -71,3 +71,13 @@ def test_json_shape(tmp_path: Path) -> None:
     assert set(f["resource"]) >= {"kind", "namespace", "name", "container"}
     assert set(f["references"]["nist_800_190"]) == {"risk", "countermeasure"}
     assert body["summary"]["incomplete"] is True
+
+
+def test_streamed_json_equals_pretty_json(tmp_path: Path, monkeypatch: object) -> None:
+    from seawall.reporters import json_report
+
+    report = _report(tmp_path)
+    pretty = json.loads(render(report, "json"))
+    monkeypatch.setattr(json_report, "PRETTY_LIMIT", 0)  # type: ignore[attr-defined]
+    compact = json.loads(render(report, "json"))
+    assert compact == pretty
