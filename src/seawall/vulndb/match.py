@@ -42,13 +42,14 @@ from seawall.vulndb.store import AffectedRow, Store
 #: OSV ecosystems that are Linux distributions (matched per release, by source package).
 DISTRO_ECOSYSTEMS = frozenset(
     {"Debian", "Ubuntu", "Alpine", "AlmaLinux", "Rocky Linux", "Red Hat", "Wolfi", "Chainguard", "openSUSE",
-     "SUSE", "Mageia", "Photon OS", "openEuler", "Azure Linux"}
+     "SUSE", "Mageia", "Photon OS", "openEuler", "Azure Linux", "CentOS", "Fedora", "Oracle Linux", "Amazon Linux",
+     "Mariner", "RPM"}
 )
 #: Distros whose advisories name the source package (binary packages are reported).
 _BY_SOURCE = frozenset({"Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard"})
 #: Distros whose advisories name binary packages (looked up by binary, then source name).
 _BY_BINARY = ("AlmaLinux", "Rocky Linux", "Red Hat", "openSUSE", "SUSE", "Mageia", "Photon OS", "openEuler",
-              "Azure Linux")
+              "Azure Linux", "CentOS", "Fedora", "Oracle Linux", "Amazon Linux", "Mariner", "RPM")
 
 
 class PackageLike(Protocol):

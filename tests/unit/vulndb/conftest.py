@@ -23,6 +23,7 @@ SUBSET: dict[str, set[str]] = {
     "Alpine": {"openssl", "busybox"},
     "npm": {"lodash", "minimist"},
     "Go": {"golang.org/x/net"},
+    "AlmaLinux": {"openssl-libs"},
 }
 
 

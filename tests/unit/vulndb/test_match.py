@@ -82,6 +82,17 @@ def test_alpine_matched_by_origin(store: Store) -> None:
     assert "ALPINE-CVE-2023-5678" in by_id["CVE-2023-5678"].ids
 
 
+def test_almalinux_rpm_by_binary_name_with_epoch(store: Store) -> None:
+    pkg = SimplePackage("openssl-libs", "1:3.0.7-6.el9_2", "AlmaLinux", source_name="openssl",
+                        source_version="3.0.7-6.el9_2")
+    res = Matcher(store).match([pkg], Distro("almalinux", "9.2"))
+    hit = next(m for m in res.matches if "ALSA-2023:3722" in m.ids)
+    assert hit.fixed == ("1:3.0.7-16.el9_2",) and hit.ecosystem == "AlmaLinux:9"
+    newer = SimplePackage("openssl-libs", "1:3.0.7-16.el9_2", "AlmaLinux", source_name="openssl")
+    assert "ALSA-2023:3722" not in {i for m in Matcher(store).match([newer], Distro("almalinux", "9.2")).matches
+                                    for i in m.ids}
+
+
 def test_distro_packages_never_use_upstream_ranges(store: Store) -> None:
     """Debian's python3-yaml 5.3 is not matched against PyPI's pyyaml ranges (backports)."""
     pkg = SimplePackage("python3-yaml", "5.3.1-1", "Debian", source_name="pyyaml", source_version="5.3.1-1")
