@@ -175,7 +175,8 @@ spec:
     countermeasure=["4.4.5"],
     target="pod",
     tools={"kubescape": "C-0296", "kube-linter": "mismatching-selector",
-           "kube-score": "deployment-pod-selector-labels-match-template-metadata-labels"},
+           "kube-score": ["deployment-pod-selector-labels-match-template-metadata-labels",
+                          "statefulset-pod-selector-labels-match-template-metadata-labels"]},
 )
 def selector_mismatch(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     owner = view.owner
