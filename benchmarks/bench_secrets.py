@@ -170,7 +170,7 @@ TOOLS: dict[str, Callable[[Path, Path], tuple[float, Findings]]] = {
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=int, default=30, help="size multiplier of the throughput tree")
+    ap.add_argument("--scale", type=int, default=20, help="size multiplier of the throughput tree")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--skip", nargs="*", default=[])
     ap.add_argument("--tree", type=Path, action="append", default=[], help="also time this real directory")

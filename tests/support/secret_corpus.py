@@ -60,6 +60,9 @@ class Corpus:
     decoys: int = 0
     files: int = 0
     bytes: int = 0
+    #: lines where a finding is neither right nor wrong (e.g. a peer reporting a Secret by its
+    #: ``kind: Secret`` line): ignored by :func:`score`
+    neutral: set[tuple[str, int]] = field(default_factory=set)
 
     def kinds(self) -> set[str]:
         return {p.kind for p in self.planted}
@@ -299,6 +302,7 @@ class _File:
         self.path = path
         self.lines: list[str] = []
         self.planted: list[tuple[int, int, str, str]] = []
+        self.neutral: list[int] = []
 
     def add(self, *lines: str) -> int:
         self.lines.extend(lines)
@@ -427,6 +431,8 @@ def _structured(rng: random.Random) -> list[_File]:
         f'  "private_key": "-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n",',
     )
     f.add('  "client_email": "deployer@shop-prod.iam.gserviceaccount.com",', '  "client_id": "1234"', "}")
+    _s, _e, kind, needle = f.planted[-1]
+    f.planted[-1] = (1, len(f.lines), kind, needle)  # the key file is one credential: any line of it
     out.append(f)
     # private keys
     for label, name, kind in (
@@ -500,6 +506,7 @@ def _structured(rng: random.Random) -> list[_File]:
     # Kubernetes Secret (base64 data and stringData) and a templated decoy Secret
     pw, tk = _password(rng), _crc_token(rng, "ghp_")
     f = _File("k8s/secret.yaml")
+    f.neutral.append(2)  # "kind: Secret": where some scanners report the whole object
     f.add(
         "apiVersion: v1",
         "kind: Secret",
@@ -678,6 +685,7 @@ def generate(root: Path, seed: int = 1, files: int = 80, scale: int = 1, bulk: i
         corpus.bytes += len(data.encode())
         for start, end, kind, needle in f.planted:
             corpus.planted.append(Planted(f.path, start, end, kind, needle))
+        corpus.neutral.update((f.path, n) for n in f.neutral)
     corpus.decoys = counter[0]
     return corpus
 
@@ -713,6 +721,8 @@ def score(corpus: Corpus, findings: Iterable[tuple[str, int]]) -> Score:
     hit: set[Planted] = set()
     false: set[tuple[str, int]] = set()
     for path, line in set(findings):
+        if (path, line) in corpus.neutral:
+            continue
         match = [p for p in by_path.get(path, ()) if p.line <= line <= p.end_line]
         if match:
             hit.update(match)
