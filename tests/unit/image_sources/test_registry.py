@@ -232,3 +232,35 @@ def test_blob_tampered_in_transit_is_detected(pushed: dict[str, RunningRegistry]
         ) as img,
     ):
         squash(img, lambda p: True)
+
+
+class FlakyTransport(HttpTransport):
+    """The real registry behind a gateway that rate-limits the first two requests."""
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.limited = 0
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | IO[bytes] | None = None
+    ) -> Response:
+        if self.limited < 2:
+            self.limited += 1
+            import io
+
+            return Response(429, {"Retry-After": "0"}, url, io.BytesIO(b'{"errors":[{"code":"TOOMANYREQUESTS"}]}'))
+        return super().request(method, url, headers, body)
+
+
+def test_rate_limits_are_retried(pushed: dict[str, RunningRegistry]) -> None:
+    reg = pushed["htpasswd"]
+    t = FlakyTransport(ca_file=reg.ca_file)
+    with RegistryClient(reg.host, auth=_auth(reg), transport=t) as c:
+        assert c.list_tags("team/app")
+    assert t.limited == 2
+    t = FlakyTransport(ca_file=reg.ca_file)
+    t.limited = -2  # four 429s in a row: more than the retry budget
+    with RegistryClient(reg.host, auth=_auth(reg), transport=t) as c:
+        c._sleep = lambda s: None
+        with pytest.raises(RegistryError, match="HTTP 429: TOOMANYREQUESTS"):
+            c.list_tags("team/app")

@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -53,6 +54,18 @@ MANIFEST_ACCEPT = ", ".join(
 )
 _MAX_REDIRECTS = 5
 _MAX_SMALL = 1024 * 1024
+_RETRY_STATUS = frozenset({429, 502, 503, 504})
+_MAX_RETRIES = 3
+_MAX_RETRY_DELAY = 10.0
+
+
+def _retry_after(header: str, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (seconds form) capped, else 0.5 s, 1 s, 2 s."""
+    if header.strip().isdigit():
+        return min(float(header.strip()), _MAX_RETRY_DELAY)
+    return min(0.5 * 2.0 ** (attempt - 1), _MAX_RETRY_DELAY)
+
+
 _LINK_NEXT = re.compile(r"<([^>]+)>\s*;\s*rel=\"?next\"?")
 
 
@@ -92,6 +105,7 @@ class RegistryClient:
         self._basic = False
         self._bearer: dict[str, str] | None = None  # realm/service from the last Bearer challenge
         self._tokens: dict[str, str] = {}
+        self._sleep: Callable[[float], None] = time.sleep
         if self.creds is not None and self.creds.token:
             self._tokens["*"] = self.creds.token
 
@@ -130,6 +144,7 @@ class RegistryClient:
         hdrs = dict(headers or {})
         retried_auth = False
         redirects = 0
+        retries = 0
         while True:
             same_host = urlsplit(url).netloc == self.host
             send = dict(hdrs)
@@ -138,6 +153,13 @@ class RegistryClient:
                 if h:
                     send["Authorization"] = h
             resp = self._transport.request(method, url, send, body)
+            if resp.status in _RETRY_STATUS and method in ("GET", "HEAD") and retries < _MAX_RETRIES:
+                # rate limits and transient gateway errors: back off (bounded) and retry
+                retries += 1
+                delay = _retry_after(resp.headers.get("retry-after", ""), retries)
+                resp.read_all(64 * 1024)
+                self._sleep(delay)
+                continue
             if resp.status == 401 and same_host and not retried_auth:
                 challenge = resp.headers.get("www-authenticate", "")
                 resp.read_all(64 * 1024)
