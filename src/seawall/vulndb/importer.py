@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from seawall.errors import DatabaseError, SourceError
+from seawall.errors import DatabaseError, InputError, SourceError
 from seawall.versions import MAX_VERSION_LENGTH
 from seawall.vulndb.store import Builder, SourceInfo, encode_list, encode_ranges, normalize_name
 
@@ -371,8 +371,8 @@ def import_sources(
             out.extend(_import_url(src, builder, progress, timeout, ecosystems))
             continue
         if parsed.scheme and len(parsed.scheme) > 1:
-            raise SourceError(f"unsupported URL scheme {parsed.scheme!r} (use http, https, a directory or a zip)",
-                              subject=src)
+            raise InputError(f"unsupported URL scheme {parsed.scheme!r} (use http, https, a directory or a zip)",
+                             subject=src)
         path = Path(src)
         if path.is_dir():
             out.extend(_import_dir(path, builder, progress))
@@ -392,7 +392,7 @@ def import_sources(
             sink.flush()
             out.append(stats)
         else:
-            raise SourceError("no such file, directory or http(s) URL", subject=src)
+            raise InputError("no such file, directory or http(s) URL", subject=src)
     return out
 
 

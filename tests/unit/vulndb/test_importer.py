@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from seawall.errors import DatabaseError, SourceError
+from seawall.errors import DatabaseError, InputError, SourceError
 from seawall.vulndb.importer import rows_from_osv, update
 from seawall.vulndb.store import Store, decode_list, decode_ranges
 
@@ -108,9 +108,9 @@ def test_empty_source_keeps_current_database(osv_subset: Path, tmp_path: Path, z
 
 
 def test_unsupported_scheme_and_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="unsupported URL scheme"):
+    with pytest.raises(InputError, match="unsupported URL scheme"):
         update(["ftp://example.org/osv"], tmp_path / "db.sqlite3")
-    with pytest.raises(SourceError, match="no such file"):
+    with pytest.raises(InputError, match="no such file"):
         update([str(tmp_path / "missing")], tmp_path / "db.sqlite3")
 
 
