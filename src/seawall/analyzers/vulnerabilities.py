@@ -110,6 +110,14 @@ def _remediation(m: Match) -> str:
     return f"No fixed version is recorded for {m.id}; check the advisory ({m.url or m.id}) for guidance."
 
 
+def _short(text: str, limit: int = 140) -> str:
+    """The advisory summary cut at a word boundary (full text stays in the advisory link)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "..."
+
+
 def match_finding(m: Match, image: str, layer: str = "") -> Finding:
     """One Finding for one Match (all aliases listed in references.vulnerabilities)."""
     meta = REGISTRY.get(VULN_PACKAGE).meta
@@ -122,8 +130,10 @@ def match_finding(m: Match, image: str, layer: str = "") -> Finding:
     refs = dataclasses.replace(refs, vulnerabilities=m.ids, urls=(m.url,) if m.url else ())
     state = f"fixed in {m.fixed[0]}" if m.fixed else ("affected, no fix yet" if m.no_fix else "no fixed version known")
     via = f" (via source package {m.matched_name})" if m.matched_name != pkg.name and not is_app else ""
-    summary = f": {m.summary}" if m.summary else ""
-    msg = f"{pkg.name} {pkg.version}{via} is affected by {m.id}{summary} [{state}; severity from {m.severity_source}]"
+    score = f"; CVSS {m.score:g}" if m.score is not None else (
+        "; severity unknown" if m.severity_source.startswith("unknown") else f"; {m.severity_source}")
+    summary = f": {_short(m.summary)}" if m.summary else ""
+    msg = f"{pkg.name} {pkg.version}{via} is affected by {m.id} ({state}{score}){summary}"
     locs = getattr(pkg, "locations", ()) or ()
     path = locs[0].path if locs else ""
     layer = layer or (getattr(locs[0], "layer", "") if locs else "")

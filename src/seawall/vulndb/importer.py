@@ -188,7 +188,8 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
             adv_id, eco, normalize_name(eco, name), encode_ranges(ranges),
             encode_list(vlist) if vlist else None, status, _rating(eco_spec, db_spec),
         ))
-    summary = _str(rec.get("summary")) or _str(rec.get("details")).strip().split("\n", 1)[0][:240]
+    # no summary: the first paragraph of the details (OVAL/NVD text wraps lines inside paragraphs)
+    summary = _str(rec.get("summary")) or " ".join(_str(rec.get("details")).strip().split("\n\n", 1)[0].split())[:400]
     url = ""
     refs = [r for r in _list(rec.get("references")) if isinstance(r, dict) and isinstance(r.get("url"), str)]
     for r in sorted(refs, key=lambda r: r.get("type") != "ADVISORY"):
