@@ -101,13 +101,22 @@ FILE_HANDLERS: list[FileHandler] = []
 ANALYZERS: dict[str, Callable[[ScanRun], Iterable[Finding]]] = {}
 
 
-def analyzer(name: str) -> Callable[[Callable[[ScanRun], Iterable[Finding]]], Callable[[ScanRun], Iterable[Finding]]]:
-    """Register a cross-object analyzer; it runs once after every input is read."""
+#: Analyzers that join other analyzers' findings; they run after every analyzer in ANALYZERS.
+JOIN_ANALYZERS: dict[str, Callable[[ScanRun], Iterable[Finding]]] = {}
+
+
+def analyzer(
+    name: str, *, joins: bool = False
+) -> Callable[[Callable[[ScanRun], Iterable[Finding]]], Callable[[ScanRun], Iterable[Finding]]]:
+    """Register a cross-object analyzer; it runs once after every input is read.
+
+    ``joins=True``: the analyzer reads the other analyzers' findings, so it runs after all of them.
+    """
 
     def deco(fn: Callable[[ScanRun], Iterable[Finding]]) -> Callable[[ScanRun], Iterable[Finding]]:
-        if name in ANALYZERS:
+        if name in ANALYZERS or name in JOIN_ANALYZERS:
             raise RuntimeError(f"duplicate analyzer {name}")
-        ANALYZERS[name] = fn
+        (JOIN_ANALYZERS if joins else ANALYZERS)[name] = fn
         return fn
 
     return deco
@@ -293,7 +302,7 @@ class ScanRun:
             self.report.skipped.append((item.display, "not a manifest or other scannable file"))
 
     def run_analyzers(self) -> None:
-        for name, fn in ANALYZERS.items():
+        for name, fn in [*ANALYZERS.items(), *JOIN_ANALYZERS.items()]:
             if not self.config.analyzer_enabled(name):
                 continue
             try:

@@ -44,7 +44,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.analyzers.signatures",
     "seawall.rules.supply_chain.trusted_registries",
     "seawall.analyzers.freshness",
-    "seawall.analyzers.combined",  # last: joins the other analyzers' findings
+    "seawall.analyzers.combined",
 )
 
 _loaded = False

@@ -40,7 +40,7 @@ def _key(kind: str, ns: str, name: str) -> tuple[str, str, str]:
     return (kind, ns, name)
 
 
-@analyzer("combined")
+@analyzer("combined", joins=True)
 def combined(run: ScanRun) -> Iterator[Finding]:
     if not run.enabled(RULE.id) or not run.inventory.workloads:
         return
