@@ -258,8 +258,10 @@ def findings_for(
     if not res.checked:
         add(NOT_CHECKED, f"{who}: freshness of {c.image} could not be checked: {res.reason}")
         return out
-    newest = max(res.upgrades, key=lambda u: ("patch", "minor", "major").index(u.level), default=None)
-    fallback = f"image: {newest.reference(ref)}" if newest else ""
+    order = ("patch", "minor", "major")
+    newest = max(res.upgrades, key=lambda u: order.index(u.level), default=None)
+    nearest = min(res.upgrades, key=lambda u: order.index(u.level), default=None)
+    fallback = newest.reference(ref) if newest else ""
     if res.tag_moved:
         add(
             TAG_MOVED,
@@ -287,7 +289,7 @@ def findings_for(
                 severity=Severity.INFO if up.level == "major" else None,
             )
     if res.age_days is not None and res.created is not None and res.age_days > settings.max_age_days:
-        deploy = res.current_reference if res.tag_moved else fallback
+        deploy = res.current_reference if res.tag_moved else nearest.reference(ref) if nearest else ""
         add(
             TOO_OLD,
             f"{who}: image {res.image_digest[:19]}… was built {res.age_days} days ago "

@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.image",
     "seawall.cli.sbom",
     "seawall.cli.sign",
+    "seawall.cli.registry",
 )
 
 

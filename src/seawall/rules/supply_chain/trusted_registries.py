@@ -23,7 +23,7 @@ from seawall.errors import InputError
 from seawall.inventory.k8s import ContainerView, PodSpecView, as_list, as_str
 from seawall.model.finding import Finding
 from seawall.registries.policy import cached_registries_config, registries_config
-from seawall.rules.registry import REGISTRY, Violation, rule
+from seawall.rules.registry import REGISTRY, Violation, declare, rule
 from seawall.sources.image.reference import Reference, parse_reference
 
 ALL_CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
@@ -225,3 +225,29 @@ def validate_registries_section(run: ScanRun) -> Iterable[Finding]:
     if run.config.section("registries"):
         registries_config(run.config)  # raises PolicyError -> one scan error naming the config
     return []
+
+
+PLAIN_HTTP_REGISTRY = "SW-SUP-104"
+
+declare(
+    id=PLAIN_HTTP_REGISTRY,
+    title="Registry serves images over plain HTTP",
+    severity="high",
+    category="supply-chain",
+    description="""`seawall registry scan` reached this registry over plain HTTP (it is listed in
+    `--insecure-registry` or `registries.insecure`, and answered without TLS). Every client pulling
+    from it — nodes, CI, developers — sends credentials in clear text and accepts whatever image
+    bytes a network attacker serves under a tag.""",
+    remediation="""
+# configure TLS on the registry (distribution config.yml), e.g.
+http:
+  addr: :5000
+  tls:
+    certificate: /certs/registry.crt
+    key: /certs/registry.key
+# then distribute the CA to clients and drop the host from insecure-registries lists
+""",
+    risk=["3.2.1"],
+    countermeasure=["4.2.1"],
+    tags=["registry", "tls"],
+)
