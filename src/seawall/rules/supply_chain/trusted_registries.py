@@ -141,7 +141,9 @@ _REGISTRY_TLS_OFF = (
 )
 _TLS_VERIFY_FLAGS = ("--tls-verify", "--src-tls-verify", "--dest-tls-verify", "--tls-verify-pull")
 #: Programs whose generic ``--insecure`` means "registry without TLS verification".
-_INSECURE_PROGRAMS = frozenset({"executor", "crane", "oras", "regctl", "cosign", "kaniko", "gcrane", "jib"})
+_INSECURE_PROGRAMS = frozenset(
+    {"executor", "kaniko", "crane", "gcrane", "oras", "regctl", "cosign", "jib", "ko", "flux", "notation"}
+)
 
 
 def _tokens(c: ContainerView) -> list[tuple[str, int, str]]:
@@ -163,8 +165,10 @@ def _tokens(c: ContainerView) -> list[tuple[str, int, str]]:
     return out
 
 
-def _tls_off(tokens: list[tuple[str, int, str]]) -> Iterator[tuple[str, int, str]]:
+def _tls_off(tokens: list[tuple[str, int, str]], image: str = "") -> Iterator[tuple[str, int, str]]:
     programs = {t.rsplit("/", 1)[-1] for _, _, t in tokens if not t.startswith("-")}
+    # args without a command run the image's entrypoint: kaniko-project/executor, crane, oras...
+    programs.add(image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0])
     generic = bool(programs & _INSECURE_PROGRAMS)
     for n, (fld, i, tok) in enumerate(tokens):
         name, eq, value = tok.partition("=")
@@ -207,7 +211,7 @@ spec:
 def registry_tls_disabled(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
         seen: set[tuple[str, int]] = set()
-        for fld, i, tok in _tls_off(_tokens(c)):
+        for fld, i, tok in _tls_off(_tokens(c), c.image):
             if (fld, i) in seen:
                 continue
             seen.add((fld, i))

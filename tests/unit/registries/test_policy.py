@@ -1,0 +1,60 @@
+"""The shared ``registries:`` section."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from seawall.errors import PolicyError
+from seawall.registries.policy import parse_registries_section
+from seawall.sources.image.reference import parse_reference
+
+
+def test_parse_and_match(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("x")
+    cfg = parse_registries_section(
+        {"allowed": ["registry.example.com/*", "ghcr.io/org/*", "quay.io"], "insecure": "LOCALHOST:5000",
+         "ca_file": "ca.pem"},
+        tmp_path,
+    )
+    assert cfg.ca_file == tmp_path / "ca.pem"
+    assert cfg.is_allowed(parse_reference("registry.example.com/team/app:1"))
+    assert cfg.is_allowed(parse_reference("ghcr.io/org/tool@sha256:" + "a" * 64))
+    assert cfg.is_allowed(parse_reference("quay.io/anything/here:2"))  # a bare host glob
+    assert not cfg.is_allowed(parse_reference("ghcr.io/other/tool:1"))
+    assert not cfg.is_allowed(parse_reference("nginx"))  # docker.io/library/nginx
+    assert cfg.is_insecure(parse_reference("localhost:5000/x:1"))
+    assert not cfg.is_insecure(parse_reference("registry.example.com/x:1"))
+    assert parse_registries_section({}, tmp_path).is_allowed(parse_reference("nginx"))  # no list: all allowed
+
+
+def test_docker_config_credentials_are_read_lazily(tmp_path: Path) -> None:
+    token = base64.b64encode(b"user:pw").decode()
+    (tmp_path / "docker.json").write_text(json.dumps({"auths": {"reg.example.com": {"auth": token}}}))
+    cfg = parse_registries_section({"docker_config": "docker.json"}, tmp_path)
+    creds = cfg.registry_auth().lookup("reg.example.com")
+    assert creds is not None and creds.username == "user"
+    (tmp_path / "docker.json").write_text("{not json")
+    with pytest.raises(PolicyError) as exc:
+        cfg.registry_auth()
+    assert "docker_config" in str(exc.value) and "invalid JSON" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"allow": ["x"]}, "unknown key(s) allow"),
+        ({"allowed": [1]}, "registries.allowed must be"),
+        ({"insecure": {"a": 1}}, "registries.insecure must be"),
+        ({"ca_file": 3}, "ca_file must be a path"),
+        ({"ca_file": "missing.pem"}, "missing.pem not found"),
+        ({"docker_config": ["x"]}, "docker_config must be a path"),
+    ],
+)
+def test_invalid(section: dict[str, object], message: str, tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as exc:
+        parse_registries_section(section, tmp_path, "my.yaml")
+    assert message in str(exc.value) and "my.yaml" in str(exc.value)
