@@ -222,20 +222,25 @@ class _Hit:
     no_fix: bool
 
 
+#: ``ecosystem_specific.status`` values meaning "affected and not fixed" (Debian, Wolfi feeds).
+_UNFIXED_STATUS = frozenset({"unfixed", "end-of-life", "ignored", "postponed", "pending-upstream-fix",
+                             "fix-not-planned", "true-positive-determination"})
+
+
 def _check_row(row: AffectedRow, cmp: versions.Comparator, v: str) -> _Hit | None:
-    undecided = False
     for rtype, events in row.ranges:
         fn = semver.compare if rtype == "S" else cmp
         try:
             affected, fixed_above = _evaluate(fn, v, events)
         except _Undecidable:
-            undecided = True
-            continue
+            continue  # e.g. a commit hash as "fixed": only the versions list can decide
         if affected:
-            return _Hit(row, fixed_above, no_fix=not fixed_above)
-    if row.versions and v in row.versions:  # also the fallback for undecidable ranges
-        return _Hit(row, [], no_fix=False)
-    del undecided
+            # "no fix yet" only when the range is open-ended (a last_affected/limit bound means a
+            # later release is fine even if the advisory does not name it) or the source says so
+            open_ended = not fixed_above and not any(k in ("l", "x") for k, _v in events)
+            return _Hit(row, fixed_above, no_fix=open_ended or row.status in _UNFIXED_STATUS)
+    if row.versions and v in row.versions:
+        return _Hit(row, [], no_fix=row.status in _UNFIXED_STATUS)
     return None
 
 

@@ -164,6 +164,9 @@ def test_osv_range_semantics(tmp_path: Path, zip_writer: Any) -> None:
     s = _one(tmp_path, zip_writer, [{"introduced": "0"}])
     m = Matcher(s).match([SimplePackage("pkg", "9.9", "PyPI")]).matches[0]
     assert m.no_fix and m.fixed == ()
+    s = _one(tmp_path, zip_writer, [{"introduced": "0"}, {"last_affected": "2.0"}])
+    m = Matcher(s).match([SimplePackage("pkg", "1.0", "PyPI")]).matches[0]
+    assert not m.no_fix and m.fixed == ()  # fixed after 2.0, version not named
 
 
 def test_semver_range_type_and_go(tmp_path: Path, zip_writer: Any) -> None:
