@@ -223,6 +223,7 @@ def write_docker_archive(
     config_extra: dict[str, Any] | None = None,
     layer_names: Sequence[str] | None = None,
     drop_members: Iterable[str] = (),
+    store_order: Sequence[int] | None = None,
 ) -> Built:
     """A classic ``docker save`` archive: manifest.json, <config hex>.json, <id>/layer.tar."""
     diff_ids = [sha256(t) for t in layers]
@@ -230,8 +231,9 @@ def write_docker_archive(
     cdig = sha256(cfg)
     names = list(layer_names) if layer_names else [f"{d.split(':')[1]}/layer.tar" for d in diff_ids]
     members: dict[str, bytes] = {f"{cdig.split(':')[1]}.json": cfg}
-    for n, t in zip(names, layers, strict=True):
-        members[n] = t
+    order = list(store_order) if store_order is not None else list(range(len(layers)))
+    for i in order:
+        members[names[i]] = layers[i]
     entry = {"Config": f"{cdig.split(':')[1]}.json", "RepoTags": list(repo_tags), "Layers": names}
     members["manifest.json"] = json.dumps([entry]).encode()
     skip = set(drop_members)

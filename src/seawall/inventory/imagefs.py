@@ -344,86 +344,152 @@ class SquashedFS:
             self._children.setdefault(e.path, set())
 
 
+@dataclass(slots=True)
+class _Op:
+    """One layer member to apply to the squashed state (kept when a layer is read out of order)."""
+
+    path: str  # member path, normalised and validated
+    kind: str  # "put", "whiteout", "opaque"
+    etype: EntryType = "file"
+    size: int = 0
+    mode: int = 0
+    uid: int = 0
+    gid: int = 0
+    mtime: int = 0
+    linkname: str = ""
+    content: bytes | None = None
+    truncated: bool = False
+
+
+class _Layer:
+    """Applies one layer's members to a :class:`SquashedFS` in tar order (whiteouts first-class)."""
+
+    def __init__(self, fs: SquashedFS, index: int, digest: str, subject: str, wants: Callable[[str], bool]) -> None:
+        self.fs = fs
+        self.index = index
+        self.digest = digest
+        self.subject = subject
+        self.wants = wants
+        self.added: set[str] = set()
+        self.whiteouts = 0
+        self.count = 0
+
+    def apply(self, op: _Op) -> FileEntry | None:
+        fs = self.fs
+        path = op.path
+        parent = path.rpartition("/")[0]
+        if parent:
+            pe = fs._entries.get(parent)
+            if pe is None or pe.type != "dir":
+                path = fs._through_links(path)
+        if not path:
+            return None
+        if op.kind == "opaque":
+            self.whiteouts += 1
+            fs._remove_children(path, self.added)
+            return None
+        if op.kind == "whiteout":
+            self.whiteouts += 1
+            fs._remove(path, self.added)
+            return None
+        linkname = op.linkname
+        size = op.size
+        if op.etype == "hardlink":
+            target = fs._entries.get(linkname)
+            while target is not None and target.type == "hardlink":
+                linkname = target.linkname
+                target = fs._entries.get(linkname)
+            if target is None or target.type != "file":
+                raise SourceError(
+                    f"hard link {path} points to a missing file {op.linkname[:120]!r}", subject=self.subject
+                )
+            size = target.size
+        entry = FileEntry(path, op.etype, size, op.mode, op.uid, op.gid, linkname, self.digest, self.index, op.mtime)
+        fs._put(entry)
+        self.added.add(path)
+        if op.etype == "hardlink" and self.wants(path):
+            data = fs._content.get(linkname)
+            if data is not None:
+                fs._content[path] = data
+        elif op.content is not None:
+            fs._content[path] = op.content
+            if op.truncated:
+                fs.truncated.add(path)
+        return entry
+
+    def done(self) -> None:
+        self.fs.whiteouts[self.index] = self.whiteouts
+        self.fs.layer_entries.append(self.count)
+
+
 def _walk_layer(
-    fs: SquashedFS,
+    layer: _Layer,
     stream: ByteStream,
     *,
-    index: int,
-    digest: str,
-    subject: str,
-    wants: Callable[[str], bool],
+    deferred: list[_Op] | None,
     on_layer_file: Callable[[LayerFile], None] | None,
     max_file_bytes: int,
     layer_file_limit: int,
     max_entries: int,
     strict_links: bool,
 ) -> None:
-    added: set[str] = set()
-    whiteouts = 0
-    count = 0
-    entries = fs._entries
+    """Read one layer's tar; apply each member now, or record it in ``deferred`` (out of order)."""
+    subject = layer.subject
+    wants = layer.wants
     reader = TarReader(stream, subject)
     for m in reader:
-        count += 1
-        if count > max_entries:
+        layer.count += 1
+        if layer.count > max_entries:
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
         path = member_path(m.name, subject)
-        parent, _, base = path.rpartition("/")
-        if parent:
-            pe = entries.get(parent)
-            if pe is None or pe.type != "dir":
-                path = fs._through_links(path)
-                parent, _, base = path.rpartition("/")
         if not path:
             continue  # the root directory itself
+        parent, _, base = path.rpartition("/")
         if base.startswith(".wh."):
-            whiteouts += 1
             if base == ".wh..wh..opq":
-                fs._remove_children(parent, added)
-            elif not base.startswith(".wh..wh."):  # .wh..wh.plnk etc. are aufs bookkeeping
-                fs._remove(f"{parent}/{base[4:]}" if parent else base[4:], added)
+                op = _Op(parent, "opaque")
+            elif base.startswith(".wh..wh."):
+                continue  # .wh..wh.plnk etc. are aufs bookkeeping, not deletions
+            else:
+                op = _Op(f"{parent}/{base[4:]}" if parent else base[4:], "whiteout")
+            if deferred is None:
+                layer.apply(op)
+            else:
+                deferred.append(op)
             continue
         etype = m.type
         linkname = m.linkname
-        size = m.size
         if etype == "symlink":
             if strict_links and symlink_escapes(path, linkname):
                 raise SourceError(f"symlink {path} points outside the image root ({linkname[:120]!r})", subject=subject)
         elif etype == "hardlink":
             linkname = member_path(m.linkname, subject)
-            target = entries.get(linkname)
-            while target is not None and target.type == "hardlink":
-                linkname = target.linkname
-                target = entries.get(linkname)
-            if target is None or target.type != "file":
-                raise SourceError(f"hard link {path} points to a missing file {m.linkname[:120]!r}", subject=subject)
-            size = target.size
         else:
             linkname = ""
-        entry = FileEntry(path, etype, size, m.mode, m.uid, m.gid, linkname, digest, index, m.mtime)  # type: ignore[arg-type]
-        fs._put(entry)
-        added.add(path)
-        if etype == "hardlink":
-            if wants(path):
-                data = fs._content.get(linkname)
-                if data is not None:
-                    fs._content[path] = data
-            continue
-        if etype != "file":
-            continue
-        want = wants(path)
+        op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
+        if deferred is None:
+            entry = layer.apply(op)
+            if entry is None or etype != "file":
+                continue
+        else:
+            entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)  # type: ignore[arg-type]
+            deferred.append(op)
+            if etype != "file":
+                continue
+        want = wants(entry.path)
         if not want and on_layer_file is None:
             continue
         prefix = b""
         if want:
-            prefix = _read_n(reader, min(max_file_bytes, size))
-            fs._content[path] = prefix
-            if size > max_file_bytes:
-                fs.truncated.add(path)
+            prefix = _read_n(reader, min(max_file_bytes, m.size))
+            if deferred is None:
+                layer.fs._content[entry.path] = prefix
+                if m.size > max_file_bytes:
+                    layer.fs.truncated.add(entry.path)
+            else:
+                op.content, op.truncated = prefix, m.size > max_file_bytes
         if on_layer_file is not None:
             on_layer_file(LayerFile(entry, reader, prefix, layer_file_limit))
-    fs.whiteouts[index] = whiteouts
-    fs.layer_entries.append(count)
 
 
 def _read_n(reader: TarReader, n: int) -> bytes:
@@ -446,7 +512,7 @@ def squash(
     layer_file_limit: int | None = None,
     strict_links: bool = True,
 ) -> SquashedFS:
-    """Walk every layer of ``image`` once, in order, and return the squashed filesystem.
+    """Walk every layer of ``image`` once and return the squashed filesystem.
 
     ``wants(path)`` decides which regular files have their content captured (at most
     ``max_file_bytes`` each). ``on_layer_file`` is called for every regular file of every layer
@@ -455,19 +521,25 @@ def squash(
     member paths, symlinks climbing out of the root when ``strict_links``, hard links to
     missing files, decompression bombs, truncation, digest mismatch) raises SourceError naming
     the image and the layer.
+
+    Layers are read in the order the source stores them most cheaply (``Image.read_order()``:
+    application order, except in a gzipped archive whose layers are stored out of order); a
+    layer read early is kept as metadata plus captured content and applied in its turn, so the
+    result is always the application-order squash. ``on_layer_file`` sees layers in read order.
     """
     fs = SquashedFS()
     limit = max_file_bytes if layer_file_limit is None else layer_file_limit
-    for i, desc in enumerate(image.layers):
-        subject = image.layer_subject(i)
+    pending: dict[int, tuple[_Layer, list[_Op]]] = {}
+    next_index = 0
+    for i in image.read_order():
+        desc = image.layers[i]
+        layer = _Layer(fs, i, desc.digest, image.layer_subject(i), wants)
+        deferred: list[_Op] | None = None if i == next_index else []
         with image.open_layer(i) as stream:
             _walk_layer(
-                fs,
+                layer,
                 stream,
-                index=i,
-                digest=desc.digest,
-                subject=subject,
-                wants=wants,
+                deferred=deferred,
                 on_layer_file=on_layer_file,
                 max_file_bytes=max_file_bytes,
                 layer_file_limit=limit,
@@ -475,6 +547,17 @@ def squash(
                 strict_links=strict_links,
             )
             stream.drain()
+        if deferred is None:
+            layer.done()
+            next_index += 1
+        else:
+            pending[i] = (layer, deferred)
+        while next_index in pending:
+            later, ops = pending.pop(next_index)
+            for op in ops:
+                later.apply(op)
+            later.done()
+            next_index += 1
     return fs
 
 

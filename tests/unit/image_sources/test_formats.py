@@ -196,3 +196,32 @@ def test_docker_archive_with_several_images_needs_a_tag(tmp_path: Path) -> None:
         open_image(str(merged))
     with open_image(f"{merged}:two:2") as img:
         assert img.repo_tags == ("two:2",)
+
+
+def test_gzipped_archive_with_layers_stored_out_of_order(tmp_path: Path) -> None:
+    """Layers stored last-first in a .tar.gz are read in storage order, squashed in layer order."""
+    l3 = layer_tar([E("opt/app/new.txt", b"v3"), E("etc/hostname", b"final\n"), E("etc/.wh.passwd")])
+    layers = [BASE, TOP, l3]
+    write_docker_archive(tmp_path / "inorder.tar", layers)
+    write_docker_archive(tmp_path / "reversed.tar.gz", layers, gz=True, store_order=[2, 1, 0])
+    seen: dict[str, list[int]] = {}
+    results = {}
+    for name in ("inorder.tar", "reversed.tar.gz"):
+        with open_image(str(tmp_path / name)) as img:
+            order = img.read_order()
+            assert order == ([0, 1, 2] if name == "inorder.tar" else [2, 1, 0])
+            visits: list[int] = []
+            seen[name] = visits
+            fs = squash(
+                img, lambda p: p.startswith(("etc/", "opt/")), lambda lf, v=visits: v.append(lf.entry.layer_index)
+            )
+            results[name] = (
+                sorted((e.path, e.type, e.layer_index, e.size) for e in fs.entries()),
+                {p: fs.read(p) for p in ("etc/hostname", "opt/app/new.txt", "etc/passwd.hl", "etc/os-release")},
+            )
+    assert results["inorder.tar"] == results["reversed.tar.gz"]
+    files, content = results["inorder.tar"]
+    assert content["etc/hostname"] == b"final\n" and content["opt/app/new.txt"] == b"v3"
+    assert "etc/passwd" not in {f[0] for f in files}  # whited out by layer 3
+    assert sorted(seen["inorder.tar"]) == sorted(seen["reversed.tar.gz"])
+    assert seen["reversed.tar.gz"][0] == 2  # storage order

@@ -184,6 +184,20 @@ class TarBlobs:
         off, size = self.members[key]
         return cast(IO[bytes], _MemberReader(self, off, size))
 
+    def offset(self, name: str) -> int:
+        return self.members[_norm(name)][0]
+
+    def read_order(self, descs: list[Descriptor]) -> list[int]:
+        """Storage order of blobs, when it matters (gzip: no cheap backward seek)."""
+        if not self.compressed:
+            return list(range(len(descs)))
+        key = {i: self.members.get(self._blob_name(d), (0, 0))[0] for i, d in enumerate(descs)}
+        return sorted(key, key=lambda i: (key[i], i))
+
+    def _blob_name(self, desc: Descriptor) -> str:
+        alg, _, hexd = desc.digest.partition(":")
+        return f"blobs/{alg}/{hexd}"
+
     def member_size(self, name: str) -> int:
         return self.members[_norm(name)][1]
 
@@ -213,6 +227,12 @@ class _DockerLayers:
 
     def open_blob(self, desc: Descriptor) -> IO[bytes]:
         return self._tb.open_member(self._names[desc.digest], "layer")
+
+    def read_order(self, descs: list[Descriptor]) -> list[int]:
+        if not self._tb.compressed:
+            return list(range(len(descs)))
+        key = {i: self._tb.offset(self._names[d.digest]) for i, d in enumerate(descs)}
+        return sorted(key, key=lambda i: (key[i], i))
 
     def close(self) -> None:
         self._tb.close()

@@ -271,6 +271,19 @@ class Image:
             total_counter=self._total_read,
         )
 
+    def read_order(self) -> list[int]:
+        """Layer indices in the order this source reads them most cheaply (default: application order).
+
+        Only a gzipped archive whose layers are stored out of order differs: reading it in
+        application order would re-decompress the archive from its start for each step back.
+        """
+        order = getattr(self._blobs, "read_order", None)
+        if callable(order):
+            got = order(self.layers)
+            if sorted(got) == list(range(len(self.layers))):
+                return list(got)
+        return list(range(len(self.layers)))
+
     def layer_subject(self, index: int) -> str:
         """How errors name a layer: ``<reference> layer N (sha256:abc...)``."""
         d = self._specs[index].descriptor.digest if 0 <= index < len(self._specs) else "?"
