@@ -295,6 +295,31 @@ def test_namespace_psa_exempt_system(tmp_path: Path) -> None:
     assert "SW-K8S-081" not in _ids(_scan(tmp_path, ns))
 
 
+def test_namespace_quotas_across_files(tmp_path: Path) -> None:
+    ns: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace",
+                          "metadata": {"name": "shop", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+    r = _scan(tmp_path, ns)
+    found = {(f.rule_id, f.location.line) for f in r.findings if f.rule_id in ("SW-K8S-093", "SW-K8S-094")}
+    assert found == {("SW-K8S-093", 1), ("SW-K8S-094", 1)}
+    quotas: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "l", "namespace": "shop"},
+         "spec": {"limits": [{"type": "Container", "default": {"cpu": "1"}}]}},
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "shop"},
+         "spec": {"hard": {"pods": "10"}}},
+    ]
+    _write(tmp_path, ns, "ns.yaml")
+    _write(tmp_path, quotas, "quotas.yaml")
+    report = scan([str(tmp_path / "ns.yaml"), str(tmp_path / "quotas.yaml")], Config())
+    assert not {f.rule_id for f in report.findings} & {"SW-K8S-093", "SW-K8S-094"}
+    # a quota in another namespace does not count; kube-system is exempt
+    quotas[1]["metadata"]["namespace"] = "other"
+    ks = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}
+    report = scan([str(_write(tmp_path, [ns, ks, *quotas], "all.yaml"))], Config())
+    assert {(f.rule_id, f.resource.name) for f in report.findings if f.rule_id in ("SW-K8S-093", "SW-K8S-094")} == {
+        ("SW-K8S-094", "shop")
+    }
+
+
 def _svc(spec: dict[str, Any], annotations: dict[str, str] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": "s", "namespace": "shop"}
     if annotations:
@@ -469,7 +494,7 @@ def test_every_rule_has_a_failing_case_somewhere() -> None:
     covered = set(FAILING) | {
         "SW-K8S-023", "SW-K8S-033", "SW-K8S-052", "SW-K8S-061", "SW-K8S-065", "SW-K8S-067", "SW-K8S-081",
         "SW-K8S-082", "SW-K8S-083", "SW-K8S-084", "SW-K8S-085", "SW-K8S-086", "SW-K8S-087", "SW-K8S-088",
-        "SW-K8S-089", "SW-K8S-090", "SW-K8S-091",
+        "SW-K8S-089", "SW-K8S-090", "SW-K8S-091", "SW-K8S-093", "SW-K8S-094",
     }
     all_ids = {m.id for m in REGISTRY.metas() if m.id.startswith("SW-K8S-")}
     assert all_ids <= covered, all_ids - covered

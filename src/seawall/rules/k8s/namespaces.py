@@ -8,12 +8,14 @@ the admission gate NIST SP 800-190 4.4.5 asks for is off.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from seawall.engine import ScanRun, analyzer
 from seawall.inventory.k8s import K8sObject, as_str
+from seawall.model.finding import Finding
 from seawall.rules.k8s.common import esc
-from seawall.rules.registry import Violation, rule
+from seawall.rules.registry import Violation, declare, rule
 from seawall.rules.workload.hardening_common import setting_list
 
 #: Objects Kubernetes itself creates in ``default``: never the user's choice.
@@ -109,3 +111,71 @@ def psa_labels(obj: K8sObject, ctx: Any) -> Iterable[Violation]:
     elif level not in _LEVELS:
         yield Violation(f"Namespace {obj.name!r} has an invalid Pod Security level {level!r}", ptr,
                         evidence=level)
+
+
+_QUOTA_RULES: dict[str, tuple[str, str]] = {
+    # rule id -> (kind that must exist in the namespace, what it bounds)
+    "SW-K8S-093": ("LimitRange", "default and maximum container CPU/memory"),
+    "SW-K8S-094": ("ResourceQuota", "the namespace's total CPU, memory and object counts"),
+}
+
+declare(
+    id="SW-K8S-093",
+    title="Namespace has no LimitRange",
+    severity="low",
+    category="workload",
+    description="""A Namespace defined in the scanned manifests has no LimitRange among them, so a
+    container that omits requests/limits gets none: one workload can starve the node. Only
+    Namespaces that are themselves in the input are judged (a partial input cannot tell).""",
+    remediation="""
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: app-team}
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 500m, memory: 256Mi}
+    defaultRequest: {cpu: 100m, memory: 128Mi}
+""",
+    risk=["3.4.3", "3.3.4"],
+    countermeasure=["4.4.3"],
+    tools={"trivy": "KSV-0039"},
+)
+
+declare(
+    id="SW-K8S-094",
+    title="Namespace has no ResourceQuota",
+    severity="low",
+    category="workload",
+    description="""A Namespace defined in the scanned manifests has no ResourceQuota among them, so
+    the workloads in it can consume the whole cluster (a compromised CI job scaling a Deployment
+    to thousands of replicas). Only Namespaces in the input are judged.""",
+    remediation="""
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: quota, namespace: app-team}
+spec:
+  hard: {requests.cpu: "8", requests.memory: 16Gi, limits.cpu: "16", limits.memory: 32Gi, pods: "50"}
+""",
+    risk=["3.4.3", "3.3.4"],
+    countermeasure=["4.4.3"],
+    tools={"trivy": "KSV-0040"},
+)
+
+
+@analyzer("hardening-namespace-quotas")
+def namespace_quotas(run: ScanRun) -> Iterator[Finding]:
+    """Cross-object: a Namespace needs the LimitRange/ResourceQuota objects of its namespace,
+    which may come from any file of the scan."""
+    present: dict[str, set[str]] = {kind: set() for kind, _what in _QUOTA_RULES.values()}
+    for kind in present:
+        present[kind] = {o.namespace for o in run.inventory.by_kind(kind) if o.namespace}
+    exempt = set(setting_list(run.ctx, "SW-K8S-081", "exempt", ("kube-system", "kube-public", "kube-node-lease")))
+    for ns in run.inventory.by_kind("Namespace"):
+        if ns.name in exempt:
+            continue
+        for rule_id, (kind, what) in _QUOTA_RULES.items():
+            if ns.name not in present[kind]:
+                f = run.object_finding(rule_id, ns, f"Namespace {ns.name!r} has no {kind} bounding {what}")
+                if f is not None:
+                    yield f
