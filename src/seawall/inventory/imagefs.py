@@ -387,6 +387,8 @@ class _Layer:
         if op.kind == "opaque":
             self.whiteouts += 1
             fs._remove_children(path, self.added)
+            if path not in fs._entries:  # the marker implies its directory
+                fs._put(FileEntry(path, "dir", 0, 0o755, 0, 0, "", self.digest, self.index))
             return None
         if op.kind == "whiteout":
             self.whiteouts += 1
@@ -489,7 +491,10 @@ def _walk_layer(
             else:
                 op.content, op.truncated = prefix, m.size > max_file_bytes
         if on_layer_file is not None:
-            on_layer_file(LayerFile(entry, reader, prefix, layer_file_limit))
+            lf = LayerFile(entry, reader, prefix, layer_file_limit)
+            on_layer_file(lf)
+            lf._stream = None  # the tar stream moves on: a kept LayerFile must not read other files
+            lf._remaining = min(lf._remaining, max(len(prefix) - lf._pos, 0))
 
 
 def _read_n(reader: TarReader, n: int) -> bytes:

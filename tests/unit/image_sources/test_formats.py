@@ -225,3 +225,14 @@ def test_gzipped_archive_with_layers_stored_out_of_order(tmp_path: Path) -> None
     assert "etc/passwd" not in {f[0] for f in files}  # whited out by layer 3
     assert sorted(seen["inorder.tar"]) == sorted(seen["reversed.tar.gz"])
     assert seen["reversed.tar.gz"][0] == 2  # storage order
+
+
+def test_layer_file_is_only_readable_inside_the_callback(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [layer_tar([E("a", b"AAAA"), E("b", b"BBBB"), E("c/.wh..wh..opq")])])
+    kept = []
+    with open_image(str(tmp_path / "img")) as img:
+        fs = squash(img, lambda p: p == "b", kept.append)
+    assert [lf.path for lf in kept] == ["a", "b"]
+    assert kept[0].read() == b""  # its bytes are gone, never another file's
+    assert kept[1].read() == b"BBBB"  # captured content stays readable
+    assert fs.get("c") is not None and fs.get("c").type == "dir"  # type: ignore[union-attr]
