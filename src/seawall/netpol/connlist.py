@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -63,7 +64,16 @@ def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> Connlis
         if not any(_matches(w, [name]) for w in conn.workloads):
             warnings.append(f"workload {name!r} does not exist in the input resources")
     rows: list[Row] = []
-    for s, d, c in conn.pairs():
+    if not fw and o.focus_conn is None:
+        # a million small tuples would trigger the cyclic GC over and over; none of them is cyclic
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            rows = [Row(s, d, c) for s, d, c in conn.pairs()]
+        finally:
+            if enabled:
+                gc.enable()
+    for s, d, c in conn.pairs() if (fw or o.focus_conn is not None) else ():
         if direction == "ingress" and not _matches(d, fw):
             continue
         if direction == "egress" and not _matches(s, fw):

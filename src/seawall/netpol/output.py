@@ -11,6 +11,7 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from seawall.netpol.exposure import ENTIRE_CLUSTER, ExposedWorkload
 from seawall.netpol.model import Peer, Workload
@@ -19,8 +20,9 @@ from seawall.netpol.ports import ConnectionSet
 FORMATS = ("table", "json", "csv", "md", "dot", "html", "connlist", "txt")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One allowed connection (a tuple: cheap to build a million of)."""
+
     src: Peer
     dst: Peer
     conns: ConnectionSet

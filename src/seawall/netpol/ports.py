@@ -92,7 +92,7 @@ class ConnectionSet:
     checks against real pods.
     """
 
-    __slots__ = ("_hash", "named", "ports")
+    __slots__ = ("_hash", "_str", "named", "ports")
 
     def __init__(
         self,
@@ -107,6 +107,7 @@ class ConnectionSet:
         )
         self.named = named
         self._hash = hash((self.ports, self.named))
+        self._str: str | None = None
 
     # -- constructors ------------------------------------------------------------------------
     @classmethod
@@ -196,6 +197,11 @@ class ConnectionSet:
         return {proto: ivs for proto, ivs in zip(PROTOCOLS, self.ports, strict=True) if ivs}
 
     def __str__(self) -> str:
+        if self._str is None:
+            self._str = self._format()
+        return self._str
+
+    def _format(self) -> str:
         if self.is_all():
             return "All Connections"
         parts: list[str] = []
