@@ -118,8 +118,9 @@ def _b64(data: bytes) -> str:
 class TokenServer:
     """Issues registry bearer tokens (ES256 JWT, x5c header) to clients with valid basic auth.
 
-    Anonymous requests get a token with no access (the registry then answers 401/denied), so
-    tests see the difference between "no credentials" and "wrong credentials" (HTTP 401 here).
+    Anonymous requests get pull access to ``public/*`` repositories only (as Docker Hub grants
+    anonymous pulls) and no access elsewhere (the registry then answers 401), so tests see the
+    difference between "no credentials" and "wrong credentials" (HTTP 401 here).
     """
 
     def __init__(self, workdir: Path, ca: CA, service: str, issuer: str, users: dict[str, str]) -> None:
@@ -161,11 +162,13 @@ class TokenServer:
                 scopes = query.get("scope", [])
                 server.requests.append({"user": user, "scopes": scopes, "service": query.get("service", [""])[0]})
                 access = []
-                if user:
-                    for s in scopes:
-                        typ, _, rest = s.partition(":")
-                        name, _, actions = rest.rpartition(":")
+                for s in scopes:
+                    typ, _, rest = s.partition(":")
+                    name, _, actions = rest.rpartition(":")
+                    if user:
                         access.append({"type": typ, "name": name, "actions": actions.split(",")})
+                    elif typ == "repository" and name.startswith("public/") and "pull" in actions.split(","):
+                        access.append({"type": typ, "name": name, "actions": ["pull"]})  # like Docker Hub
                 tok = server.issue(user, access)
                 self._send(200, {"token": tok, "access_token": tok, "expires_in": 300})
 

@@ -64,7 +64,7 @@ def test_basic_auth_over_tls(pushed: dict[str, RunningRegistry]) -> None:
         _pull(reg, "team/app:1.0", auth=_auth(reg, "wrong"))
 
 
-def test_bearer_token_flow(pushed: dict[str, RunningRegistry]) -> None:
+def test_bearer_token_flow(pushed: dict[str, RunningRegistry], layout: Path) -> None:
     reg = pushed["token"]
     assert reg.token_server is not None
     before = len(reg.token_server.requests)
@@ -78,6 +78,10 @@ def test_bearer_token_flow(pushed: dict[str, RunningRegistry]) -> None:
     # anonymous gets a token without access: the registry still says no
     with pytest.raises(RegistryError, match=r"credentials rejected|authentication required|denied"):
         _pull(reg, "team/app:1.0")
+    # ... but may pull public repositories through the anonymous bearer flow (Docker Hub style)
+    reg.push(f"oci:{layout}:latest", "public/app:1")
+    assert _pull(reg, "public/app:1") == CONTENT
+    assert reg.token_server.requests[-1]["user"] == ""
 
 
 def test_identity_token_refresh_grant(pushed: dict[str, RunningRegistry]) -> None:
