@@ -75,5 +75,27 @@ def run(args: argparse.Namespace) -> int:
     return emit_report(report, args)
 
 
-#: ``seawall.cli.main`` registers command modules through ``register``: this adds ``sbom-scan``.
-register = register_standalone
+def _from_sbom_group(args: argparse.Namespace) -> int:
+    """``seawall sbom scan FILE`` through the sbom group's SUBCOMMANDS hook. That parser only
+    knows its own options, so this form takes the defaults (table, default database, -o/-q);
+    ``seawall sbom-scan FILE --db ... --vex ... -f json`` takes every option."""
+    from seawall.errors import InputError
+    from seawall.model.finding import Severity
+
+    rest = list(getattr(args, "rest", []) or [])
+    if len(rest) != 1:
+        raise InputError("usage: seawall sbom scan FILE (all options: seawall sbom-scan --help)")
+    ns = argparse.Namespace(
+        file=Path(rest[0]), config=None, vex=[], db=None, format="table", output=getattr(args, "output", None),
+        severity=Severity.INFO, fail_on=Severity.HIGH, quiet=getattr(args, "quiet", False),
+        verbose=getattr(args, "verbose", 0),
+    )
+    return run(ns)
+
+
+def register(sub: Any) -> None:
+    """Called by ``seawall.cli.main``: adds ``sbom-scan`` and hooks ``sbom scan`` into the sbom group."""
+    register_standalone(sub)
+    from seawall.cli import sbom
+
+    sbom.SUBCOMMANDS.setdefault("scan", _from_sbom_group)

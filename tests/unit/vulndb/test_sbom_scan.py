@@ -104,6 +104,19 @@ def test_sbom_scan_vex_and_unknown_release(subset_db: Path, tmp_path: Path,
     assert rc == 1
 
 
+def test_sbom_group_scan_subcommand(subset_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``seawall sbom scan FILE`` (the sbom group's hook; the database comes from $SEAWALL_DB)."""
+    bom = tmp_path / "bom.json"
+    bom.write_text(cyclonedx.render([_inventory()]))
+    monkeypatch.setenv("SEAWALL_DB", str(subset_db))
+    rc = main(["sbom", "scan", str(bom), "-o", str(tmp_path / "report.txt"), "-q"])
+    assert rc == 1
+    assert "CVE-2020-14343" in (tmp_path / "report.txt").read_text()
+    assert main(["sbom", "scan"]) == 2  # no FILE: a usage error
+    capsys.readouterr()
+
+
 def test_sbom_scan_without_database_is_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bom = tmp_path / "bom.json"
     bom.write_text(cyclonedx.render([_inventory()]))
