@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SEAWALL_SHARED", ROOT.parent / "shared")).resolve()
+# tests/support/ holds shared test helpers (registry server, image builders): import as `support.x`.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.paths import ROOT, SHARED  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +23,3 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
-
-
-import sys  # noqa: E402
-
-# tests/support/ holds shared test helpers (registry server, image builders): import as `support.x`.
-sys.path.insert(0, str(Path(__file__).resolve().parent))

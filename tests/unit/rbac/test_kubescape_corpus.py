@@ -68,7 +68,7 @@ def _cases(shared: Path) -> list[dict[str, str]]:
 
 
 def _shared() -> Path:
-    from conftest import SHARED
+    from support.paths import SHARED
 
     return SHARED
 

@@ -53,7 +53,7 @@ def _role_caps(path: Path) -> set[str]:
 
 
 def _shared() -> Path:
-    from conftest import SHARED
+    from support.paths import SHARED
 
     return SHARED
 
