@@ -236,3 +236,26 @@ def test_layer_file_is_only_readable_inside_the_callback(tmp_path: Path) -> None
     assert kept[0].read() == b""  # its bytes are gone, never another file's
     assert kept[1].read() == b"BBBB"  # captured content stays readable
     assert fs.get("c") is not None and fs.get("c").type == "dir"  # type: ignore[union-attr]
+
+
+def test_docker25_save_layout_prefers_oci_view(tmp_path: Path) -> None:
+    """docker 25+ ``save`` writes an OCI layout plus manifest.json: read as OCI (manifest digest)."""
+    lay = tmp_path / "lay"
+    built = write_oci_layout(lay, [BASE, TOP], compression="plain", ref_name="")
+    index = json.loads((lay / "index.json").read_text())
+    index["manifests"][0]["annotations"] = {
+        "io.containerd.image.name": "docker.io/library/app:2.1",
+        "org.opencontainers.image.ref.name": "2.1",
+    }
+    (lay / "index.json").write_text(json.dumps(index))
+    blobs = [f"blobs/sha256/{d.split(':')[1]}" for d in built.layer_digests]
+    cfg = f"blobs/sha256/{built.config_digest.split(':')[1]}"
+    (lay / "manifest.json").write_text(json.dumps([{"Config": cfg, "RepoTags": ["app:2.1"], "Layers": blobs}]))
+    tar_directory(lay, tmp_path / "save.tar")
+    with open_image(str(tmp_path / "save.tar")) as img:
+        assert img.source == "oci-archive"
+        assert img.digest == built.manifest_digest
+        assert img.reference == "docker.io/library/app:2.1"
+        assert {e.path for e in squash(img, lambda p: False).entries()} == EXPECTED
+    with open_image(f"{tmp_path / 'save.tar'}:2.1") as img:
+        assert img.digest == built.manifest_digest

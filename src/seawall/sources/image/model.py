@@ -15,7 +15,7 @@ a silent pass.
 from __future__ import annotations
 
 import platform as _platform
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -310,12 +310,3 @@ class Image:
 
     def __repr__(self) -> str:
         return f"Image({self.reference!r}, {self.source}, {len(self.layers)} layers, {self.id[:19]})"
-
-
-#: Callback used by sources to report progress: (what, bytes_done).
-Progress = Callable[[str, int], None]
-
-
-def iter_json_list(value: Any) -> Iterator[Any]:
-    if isinstance(value, list):
-        yield from value

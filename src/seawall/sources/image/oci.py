@@ -84,6 +84,11 @@ def _descriptors(doc: dict[str, Any], subject: str) -> list[Descriptor]:
     return [Descriptor.from_json(d, subject) for d in items]
 
 
+def _image_name(desc: Descriptor) -> str:
+    """containerd's full image name (docker 25+ save) when present, else the OCI ref name."""
+    return desc.annotations.get(CONTAINERD_NAME) or desc.annotations.get(REF_NAME, "")
+
+
 def _name_matches(desc: Descriptor, ref: str) -> bool:
     name = desc.annotations.get(REF_NAME, "")
     full = desc.annotations.get(CONTAINERD_NAME, "")
@@ -129,7 +134,7 @@ def select_manifest(
         top = named
     # walk nested indexes breadth-first, collecting (descriptor, platform, ref name)
     leaves: list[tuple[Descriptor, str]] = []
-    frontier: list[tuple[Descriptor, str]] = [(d, d.annotations.get(REF_NAME, "")) for d in top]
+    frontier: list[tuple[Descriptor, str]] = [(d, _image_name(d)) for d in top]
     depth = 0
     while frontier:
         depth += 1
@@ -141,7 +146,7 @@ def select_manifest(
                 continue
             if d.media_type in INDEX_TYPES:
                 doc = parse_json_object(fetch(d), f"index {d.digest[:19]}", subject)
-                nxt.extend((c, name or c.annotations.get(REF_NAME, "")) for c in _descriptors(doc, subject))
+                nxt.extend((c, name or _image_name(c)) for c in _descriptors(doc, subject))
             elif d.media_type in IMAGE_MANIFEST_TYPES or not d.media_type:
                 leaves.append((d, name))
             elif d.media_type in DOCKER_SCHEMA1:
@@ -346,8 +351,8 @@ def open_layout(
             platform=platform,
             limits=limits,
         )
-        name = sel.ref_name or sel.descriptor.annotations.get(CONTAINERD_NAME, "")
-        reference = display if not name else (name if ":" in name or "/" in name else f"{display}:{name}")
+        name = sel.ref_name
+        reference = display if not name else (name if "/" in name else f"{display}:{name}")
         return build_image(
             sel, reference=reference, blobs=store, source=source, subject=display, limits=limits, platform=platform
         )

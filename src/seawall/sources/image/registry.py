@@ -199,7 +199,9 @@ class RegistryClient:
             self._bearer = dict(bearer.params)
             self._tokens[scope] = self._fetch_token(bearer.params, scope)
             return True
-        if any(c.scheme == "basic" for c in challenges) and self.creds is not None and not self._basic:
+        if any(c.scheme == "basic" for c in challenges) and self.creds is not None:
+            # retry even if another thread already switched to basic after this request was sent
+            # (each request retries at most once, so wrong credentials still fail fast)
             self._basic = True
             return True
         return False
