@@ -47,9 +47,31 @@ def render_txt(rows: Sequence[Row]) -> str:
     return "\n".join(f"{s} => {d} : {c}" for s, d, c in (r.fields for r in rows))
 
 
+def _jstr(s: str) -> str:
+    """A JSON string as Go's encoder writes it (<, >, & escaped)."""
+    text = json.dumps(s, ensure_ascii=False)
+    if "<" in text or ">" in text or "&" in text:
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text
+
+
+def _json_items(items: Sequence[tuple[str, str, str]], indent: str = "") -> list[str]:
+    """``json.dumps(..., indent=2)`` of [{"src","dst","conn"}...], written line by line so a million
+    rows never become a million dicts."""
+    out = []
+    last = len(items) - 1
+    for i, (s, d, c) in enumerate(items):
+        out.append(
+            f"{indent}  {{\n{indent}    \"src\": {_jstr(s)},\n{indent}    \"dst\": {_jstr(d)},\n"
+            f"{indent}    \"conn\": {_jstr(c)}\n{indent}  }}{',' if i < last else ''}"
+        )
+    return out
+
+
 def render_json(rows: Sequence[Row]) -> str:
-    items = [{"src": s, "dst": d, "conn": c} for s, d, c in (r.fields for r in rows)]
-    return json.dumps(items, indent=2, ensure_ascii=False) if items else "[]"
+    if not rows:
+        return "[]"
+    return "\n".join(["[", *_json_items([r.fields for r in rows]), "]"])
 
 
 def render_csv(rows: Sequence[Row]) -> str:
