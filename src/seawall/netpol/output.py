@@ -11,6 +11,7 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from seawall.netpol.exposure import ENTIRE_CLUSTER, ExposedWorkload
@@ -47,8 +48,9 @@ def render_txt(rows: Sequence[Row]) -> str:
     return "\n".join(f"{s} => {d} : {c}" for s, d, c in (r.fields for r in rows))
 
 
+@lru_cache(maxsize=65536)
 def _jstr(s: str) -> str:
-    """A JSON string as Go's encoder writes it (<, >, & escaped)."""
+    """A JSON string as Go's encoder writes it (<, >, & escaped). Peer names repeat: cached."""
     text = json.dumps(s, ensure_ascii=False)
     if "<" in text or ">" in text or "&" in text:
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
