@@ -123,7 +123,9 @@ class TokenServer:
     difference between "no credentials" and "wrong credentials" (HTTP 401 here).
     """
 
-    def __init__(self, workdir: Path, ca: CA, service: str, issuer: str, users: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, ca: CA, service: str, issuer: str, users: dict[str, str], realm_host: str = "127.0.0.1"
+    ) -> None:
         self.service = service
         self.issuer = issuer
         self.users = users
@@ -136,7 +138,7 @@ class TokenServer:
         self.bundle.write_bytes(self.sign_ca.pem())
         cert, key = make_server_cert(ca, workdir)
         self.port = free_port()
-        self.realm = f"https://127.0.0.1:{self.port}/token"
+        self.realm = f"https://{realm_host}:{self.port}/token"
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         server = self
@@ -289,8 +291,14 @@ def _htpasswd(path: Path, users: dict[str, str]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def start_registry(*, auth: str | None = "htpasswd", tls: bool = True, timeout: float = 30.0) -> RunningRegistry:
-    """Start ``docker-registry serve`` and wait until ``/v2/`` answers."""
+def start_registry(
+    *, auth: str | None = "htpasswd", tls: bool = True, timeout: float = 30.0, realm_host: str = "127.0.0.1"
+) -> RunningRegistry:
+    """Start ``docker-registry serve`` and wait until ``/v2/`` answers.
+
+    ``realm_host`` names the token server's host in the challenge (``localhost`` makes the realm
+    another site than the registry at 127.0.0.1, to test that credentials are not sent there).
+    """
     if shutil.which("docker-registry") is None:
         raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
     work = Path(tempfile.mkdtemp(prefix="seawall-registry-"))
@@ -320,7 +328,7 @@ def start_registry(*, auth: str | None = "htpasswd", tls: bool = True, timeout: 
     elif auth == "token":
         if ca is None:
             raise ValueError("token auth needs TLS")
-        ts = TokenServer(work, ca, "seawall-test-registry", "seawall-test-issuer", users)
+        ts = TokenServer(work, ca, "seawall-test-registry", "seawall-test-issuer", users, realm_host)
         cfg["auth"] = {
             "token": {
                 "realm": ts.realm,

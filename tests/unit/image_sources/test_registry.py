@@ -18,7 +18,7 @@ from seawall.sources.image.registry import RegistryClient
 from seawall.sources.image.transport import HttpTransport, Response
 from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_multiarch_layout, write_oci_layout
-from support.registry import REFRESH_TOKEN, RunningRegistry
+from support.registry import REFRESH_TOKEN, RunningRegistry, start_registry
 
 pytestmark = pytest.mark.slow
 
@@ -91,6 +91,21 @@ def test_identity_token_refresh_grant(pushed: dict[str, RunningRegistry]) -> Non
     bad = RegistryAuth(hosts={reg.host: Credentials(identity_token="expired")})
     with pytest.raises(RegistryError, match="failed with HTTP 401"):
         _pull(reg, "team/app:1.0", auth=bad)
+
+
+def test_credentials_never_sent_to_a_foreign_token_realm(layout: Path) -> None:
+    """A registry whose challenge names a realm on another site gets no credentials there."""
+    reg = start_registry(auth="token", realm_host="localhost")
+    try:
+        assert reg.token_server is not None
+        reg.push(f"oci:{layout}:latest", "public/app:1")  # skopeo trusts the realm; we do not
+        before = len(reg.token_server.requests)
+        with pytest.raises(RegistryError, match=r"credentials rejected|authentication required|denied"):
+            _pull(reg, "team/app:1", auth=_auth(reg))
+        assert _pull(reg, "public/app:1", auth=_auth(reg)) == CONTENT  # anonymous token still works
+        assert {r["user"] for r in reg.token_server.requests[before:]} == {""}
+    finally:
+        reg.stop()
 
 
 def test_tls_verified_by_default(pushed: dict[str, RunningRegistry]) -> None:

@@ -9,7 +9,8 @@ tests): monolithic blob upload (POST + PUT) and manifest PUT.
 Auth: anonymous, ``Basic``, and the ``Bearer`` token flow, negotiated from the
 ``WWW-Authenticate`` challenge of a 401 and retried once; tokens cached per scope. TLS is
 verified by default; ``insecure=True`` means plain HTTP (``--insecure-registry``). Credentials
-never follow a redirect to another host, and a token realm must be HTTPS unless the registry
+never follow a redirect to another host, are sent to a token realm only on the registry's own
+site (same host or registrable domain), and a token realm must be HTTPS unless the registry
 itself is plain HTTP. Every response body read whole is bounded.
 """
 
@@ -217,7 +218,8 @@ class RegistryClient:
         scopes = [s for s in {scope, params.get("scope", "")} if s and s != "*"]
         query.extend(("scope", s) for s in sorted(scopes))
         hdrs: dict[str, str] = {"Accept": "application/json"}
-        if self.creds is not None and self.creds.identity_token:
+        same_site = _same_site(parts.hostname or "", urlsplit(self.base).hostname or "")
+        if self.creds is not None and self.creds.identity_token and same_site:
             # docker's identitytoken: an OAuth2 refresh token exchanged at the realm (POST form)
             form = [("grant_type", "refresh_token"), ("client_id", "seawall")]
             form += [("refresh_token", self.creds.identity_token)]
@@ -228,7 +230,7 @@ class RegistryClient:
             resp = self._transport.request("POST", realm, hdrs, urlencode(form).encode())
         else:
             url = realm + ("&" if "?" in realm else "?") + urlencode(query)
-            if self.creds is not None:
+            if self.creds is not None and _same_site(parts.hostname or "", urlsplit(self.base).hostname or ""):
                 basic = self.creds.basic_header()
                 if basic:
                     hdrs["Authorization"] = basic
@@ -411,6 +413,21 @@ class RegistryClient:
         if header and header != digest:
             raise RegistryError(f"registry stored digest {header}, expected {digest}", subject=self.host)
         return digest
+
+
+def _same_site(realm_host: str, registry_host: str) -> bool:
+    """Whether a token realm may receive the registry's credentials.
+
+    Same host, or the same registrable domain (``auth.docker.io`` for ``registry-1.docker.io``,
+    ``gitlab.com`` for ``registry.gitlab.com``); IP addresses must match exactly. A registry
+    naming a realm elsewhere gets an anonymous token request, never our credentials.
+    """
+    a, b = realm_host.lower().rstrip("."), registry_host.lower().rstrip(".")
+    if a == b:
+        return True
+    if not a or not b or a.replace(".", "").isdigit() or ":" in a or b.replace(".", "").isdigit() or ":" in b:
+        return False
+    return a.split(".")[-2:] == b.split(".")[-2:] and len(a.split(".")) >= 2
 
 
 def _repo(repo: str) -> str:
