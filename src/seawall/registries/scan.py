@@ -82,6 +82,9 @@ class ImageResult:
     job: ImageJob
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: why the result is not final although the image was read (e.g. no vulnerability database):
+    #: the report is incomplete and the image is scanned again on the next resumed run
+    incomplete: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     not_checked: list[dict[str, str]] = field(default_factory=list)
     signature: str = ""
@@ -99,12 +102,13 @@ class ImageResult:
     def record(self) -> dict[str, Any]:
         return {
             "key": self.job.key,
-            "status": "done" if self.ok else "error",
+            "status": "error" if self.errors else "partial" if self.incomplete else "done",
             "repo": self.job.repo,
             "digest": self.job.digest,
             "tags": list(self.job.tags),
             "findings": [finding_record(f) for f in self.findings],
             "errors": self.errors,
+            "incomplete": self.incomplete,
             "warnings": self.warnings,
             "not_checked": self.not_checked,
             "signature": self.signature,
@@ -148,11 +152,15 @@ class RegistryScan:
 
 
 # ---- enumeration ----------------------------------------------------------------------------------
-def enumerate_repositories(client: RegistryClient, glob: str, *, max_repos: int = 100_000) -> list[str]:
-    """Repositories matching ``glob``; a glob without wildcards is taken as one repository."""
+def enumerate_repositories(
+    client: RegistryClient, glob: str, *, page_size: int = 1000, max_repos: int = 100_000
+) -> list[str]:
+    """Repositories matching ``glob`` from the paginated ``_catalog``; a glob without wildcards
+    is taken as one repository (no catalog access needed, which many registries restrict)."""
     if not any(c in glob for c in "*?["):
         return [glob]
-    return sorted(r for r in client.catalog(max_repos=max_repos) if fnmatch.fnmatchcase(r, glob))
+    repos = client.catalog(page_size=page_size, max_repos=max_repos)
+    return sorted(r for r in repos if fnmatch.fnmatchcase(r, glob))
 
 
 def is_artifact_tag(tag: str) -> bool:
@@ -316,7 +324,8 @@ def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
         result.findings.extend(vulns)
         result.warnings.extend(vrun.report.warnings)
         result.not_checked.extend(vrun.report.not_checked)
-        result.errors.extend(str(e) for e in vrun.report.errors)
+        for e in vrun.report.errors:
+            (result.incomplete if e.subject == "vulnerabilities" else result.errors).append(e.message)
         nc_vuln = [e for e in vrun.report.not_checked if e.get("analyzer") == "vulnerabilities"]
         if not inv.packages:
             result.vulnerabilities = "no packages found"
@@ -425,7 +434,10 @@ def scan_registry(
         for done in [pool.submit(one, j) for j in todo]:
             done.result()
     out.images.sort(key=lambda r: r.job.key)
+    incomplete: dict[str, int] = {}
     for res in out.images:
+        for why in res.incomplete:
+            incomplete[why] = incomplete.get(why, 0) + 1
         for f in res.findings:
             run.add(f)
         for e in res.errors:
@@ -434,6 +446,8 @@ def scan_registry(
             if w not in run.report.warnings:
                 run.report.warnings.append(w)
         run.report.not_checked.extend(res.not_checked)
+    for why, n in incomplete.items():
+        run.error(host, f"{n} image(s): {why}")
     apply_policy(run)
     report = run.report
     report.findings.sort(key=lambda f: (f.resource.image, f.rule_id, f.location.path, f.message))
@@ -453,7 +467,7 @@ def scan_registry(
                 "created": r.created,
                 "vulnerabilities": r.vulnerabilities,
                 "signature": r.signature,
-                "status": "ok" if r.ok else "error",
+                "status": "error" if r.errors else "incomplete" if r.incomplete else "ok",
                 "resumed": r.resumed,
             }
             for r in out.images
