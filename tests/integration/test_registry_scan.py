@@ -272,6 +272,7 @@ def test_catalog_pagination(populated: Populated) -> None:
         small = enumerate_repositories(c, "*", page_size=1)
         assert small == enumerate_repositories(c, "*") and {"fresh/app", "fresh/db", "other/x"} <= set(small)
         assert enumerate_repositories(c, "fresh/*", page_size=2) == ["fresh/app", "fresh/db"]
+        assert enumerate_repositories(c, "fresh/app") == ["fresh/app"]  # no wildcard: no catalog needed
 
 
 def test_plain_http_registry_is_flagged(
