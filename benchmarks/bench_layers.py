@@ -31,6 +31,30 @@ def _best(fn: object, n: int) -> float:
     return best
 
 
+def _synthetic(tmp: Path, mb: int) -> str:
+    """An OCI layout with one gzip layer of ``mb`` MB: 1 MiB files of varied bytes plus small ones."""
+    import io
+    import os
+
+    from support.images import write_oci_layout
+
+    raw = tmp / f"layer-{mb}.tar"
+    block = os.urandom(1 << 16) * 16  # 1 MiB, compressible 16x
+    with tarfile.open(raw, "w") as tf:
+        for i in range(mb):
+            ti = tarfile.TarInfo(f"data/{i // 100}/blob{i}.bin")
+            ti.size = len(block)
+            tf.addfile(ti, io.BytesIO(block))
+            for j in range(10):
+                small = tarfile.TarInfo(f"etc/conf{i}/f{j}.conf")
+                small.size = 64
+                tf.addfile(small, io.BytesIO(b"x" * 64))
+    out = tmp / f"oci-{mb}"
+    write_oci_layout(out, [raw.read_bytes()], compression="gzip")
+    raw.unlink()
+    return str(out)
+
+
 def main() -> int:
     from seawall.inventory.imagefs import squash
     from seawall.sources.image import open_image
@@ -38,8 +62,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("images", nargs="*")
     ap.add_argument("-n", type=int, default=3, help="repetitions (best is reported)")
+    ap.add_argument(
+        "--synthetic",
+        metavar="MB",
+        type=int,
+        nargs="*",
+        help="also build gzip OCI images of these sizes (e.g. 50 1000) in a temp dir to show flat memory",
+    )
     args = ap.parse_args()
     images = args.images
+    if args.synthetic:
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="seawall-bench-")
+        images = [*images, *(_synthetic(Path(tmp), mb) for mb in args.synthetic)]
     if not images:
         from support.images import debian_images
 
@@ -77,6 +113,10 @@ def main() -> int:
             f"  tarfile walk     {t_tf:6.3f} s   ratio seawall/tarfile {t_sw / t_tf:.2f}"
         )
         print(line)
+    if args.synthetic:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
