@@ -627,19 +627,20 @@ class DirFS:
         return e if e.path == p else FileEntry(p, e.type, e.size, e.mode, e.uid, e.gid, e.linkname, "", -1, e.mtime)
 
     def entries(self) -> Iterator[FileEntry]:
+        """Every path under root (symlinked directories not entered), sorted like SquashedFS."""
         root = str(self.root)
+        out: list[FileEntry] = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames.sort()
             rel = os.path.relpath(dirpath, root)
             rel = "" if rel == "." else rel.replace(os.sep, "/")
-            names = sorted([*dirnames, *filenames])
-            for n in names:
-                p = f"{rel}/{n}" if rel else n
+            for n in (*dirnames, *filenames):
                 try:
                     st = os.lstat(os.path.join(dirpath, n))
                 except OSError:
                     continue
-                yield self._entry(p, st)
+                out.append(self._entry(f"{rel}/{n}" if rel else n, st))
+        out.sort(key=lambda e: e.path)
+        return iter(out)
 
     def read(self, path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes | None:
         real = self.realpath(path)
