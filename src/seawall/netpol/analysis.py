@@ -55,6 +55,10 @@ class Connectivity:
         self._ip_cache: dict[tuple[int, int, int], tuple[int, ...]] = {}
         self._by_object: dict[int, Workload] | None = None
         self._ingress_conns: list[tuple[Workload, ConnectionSet]] | None = None
+        from seawall.netpol.admin import build_layers
+
+        self.admin, admin_warnings = build_layers(cluster.admin)
+        self.warnings.extend(admin_warnings)
         self._prepare()
 
     # -- precomputation -----------------------------------------------------------------------
@@ -104,6 +108,7 @@ class Connectivity:
         # external ranges
         src_blocks = [pe.ip_block for r in self._ingress.rules for pe in r.peers if pe.ip_block]
         dst_blocks = [pe.ip_block for r in self._egress.rules for pe in r.peers if pe.ip_block]
+        dst_blocks += self.admin.blocks()
         self.src_ips = [IPPeer(lo, hi) for lo, hi in atoms(src_blocks)]
         self.dst_ips = [IPPeer(lo, hi) for lo, hi in atoms(dst_blocks)]
 
@@ -177,11 +182,15 @@ class Connectivity:
         return frozenset(self._member(self._ingress if direction == "ingress" else self._egress, peer))
 
     def _src_class(self, p: Peer) -> tuple[object, ...]:
+        if self.admin:
+            return ("peer", p.key)  # admin policies: no class sharing (every peer is its own class)
         if isinstance(p, IPPeer):
             return ("ip", self._member(self._ingress, p))
         return ("w", self._ingress.member[p.index], self._egress.selecting[p.index])
 
     def _dst_class(self, p: Peer) -> tuple[object, ...]:
+        if self.admin:
+            return ("peer", p.key)
         if isinstance(p, IPPeer):
             return ("ip", self._member(self._egress, p))
         return ("w", self._ingress.selecting[p.index], self._egress.member[p.index], self.port_key(p))
@@ -236,13 +245,38 @@ class Connectivity:
         if not isinstance(src, Workload):  # an external range or the ingress controller: no policy of its own
             if isinstance(dst, IPPeer):
                 return NONE  # traffic between external addresses is not the cluster's business
-            return self.ingress_allowed(src, dst)
+            return self._ingress_side(src, dst)
         if isinstance(dst, IPPeer):
-            return self.egress_allowed(src, dst)
-        eg = self.egress_allowed(src, dst)
+            return self._egress_side(src, dst)
+        eg = self._egress_side(src, dst)
         if eg.is_empty():
             return NONE
-        return eg & self.ingress_allowed(src, dst)
+        return eg & self._ingress_side(src, dst)
+
+    def _ns_labels(self, p: Peer) -> dict[str, str]:
+        if isinstance(p, IngressController):
+            return p.ns_labels
+        if isinstance(p, IPPeer):
+            return {}
+        return self.cluster.namespace(p.namespace).labels
+
+    def _egress_side(self, src: Workload, dst: Peer) -> ConnectionSet:
+        np_allowed = self.egress_allowed(src, dst)
+        if not self.admin:
+            return np_allowed
+        captured = bool(self._egress.selecting[src.index])
+        return self.admin.combine(
+            "egress", src, self._ns_labels(src), dst, self._ns_labels(dst), captured, np_allowed
+        )
+
+    def _ingress_side(self, src: Peer, dst: Workload) -> ConnectionSet:
+        np_allowed = self.ingress_allowed(src, dst)
+        if not self.admin:
+            return np_allowed
+        captured = bool(self._ingress.selecting[dst.index])
+        return self.admin.combine(
+            "ingress", dst, self._ns_labels(dst), src, self._ns_labels(src), captured, np_allowed
+        )
 
     # -- queries ------------------------------------------------------------------------------
     def ingress_policies(self, w: Workload) -> list[Policy]:
@@ -295,7 +329,7 @@ class Connectivity:
             out = []
             for wi, backend in backend_connections(self.cluster.fronts, self.workloads).items():
                 w = self.workloads[wi]
-                c = backend & self.ingress_allowed(INGRESS_CONTROLLER, w)
+                c = backend & self._ingress_side(INGRESS_CONTROLLER, w)
                 if c.is_empty():
                     self.warnings.append(f"Ingress/Route traffic to {w.key} is blocked by its NetworkPolicies")
                 else:

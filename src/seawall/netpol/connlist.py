@@ -42,6 +42,8 @@ class ConnlistResult:
         fc = self.options.focus_conn
         if fc is not None and fmt in ("connlist", "txt", "csv", "json", "md"):
             return _render_focus_conn(fmt, self.rows, fc)
+        if fc is not None and fmt == "dot":  # np-guard labels every edge with the focus connection
+            return render(fmt, [Row(r.src, r.dst, fc) for r in self.rows], self.workloads)
         if self.exposed is not None:
             return render_exposure(fmt, self.rows, self.exposed, self.workloads)
         return render(fmt, self.rows, self.workloads)

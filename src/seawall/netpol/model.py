@@ -141,6 +141,7 @@ class Cluster:
     workloads: list[Workload] = field(default_factory=list)
     policies: list[K8sObject] = field(default_factory=list)
     fronts: list[K8sObject] = field(default_factory=list)  # Services, Ingresses, Routes
+    admin: list[K8sObject] = field(default_factory=list)  # (Baseline)AdminNetworkPolicies
     warnings: list[str] = field(default_factory=list)
 
     def namespace(self, name: str) -> Namespace:
@@ -198,6 +199,9 @@ def build_cluster(objects: Iterable[K8sObject]) -> Cluster:
             continue
         if kind == "NetworkPolicy" and obj.api_group == "networking.k8s.io":
             cl.policies.append(obj)
+            continue
+        if kind in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy") and obj.api_group == "policy.networking.k8s.io":
+            cl.admin.append(obj)
             continue
         if kind in ("Service", "Ingress", "Route"):
             cl.fronts.append(obj)
