@@ -259,3 +259,12 @@ def test_memory_stays_flat_on_a_large_layer(tmp_path: Path) -> None:
     layer_bytes = 20 * size
     print(f"peak {peak} bytes for a {layer_bytes}-byte layer")
     assert peak < 24 * 1024 * 1024, f"peak {peak} bytes for a {layer_bytes}-byte layer"
+
+
+def test_too_many_layers(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [OK] * 5)
+    with pytest.raises(SourceError, match=r"lists 5 layers \(limit 4\)"):
+        open_image(str(tmp_path / "img"), limits=Limits(max_layers=4))
+    write_docker_archive(tmp_path / "a.tar", [OK] * 5, layer_names=[f"l{i}/layer.tar" for i in range(5)])
+    with pytest.raises(SourceError, match=r"lists 5 layers \(limit 4\)"):
+        open_image(str(tmp_path / "a.tar"), limits=Limits(max_layers=4))

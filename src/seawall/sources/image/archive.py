@@ -346,6 +346,8 @@ def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
     layers = entry.get("Layers")
     if not isinstance(cfg_name, str) or not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
         raise SourceError("manifest.json entry has no Config or Layers", subject=display)
+    if len(layers) > limits.max_layers:
+        raise SourceError(f"manifest.json lists {len(layers)} layers (limit {limits.max_layers})", subject=display)
     m = _HEX_NAME.search(cfg_name)
     size = tb.member_size(cfg_name) if tb.has(cfg_name) else -1
     if m:

@@ -60,7 +60,9 @@ class Limits:
     #: decompressed bytes of all layers of one image read through :meth:`Image.open_layer`
     max_total_bytes: int = 64 * 1024**3
     #: number of tar members in one layer (metadata memory grows with file count)
-    max_layer_entries: int = 2_000_000
+    max_layer_entries: int = 1_000_000
+    #: layers in one image (docker itself stops at 127)
+    max_layers: int = 1000
     #: depth of nested indexes followed in an OCI layout or registry
     max_index_depth: int = 4
     #: layers stored in at least this many bytes are read, verified and decompressed in a

@@ -235,6 +235,8 @@ def build_image(
     layers_json = doc.get("layers")
     if not isinstance(layers_json, list):
         raise SourceError("manifest has no 'layers' list", subject=subject)
+    if len(layers_json) > limits.max_layers:
+        raise SourceError(f"manifest lists {len(layers_json)} layers (limit {limits.max_layers})", subject=subject)
     layer_descs = [Descriptor.from_json(x, subject) for x in layers_json]
     raw_cfg = read_verified(
         blobs.open_blob(cfg_desc), cfg_desc.digest, cfg_desc.size, limits.max_config_bytes, f"{subject} config"
