@@ -32,11 +32,19 @@ def register(sub: Any) -> None:
     dsub = p.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     u = dsub.add_parser("update", help="import OSV advisories (and distro feeds) into a new database")
     u.add_argument(
-        "--source", action="append", default=[], metavar="URL|DIR|ZIP",
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL|DIR|ZIP",
         help=f"OSV bucket URL (<Ecosystem>/all.zip layout), directory or zip; repeatable (default: {DEFAULT_SOURCE})",
     )
-    u.add_argument("--ecosystem", action="append", default=[], metavar="NAME",
-                   help="with a URL source: only these ecosystems (OSV spelling); repeatable")
+    u.add_argument(
+        "--ecosystem",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with a URL source: only these ecosystems (OSV spelling); repeatable",
+    )
     u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-download timeout")
     u.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     add_db_option(u)
@@ -69,8 +77,11 @@ def run_update(args: argparse.Namespace) -> int:
             print(f"seawall: {s.name}: {s.records} advisories{extra}", file=sys.stderr)
             for prob in s.problems[:3]:
                 print(f"seawall:   {prob}", file=sys.stderr)
-        print(f"seawall: imported {result.records} advisories from {len(result.sources)} source(s) "
-              f"in {took:.1f}s into {result.path}", file=sys.stderr)
+        print(
+            f"seawall: imported {result.records} advisories from {len(result.sources)} source(s) "
+            f"in {took:.1f}s into {result.path}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -81,12 +92,22 @@ def run_status(args: argparse.Namespace) -> int:
         st = store.status()
     if args.format == "json":
         body = {
-            "path": str(st.path), "built_at": st.built_at, "schema_version": st.schema_version,
-            "advisories": st.advisories, "affected_entries": st.affected,
+            "path": str(st.path),
+            "built_at": st.built_at,
+            "schema_version": st.schema_version,
+            "advisories": st.advisories,
+            "affected_entries": st.affected,
             "sources": [
-                {"name": s.name, "location": s.location, "kind": s.kind, "imported_at": s.imported_at,
-                 "records": s.records, "withdrawn_skipped": s.withdrawn, "unreadable": s.skipped,
-                 "newest_modified": s.newest}
+                {
+                    "name": s.name,
+                    "location": s.location,
+                    "kind": s.kind,
+                    "imported_at": s.imported_at,
+                    "records": s.records,
+                    "withdrawn_skipped": s.withdrawn,
+                    "unreadable": s.skipped,
+                    "newest_modified": s.newest,
+                }
                 for s in st.sources
             ],
             "ecosystems": st.ecosystems,

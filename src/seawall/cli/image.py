@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seawall.cli.output import add_output_options, emit_report
+from seawall.cli.output import (
+    add_output_options,
+    add_vulnerability_options,
+    apply_vulnerability_options,
+    emit_report,
+)
 from seawall.errors import InputError
 
 
@@ -21,7 +26,10 @@ def add_image_source_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("image source")
     g.add_argument("--platform", metavar="OS/ARCH[/VARIANT]", help="pick this platform from a multi-platform image")
     g.add_argument(
-        "--insecure-registry", action="append", default=[], metavar="HOST",
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST",
         help="reach this registry (host:port) over plain HTTP (repeatable)",
     )
     g.add_argument("--username", help="registry user name (or SEAWALL_REGISTRY_USERNAME, ~/.docker/config.json)")
@@ -71,6 +79,12 @@ def register(sub: Any) -> None:
     p.add_argument("--rule", action="append", default=[], metavar="ID", help="run only these rules (globs)")
     p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="do not run these rules")
     add_image_source_options(p)
+    add_vulnerability_options(p)
+    p.add_argument(
+        "--no-vulnerabilities",
+        action="store_true",
+        help="skip vulnerability matching (packages are then listed as not checked)",
+    )
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -85,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     plugins.load()
     cfg = load_config(args.config)
     cfg.debug = args.verbose > 0
+    apply_vulnerability_options(cfg, args)
     if args.rule:
         cfg.enable = tuple(args.rule)
     if args.skip_rule:
@@ -95,6 +110,16 @@ def run(args: argparse.Namespace) -> int:
     inv = analysis.inventory
     for f in analysis.findings:
         scan_run.add(f)
+    if args.no_vulnerabilities:
+        scan_run.report.warnings.append("vulnerability matching skipped (--no-vulnerabilities)")
+        scan_run.report.not_checked.append(
+            {"subject": inv.reference, "reason": "vulnerability matching skipped (--no-vulnerabilities)", "layer": ""}
+        )
+    else:
+        from seawall.analyzers.vulnerabilities import check_inventories
+
+        for f in check_inventories(scan_run, [inv]):
+            scan_run.add(f)
     for subject, msg in analysis.errors:
         scan_run.error(subject, msg)
     for nc in inv.not_checked:

@@ -53,9 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _aliases(argv: list[str]) -> list[str]:
+    """``sbom scan FILE`` is the ``sbom-scan`` command (``sbom REF`` would swallow ``scan``)."""
+    words = [i for i, a in enumerate(argv) if not a.startswith("-")]
+    if len(words) >= 2 and argv[words[0]] == "sbom" and argv[words[1]] == "scan" and words[1] == words[0] + 1:
+        return [*argv[: words[0]], "sbom-scan", *argv[words[1] + 1 :]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(_aliases(list(sys.argv[1:] if argv is None else argv)))
+    except SystemExit as exc:  # usage errors, --help, --version: an exit code, not an exception
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -48,6 +48,38 @@ def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FO
     )
 
 
+def add_vulnerability_options(p: argparse.ArgumentParser) -> None:
+    from seawall.cli.db import add_db_option
+
+    g = p.add_argument_group("vulnerabilities")
+    add_db_option(g)  # type: ignore[arg-type]
+    g.add_argument(
+        "--vex",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="OpenVEX document whose statements suppress findings (repeatable; shown with -v)",
+    )
+
+
+def apply_vulnerability_options(cfg: Any, args: argparse.Namespace) -> None:
+    """--db (or $SEAWALL_DB) and --vex override the config's ``vulnerabilities`` section: the one
+    place every command (scan, image, sbom scan, registry scan) turns these flags into config."""
+    import os
+
+    db = getattr(args, "db", None) or os.environ.get("SEAWALL_DB")
+    vex = list(getattr(args, "vex", None) or [])
+    if not (db or vex):
+        return
+    section = dict(cfg.section("vulnerabilities"))
+    if db:
+        section["db"] = str(db)
+    if vex:
+        existing = section.get("vex", [])
+        section["vex"] = ([existing] if isinstance(existing, str) else list(existing)) + [str(v) for v in vex]
+    cfg.sections["vulnerabilities"] = section
+
+
 def write_output(text: str, output: str | None) -> None:
     if output:
         try:

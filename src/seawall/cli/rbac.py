@@ -26,8 +26,9 @@ def register(sub: Any) -> None:
     w.add_argument("resource", help="RESOURCE[/SUBRESOURCE] (e.g. pods/exec, deployments.apps) or a /non-resource-url")
     w.add_argument("paths", nargs="+", metavar="PATH", help="manifest files or directories ('-' for stdin)")
     w.add_argument("--api-group", default=None, metavar="G", help="API group ('' is the core group)")
-    w.add_argument("-n", "--namespace", default=None, metavar="NS",
-                   help="only grants that apply in NS (default: anywhere)")
+    w.add_argument(
+        "-n", "--namespace", default=None, metavar="NS", help="only grants that apply in NS (default: anywhere)"
+    )
     w.add_argument("--name", default="", help="a specific object name (checked against resourceNames)")
     _common(w)
     w.set_defaults(func=run_who_can)
@@ -73,18 +74,28 @@ def run_who_can(args: argparse.Namespace) -> int:
         answers = who_can(model, args.verb, "", path=args.resource, namespace=args.namespace)
     else:
         res, sub, group = parse_resource(args.resource, args.api_group)
-        answers = who_can(model, args.verb, res, subresource=sub, api_group=group,
-                          namespace=args.namespace, name=args.name)
+        answers = who_can(
+            model, args.verb, res, subresource=sub, api_group=group, namespace=args.namespace, name=args.name
+        )
     if args.format == "json":
-        body = {"subjects": [{"kind": a.subject.kind, "name": a.subject.name, "namespace": a.subject.namespace}
-                             for a in answers]}
+        body = {
+            "subjects": [
+                {"kind": a.subject.kind, "name": a.subject.name, "namespace": a.subject.namespace} for a in answers
+            ]
+        }
         write_output(json.dumps(body, indent=2) + "\n", args.output)
     else:
         rows = [["KIND", "NAMESPACE", "NAME", "GRANTED BY"]]
         for a in answers:
             role = model.role_for(a.binding)
-            rows.append([a.subject.kind, a.subject.namespace, a.subject.name,
-                         f"{a.binding.ref()} -> {role.ref() if role else '?'}"])
+            rows.append(
+                [
+                    a.subject.kind,
+                    a.subject.namespace,
+                    a.subject.name,
+                    f"{a.binding.ref()} -> {role.ref() if role else '?'}",
+                ]
+            )
         text = _table(rows) or f"No subject can {args.verb} {args.resource}.\n"
         write_output(text, args.output)
     return _finish(problems)
@@ -93,9 +104,13 @@ def run_who_can(args: argparse.Namespace) -> int:
 def _rule_json(g: Grant) -> dict[str, Any]:
     r = g.rule
     return {
-        "apiGroups": list(r.api_groups), "resources": list(r.resources), "resourceNames": list(r.resource_names),
-        "nonResourceURLs": list(r.non_resource_urls), "verbs": list(r.verbs),
-        "binding": g.binding.ref(), "role": g.role.ref(),
+        "apiGroups": list(r.api_groups),
+        "resources": list(r.resources),
+        "resourceNames": list(r.resource_names),
+        "nonResourceURLs": list(r.non_resource_urls),
+        "verbs": list(r.verbs),
+        "binding": g.binding.ref(),
+        "role": g.role.ref(),
     }
 
 
@@ -103,10 +118,20 @@ def _grant_rows(grants: list[Grant]) -> list[list[str]]:
     rows = [["RESOURCES", "NON-RESOURCE URLS", "RESOURCE NAMES", "VERBS", "GRANTED BY"]]
     for g in grants:
         r = g.rule
-        res = [f"{x}.{grp}" if grp not in ("", "*") else (f"{x}.*" if grp == "*" else x)
-               for grp in r.api_groups for x in r.resources]
-        rows.append([",".join(res), ",".join(r.non_resource_urls), ",".join(r.resource_names),
-                     ",".join(r.verbs), f"{g.binding.ref()} -> {g.role.ref()}"])
+        res = [
+            f"{x}.{grp}" if grp not in ("", "*") else (f"{x}.*" if grp == "*" else x)
+            for grp in r.api_groups
+            for x in r.resources
+        ]
+        rows.append(
+            [
+                ",".join(res),
+                ",".join(r.non_resource_urls),
+                ",".join(r.resource_names),
+                ",".join(r.verbs),
+                f"{g.binding.ref()} -> {g.role.ref()}",
+            ]
+        )
     return rows
 
 

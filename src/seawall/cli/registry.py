@@ -199,5 +199,4 @@ def _summary(result: Any) -> None:
         )
     if len(shown) < len(result.images):
         print(f"  ... {len(result.images) - len(shown)} more (see the JSON report's stats.images_detail)", file=err)
-    print("seawall: note: whether images are still pulled is not reported (no pull data in the registry API)",
-          file=err)
+    print("seawall: note: whether images are still pulled is not reported (no pull data in the registry API)", file=err)

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from seawall.cli.image import add_image_source_options, open_from_args
 from seawall.cli.output import write_output
 
 SBOM_FORMATS = ("cyclonedx", "spdx")
-
-#: ``seawall sbom WORD ARGS...`` where WORD is a key here runs that handler instead of
-#: generating an SBOM (e.g. ``seawall sbom scan FILE``: ``fn(args)`` sees ``args.rest``).
-SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def register(sub: Any) -> None:
@@ -27,7 +22,6 @@ def register(sub: Any) -> None:
         description="Inventory an image (OS and language packages) and write its SBOM.",
     )
     p.add_argument("ref", metavar="REF", help="image archive, OCI layout, or registry reference")
-    p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     p.add_argument("-f", "--format", choices=SBOM_FORMATS, default="cyclonedx", help="SBOM format (default: cyclonedx)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the SBOM to FILE instead of stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
@@ -37,13 +31,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from seawall.analyzers.image import analyze_image
-    from seawall.errors import InputError
     from seawall.reporters import cyclonedx, spdx
-
-    if args.ref in SUBCOMMANDS:
-        return SUBCOMMANDS[args.ref](args)
-    if args.rest:
-        raise InputError(f"unexpected argument(s) after the image reference: {' '.join(args.rest)}")
 
     with open_from_args(args) as image:
         analysis = analyze_image(image, rules=False)
@@ -55,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         os_text = f"{inv.os.display()}, " if inv.os else ""
         print(
-            f"seawall: {inv.reference}: {os_text}{len(inv.packages)} packages "
-            f"({analysis.seconds:.2f}s)",
+            f"seawall: {inv.reference}: {os_text}{len(inv.packages)} packages ({analysis.seconds:.2f}s)",
             file=sys.stderr,
         )
     return 0

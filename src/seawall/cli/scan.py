@@ -7,7 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from seawall.cli.output import add_output_options, emit_report
+from seawall.cli.output import (
+    add_output_options,
+    add_vulnerability_options,
+    apply_vulnerability_options,
+    emit_report,
+)
 from seawall.errors import PolicyError
 
 
@@ -20,6 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--max-file-size", type=int, metavar="BYTES", help="skip files larger than this")
     p.add_argument("--rule", action="append", default=[], metavar="ID", help="run only these rules (globs)")
     p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="do not run these rules")
+    add_vulnerability_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -57,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         cfg.disable = cfg.disable + tuple(args.skip_rule)
     if args.baseline:
         cfg.baseline = load_baseline(args.baseline)
+    apply_vulnerability_options(cfg, args)
     report = scan(args.paths, cfg)
     if args.write_baseline:
         write_baseline(args.write_baseline, report)

@@ -106,7 +106,7 @@ def test_sbom_scan_vex_and_unknown_release(subset_db: Path, tmp_path: Path,
 
 def test_sbom_group_scan_subcommand(subset_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """``seawall sbom scan FILE`` (the sbom group's hook; the database comes from $SEAWALL_DB)."""
+    """``seawall sbom scan FILE`` (an alias of sbom-scan; the database comes from $SEAWALL_DB)."""
     bom = tmp_path / "bom.json"
     bom.write_text(cyclonedx.render([_inventory()]))
     monkeypatch.setenv("SEAWALL_DB", str(subset_db))
