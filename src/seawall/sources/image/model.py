@@ -65,6 +65,9 @@ class Limits:
     max_layers: int = 1000
     #: depth of nested indexes followed in an OCI layout or registry
     max_index_depth: int = 4
+    #: also hash uncompressed layers against the config's diff_ids when the compressed bytes are
+    #: already verified against the manifest (docker-save layers are always checked by diff_id)
+    verify_diff_ids: bool = False
     #: layers stored in at least this many bytes are read, verified and decompressed in a
     #: background thread while the tar headers are parsed (0: always; huge: never)
     prefetch_min_bytes: int = 1024 * 1024
