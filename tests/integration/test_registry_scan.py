@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import random
 import string
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -169,6 +170,8 @@ spec:
     image: {h}/fresh/app@{d["fresh/app:1.25.5"]}
   - name: running
     image: {h}/fresh/app:1.25.3
+  - name: orphan
+    image: {h}/fresh/app@{d["old"]}
 status:
   containerStatuses:
   - name: running
@@ -197,6 +200,9 @@ status:
     # a digest-only reference: its tag (1.25.5) is found, the newer minor suggested, nothing else
     assert {r for r, n, c, _, _ in found if (n, c) == ("pinned", "c")} == {"SW-FRESH-003"}
     assert f"{h}/fresh/app:1.26.0@{d['fresh/app:1.26.0']}" in by[("SW-FRESH-003", "pinned", "c")]["remediation"]
+    # a digest no tag points to any more (the tag moved away from it): an orphaned build
+    orphan = by[("SW-FRESH-001", "pinned", "orphan")]
+    assert "no tag of" in orphan["message"] and orphan["location"]["line"] == 23
     # nginx: not on the allow-list (file + line), and never looked up (freshness.match)
     allow = by[("SW-SUP-101", "web", "proxy")]
     assert allow["location"]["path"] == str(manifest) and allow["location"]["line"] == 11
@@ -324,6 +330,16 @@ def test_bearer_token_registry(
     body: dict[str, Any] = json.loads(out.read_text())
     assert [(i["repository"], i["digest"]) for i in body["summary"]["stats"]["images_detail"]] == [("tok/app", digest)]
     assert any(f["rule_id"] == "SW-IMG-013" for f in body["findings"])  # old `created`: stale in the registry
+    # the other report formats
+    sarif = tmp_path / "tok.sarif"
+    junit = tmp_path / "tok.xml"
+    base = ["registry", "scan", reg.host, "--ca-file", str(reg.ca_file), "--username", reg.username, "-q",
+            "--db", str(tmp_path / "none.db")]
+    assert run(capsys, *base, "-f", "sarif", "-o", str(sarif))[0] in (0, 1)
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert any(r["ruleId"] == "SW-IMG-013" for r in results)
+    assert run(capsys, *base, "-f", "junit", "-o", str(junit))[0] in (0, 1)
+    assert ET.parse(junit).getroot().tag in ("testsuites", "testsuite") and "SW-IMG-013" in junit.read_text()
     assert reg.token_server is not None and any(
         "registry:catalog:*" in r["scopes"] for r in reg.token_server.requests
     )
