@@ -30,7 +30,7 @@ from seawall.sources.image.registry import RegistryClient
 from seawall.supplychain import attach, keys
 from seawall.vulndb.importer import update
 from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
-from support.images import E, layer_tar, write_oci_layout
+from support.images import E, layer_tar, write_multiarch_layout, write_oci_layout
 from support.registry import RunningRegistry
 
 pytestmark = pytest.mark.slow
@@ -273,10 +273,52 @@ def test_registry_scan_concurrency_signatures_and_resume(
         )
 
 
+def push_index(c: RegistryClient, layout: Path, repo: str, tag: str) -> tuple[str, list[str]]:
+    """Push a multi-platform layout (index.json = the index); return (index digest, child digests)."""
+    index_raw = (layout / "index.json").read_bytes()
+    children = []
+    for desc in json.loads(index_raw)["manifests"]:
+        raw = (layout / "blobs" / "sha256" / desc["digest"][7:]).read_bytes()
+        manifest = json.loads(raw)
+        for d in [manifest["config"], *manifest["layers"]]:
+            c.upload_blob(repo, layout / "blobs" / "sha256" / d["digest"][7:])
+        children.append(c.put_manifest(repo, desc["digest"], raw, manifest["mediaType"]))
+    return c.put_manifest(repo, tag, index_raw, "application/vnd.oci.image.index.v1+json"), children
+
+
+def test_platform_manifest_of_the_current_index_is_not_stale(
+    populated: Populated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p, h = populated, populated.reg.host
+    plats = {("linux", "amd64", ""): [layer_tar([E("etc/os-release", DEBIAN_13)])],
+             ("linux", "arm64", "v8"): [layer_tar([E("etc/os-release", DEBIAN_13), E("arm", b"1")])]}
+    write_multiarch_layout(p.dir / "multi1", plats, nested=False)
+    with p.client() as c:
+        _, children = push_index(c, p.dir / "multi1", "multi/app", "1.0")
+    cfg = _config(p, f"freshness:\n  enabled: true\n  eol: false\n  max_age_days: 100000\n  match: ['{h}/multi/*']\n")
+    manifest = p.dir / "multi.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: m}\nspec:\n  containers:\n"
+        f"  - name: c\n    image: {h}/multi/app:1.0@{children[0]}\n"
+    )
+    argv = ["scan", str(manifest), "-c", str(cfg), "-f", "json", "--rule", "SW-FRESH-*"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and json.loads(out)["findings"] == [], err  # the child of the tag's index is current
+    # the publisher pushes a new index under the tag: the deployed platform image is now stale
+    plats[("linux", "amd64", "")] = [layer_tar([E("etc/os-release", DEBIAN_13), E("fix", b"2")])]
+    write_multiarch_layout(p.dir / "multi2", plats, nested=False)
+    with p.client() as c:
+        new_index, _ = push_index(c, p.dir / "multi2", "multi/app", "1.0")
+    code, out, _ = run(capsys, *argv)
+    [f] = json.loads(out)["findings"]
+    assert f["rule_id"] == "SW-FRESH-001" and f"{h}/multi/app:1.0@{new_index}" in f["remediation"]
+
+
 def test_catalog_pagination(populated: Populated) -> None:
     with populated.client() as c:
         small = enumerate_repositories(c, "*", page_size=1)
         assert small == enumerate_repositories(c, "*") and {"fresh/app", "fresh/db", "other/x"} <= set(small)
+        assert len(small) == len(set(small))
         assert enumerate_repositories(c, "fresh/*", page_size=2) == ["fresh/app", "fresh/db"]
         assert enumerate_repositories(c, "fresh/app") == ["fresh/app"]  # no wildcard: no catalog needed
 

@@ -347,7 +347,7 @@ def freshness(run: ScanRun) -> Iterable[Finding]:
     for view, c, ref, digest in items:
         res = results[(str(ref), digest)]
         for note in res.notes:
-            if note not in run.report.warnings:
+            if f"freshness: {note}" not in run.report.warnings:
                 run.report.warnings.append(f"freshness: {note}")
         if not res.checked:
             run.report.not_checked.append(
