@@ -17,6 +17,7 @@ Admin rules are read as written: unlike NetworkPolicies they isolate nothing imp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +57,10 @@ class AdminPort:
     port: int | str | None
     end: int | None = None
 
-    def conns(self, dst: Workload | None) -> ConnectionSet:
+    def conns(self, dst: Workload | None, keep_names: bool = False) -> ConnectionSet:
         if isinstance(self.port, str):
-            if dst is None:
-                return NONE
+            if dst is None:  # an address has no named ports; an unknown pod keeps the name
+                return ConnectionSet(named=frozenset({("", self.port)})) if keep_names else NONE
             cp = dst.named_port(self.port)
             return ConnectionSet.of(cp.protocol, cp.port, cp.port) if cp is not None else NONE
         if self.port is None:
@@ -77,12 +78,12 @@ class AdminRule:
     peers: tuple[AdminPeer, ...]
     ports: tuple[AdminPort, ...] | None  # None: every port
 
-    def conns(self, dst: Workload | None) -> ConnectionSet:
+    def conns(self, dst: Workload | None, keep_names: bool = False) -> ConnectionSet:
         if self.ports is None:
             return ALL
         out = NONE
         for p in self.ports:
-            out = out | p.conns(dst)
+            out = out | p.conns(dst, keep_names)
         return out
 
 
@@ -212,15 +213,26 @@ class AdminLayers:
         dst: Workload | None,
     ) -> tuple[ConnectionSet, ConnectionSet, ConnectionSet]:
         """(allowed, denied, passed) by the first matching rule of the policies, in order."""
+        selecting = [p for p in policies if p.selects(subject, subject_ns, direction)]
+        return AdminLayers.decide(selecting, direction, lambda pe: pe.matches(other, other_ns), dst)
+
+    @staticmethod
+    def decide(
+        policies: list[AdminPolicy],
+        direction: str,
+        matches: Callable[[AdminPeer], bool],
+        dst: Workload | None,
+        keep_names: bool = False,
+    ) -> tuple[ConnectionSet, ConnectionSet, ConnectionSet]:
+        """(allowed, denied, passed) by the first rule (of ``policies``, in order) with a peer for
+        which ``matches`` holds; every port is decided by the first rule that mentions it."""
         allowed = denied = passed = NONE
         decided = NONE
         for p in policies:
-            if not p.selects(subject, subject_ns, direction):
-                continue
             for r in p.rules(direction):
-                if not any(pe.matches(other, other_ns) for pe in r.peers):
+                if not any(matches(pe) for pe in r.peers):
                     continue
-                c = r.conns(dst) - decided
+                c = r.conns(dst, keep_names) - decided
                 if c.is_empty():
                     continue
                 decided = decided | c

@@ -40,6 +40,8 @@ class ConnlistResult:
 
     def render(self, fmt: str) -> str:
         fc = self.options.focus_conn
+        if self.exposed is not None:
+            return render_exposure(fmt, self.rows, self.exposed, self.workloads, fc)
         if fc is not None and fmt in ("connlist", "txt", "csv", "json", "md"):
             return _render_focus_conn(fmt, self.rows, fc)
         if fc is not None and fmt == "dot":  # np-guard labels every edge with the focus connection
@@ -88,7 +90,7 @@ def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> Connlis
     wls = [w for w in conn.workloads if _matches(w, fw) or (fp and _matches(w, fp))]
     exposed = None
     if o.exposure and not (fw and fp):
-        exposed = Exposure(conn).results([w for w in conn.workloads if _matches(w, fw)])
+        exposed = Exposure(conn, o.focus_conn).results([w for w in conn.workloads if _matches(w, fw)])
         for ew in exposed:  # a focus direction keeps only that direction's exposure (as np-guard)
             if direction == "ingress":
                 ew.egress, ew.egress_protected = [], True

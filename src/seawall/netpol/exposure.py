@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from seawall.netpol.admin import AdminLayers, AdminPeer, AdminPolicy
 from seawall.netpol.analysis import Connectivity
 from seawall.netpol.model import NS_NAME_LABEL, Workload
 from seawall.netpol.policy import Policy, Rule, RulePeer
-from seawall.netpol.ports import NONE, ConnectionSet
+from seawall.netpol.ports import ALL, NONE, ConnectionSet
 from seawall.netpol.selectors import Selector
 
 ENTIRE_CLUSTER = "entire-cluster"
@@ -178,6 +179,31 @@ def _resolve_names(conns: ConnectionSet, w: Workload) -> ConnectionSet:
     return out
 
 
+def _admin_entire(pe: AdminPeer) -> bool:
+    if pe.namespaces is not None:
+        return pe.namespaces.empty
+    return pe.pods is not None and pe.pods[0].empty and pe.pods[1].empty
+
+
+def _admin_peer_matches(pe: AdminPeer, target: RepresentativePeer | None) -> bool:
+    """Does an admin rule peer admit the entire cluster (target None) / a representative peer?"""
+    if pe.error or pe.networks or pe.nodes:
+        return False
+    if target is None:
+        return _admin_entire(pe)
+    if pe.namespaces is not None:
+        return full_match(pe.namespaces, target.ns_selector)
+    if pe.pods is None:
+        return False
+    return full_match(pe.pods[0], target.ns_selector) and full_match(pe.pods[1], target.pod_selector)
+
+
+def _np_rule_matches(rule: Rule, target: RepresentativePeer | None) -> bool:
+    if target is not None:
+        return _rule_selects_rep(rule, target)
+    return rule.all_peers or any(_is_entire_cluster(pe) for pe in rule.peers if not pe.error and pe.ip_block is None)
+
+
 def _contained(c: ConnectionSet, g: ConnectionSet) -> bool:
     return (c - g).is_empty() and c.named <= g.named
 
@@ -185,8 +211,9 @@ def _contained(c: ConnectionSet, g: ConnectionSet) -> bool:
 class Exposure:
     """Exposure of every workload of a :class:`Connectivity` (np-guard ``--exposure``)."""
 
-    def __init__(self, conn: Connectivity) -> None:
+    def __init__(self, conn: Connectivity, focus: ConnectionSet | None = None) -> None:
         self.conn = conn
+        self.focus = focus  # only this connection (np-guard --focus-conn)
         self._reps: list[RepresentativePeer] | None = None
         self._cluster_wide: dict[tuple[int, str], ConnectionSet] = {}
         self._all_reps: list[RepresentativePeer] = []
@@ -231,6 +258,25 @@ class Exposure:
                             self._all_reps.append(rep)
             for direction, c in cw.items():
                 self._cluster_wide[(p.index, direction)] = c
+        admin = self.conn.admin
+        for ap in [*admin.anps, *([admin.banp] if admin.banp else [])]:
+            for direction in ("ingress", "egress"):
+                for arule in ap.rules(direction):
+                    usable = [pe for pe in arule.peers if not (pe.error or pe.networks or pe.nodes)]
+                    if any(_admin_entire(pe) for pe in usable):
+                        continue
+                    for ape in usable:
+                        if ape.namespaces is not None:
+                            ns_sel, pod_sel = ape.namespaces, None
+                        elif ape.pods is not None:
+                            ns_sel, pod_sel = ape.pods
+                        else:
+                            continue
+                        key = (_req_strings(ns_sel), _req_strings(pod_sel))
+                        if key not in seen:
+                            rep = RepresentativePeer(ns_sel, pod_sel, "")
+                            seen[key] = rep
+                            self._all_reps.append(rep)
 
     def _refine(self, reps: list[RepresentativePeer]) -> list[RepresentativePeer]:
         """Drop representatives a real workload matches exactly (matchLabels-only selectors)."""
@@ -259,6 +305,14 @@ class Exposure:
         """What ``w`` accepts from (ingress) / may send to (egress) any pod of any namespace;
         None when no policy selects it in that direction (then: everything)."""
         pols = self.conn.ingress_policies(w) if direction == "ingress" else self.conn.egress_policies(w)
+        admin = self.conn.admin
+        if admin:
+            ns = self.conn.cluster.namespace(w.namespace).labels
+            anps = [p for p in admin.anps if p.selects(w, ns, direction)]
+            banp = admin.banp if admin.banp is not None and admin.banp.selects(w, ns, direction) else None
+            if not (pols or anps or banp):
+                return None
+            return self._layered(w, direction, None, pols, anps, banp)[0]
         if not pols:
             return None
         return self._cluster_conn(w, direction)
@@ -294,8 +348,83 @@ class Exposure:
         self._rep_cache[key] = out
         return out
 
+    def _layered(
+        self,
+        w: Workload,
+        direction: str,
+        target: RepresentativePeer | None,
+        pols: Sequence[Policy],
+        anps: list[AdminPolicy],
+        banp: AdminPolicy | None,
+    ) -> tuple[ConnectionSet, bool]:
+        """What ``w`` allows with ``target`` (None: any pod of any namespace), all layers applied,
+        and whether an admin policy explicitly denied some of it."""
+        np_allowed = NONE
+        for p in pols:
+            for rule in p.rules(direction):
+                if not _np_rule_matches(rule, target):
+                    continue
+                if direction == "egress":
+                    np_allowed = np_allowed | _rule_conns_unresolved(rule)
+                elif target is None:
+                    np_allowed = np_allowed | _resolve_names(_rule_conns_unresolved(rule), w)
+                else:
+                    np_allowed = np_allowed | rule.conns(w)
+        dst = w if direction == "ingress" else None
+
+        def matches(pe: AdminPeer) -> bool:
+            return _admin_peer_matches(pe, target)
+
+        keep = dst is None
+        allowed, denied, _ = AdminLayers.decide(anps, direction, matches, dst, keep)
+        rest = ALL - allowed - denied
+        if pols:
+            res, den = allowed | (rest & np_allowed), denied
+        elif banp is None:
+            res, den = allowed | rest, denied
+        else:
+            _, b_denied, _ = AdminLayers.decide([banp], direction, matches, dst, keep)
+            res, den = allowed | (rest - b_denied), denied | b_denied
+        if self.focus is not None:
+            return res & self.focus, not (den & self.focus).is_empty()
+        return res, not den.is_empty()
+
+    def _admin_workload(self, w: Workload) -> ExposedWorkload | None:
+        admin = self.conn.admin
+        ns = self.conn.cluster.namespace(w.namespace).labels
+        layers = {}
+        for d in ("ingress", "egress"):
+            pols = self.conn.ingress_policies(w) if d == "ingress" else self.conn.egress_policies(w)
+            anps = [p for p in admin.anps if p.selects(w, ns, d)]
+            banp = admin.banp if admin.banp is not None and admin.banp.selects(w, ns, d) else None
+            layers[d] = (pols, anps, banp)
+        ew = ExposedWorkload(w, any(layers["ingress"][:2]) or bool(layers["ingress"][2]),
+                             any(layers["egress"][:2]) or bool(layers["egress"][2]))
+        listed = False
+        for d, protected, items in (("ingress", ew.ingress_protected, ew.ingress),
+                                    ("egress", ew.egress_protected, ew.egress)):
+            if not protected:
+                listed = True
+                continue
+            pols, anps, banp = layers[d]
+            general, _ = self._layered(w, d, None, pols, anps, banp)
+            if not general.is_empty():
+                items.append(ExposureItem(None, general))
+                listed = True
+            for rep in self.reps:
+                c, admin_denied = self._layered(w, d, rep, pols, anps, banp)
+                if c == general:  # the entire-cluster line already says it
+                    continue
+                if c.is_empty() and (self.focus is not None or not (admin_denied and not general.is_empty())):
+                    continue  # an explicit admin deny carved out of the entire cluster is reported
+                items.append(ExposureItem(rep, c))
+                listed = True
+        return ew if listed else None
+
     def workload(self, w: Workload) -> ExposedWorkload | None:
         """The workload's exposure, or None when it has nothing to report (as np-guard omits it)."""
+        if self.conn.admin:
+            return self._admin_workload(w)
         ing_pols = self.conn.ingress_policies(w)
         eg_pols = self.conn.egress_policies(w)
         ew = ExposedWorkload(w, bool(ing_pols), bool(eg_pols))
@@ -305,10 +434,14 @@ class Exposure:
                 listed = True
                 continue
             general = self._cluster_conn(w, direction)
+            if self.focus is not None:
+                general = general & self.focus
             if not general.is_empty():
                 items.append(ExposureItem(None, general))
                 listed = True
             for rep, c in zip(self.reps, self._rep_conns(pols, direction, w), strict=True):
+                if self.focus is not None:
+                    c = c & self.focus
                 if c.is_empty():
                     continue
                 if not general.is_empty() and _contained(c, general):

@@ -263,17 +263,25 @@ def _sub_section(lines: Sequence[str], header: str) -> str:
     return header + "\n".join(lines) + "\n"
 
 
-def _exposure_txt(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
-    res = "".join(f"{s} => {d} : {c}\n" for s, d, c in (r.fields for r in rows))
+def _exposure_txt(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], focus: str | None = None) -> str:
+    if focus is None:
+        res = "".join(f"{s} => {d} : {c}\n" for s, d, c in (r.fields for r in rows))
+    else:
+        res = f"Permitted connections on {focus}:\n" + "".join(f"{r.src.key} => {r.dst.key}\n" for r in rows)
     if res:
         res += "\n"
     width = max((len(ew.workload.key) for ew in exposed), default=0)
     ing, eg, unprotected = _exposure_lines(rows, exposed)
-    res += "Exposure Analysis Result:\n"
-    res += _sub_section([f"{x.src:<{width}} \t=> \t{x.dst} : {x.conn}" for x in eg], "Egress Exposure:\n")
+    res += "Exposure Analysis Result:\n" if focus is None else f"Exposure Analysis Result On {focus}:\n"
+
+    def line(a: str, arrow: str, b: str, conn: str) -> str:
+        return f"{a:<{width}} \t{arrow} \t{b}" + (f" : {conn}" if focus is None else "")
+
+    res += _sub_section([line(x.src, "=>", x.dst, x.conn) for x in eg], "Egress Exposure:\n")
     head = ("\n" if eg else "") + "Ingress Exposure:\n"
-    res += _sub_section([f"{x.dst:<{width}} \t<= \t{x.src} : {x.conn}" for x in ing], head)
-    res += _sub_section(unprotected, "\nWorkloads not protected by network policies:\n")
+    res += _sub_section([line(x.dst, "<=", x.src, x.conn) for x in ing], head)
+    if focus is None:
+        res += _sub_section(unprotected, "\nWorkloads not protected by network policies:\n")
     return res
 
 
@@ -282,52 +290,67 @@ def _go_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _exposure_json(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+def _exposure_json(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], focus: str | None = None) -> str:
     ing, eg, _ = _exposure_lines(rows, exposed)
 
-    def items(xs: Sequence[ExpLine]) -> list[dict[str, str]] | None:
-        return [{"src": x.src, "dst": x.dst, "conn": x.conn} for x in xs] or None
+    def item(src: str, dst: str, conn: str) -> dict[str, str]:
+        return {"src": src, "dst": dst, "conn": conn} if focus is None else {"src": src, "dst": dst}
 
+    def items(xs: Sequence[ExpLine]) -> list[dict[str, str]] | None:
+        # Go marshals a nil slice as null; the focus-conn variant always builds a (possibly empty) list
+        return [item(x.src, x.dst, x.conn) for x in xs] or (None if focus is None else [])
+
+    suffix = "results" if focus is None else "conn_focus_results"
     body = {
-        "connlist_results": [{"src": s, "dst": d, "conn": c} for s, d, c in (r.fields for r in rows)],
-        "exposure_results": {"egress_exposure": items(eg), "ingress_exposure": items(ing)},
+        f"connlist_{suffix}": [item(s, d, c) for s, d, c in (r.fields for r in rows)],
+        f"exposure_{suffix}": {"egress_exposure": items(eg), "ingress_exposure": items(ing)},
     }
     return _go_json(body)
 
 
-def _exposure_csv(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+def _exposure_csv(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], focus: str | None = None) -> str:
     ing, eg, _ = _exposure_lines(rows, exposed)
-    lines = [render_csv(rows), "Exposure Analysis Result:,,"]
+    cols = 3 if focus is None else 2
+
+    def row(*vals: str) -> str:
+        return ",".join(_csv_field(v) for v in vals[:cols])
+
+    lines = [row("src", "dst", "conn"), *(row(*r.fields) for r in rows)]
+    lines.append("Exposure Analysis Result:,," if focus is None else f"Exposure Analysis Result On {focus}:,,")
     if eg:
-        lines.append("Egress Exposure:,,")
-        lines.append("src,dst,conn")
-        lines += [",".join(_csv_field(v) for v in (x.src, x.dst, x.conn)) for x in eg]
+        lines += ["Egress Exposure:,,", row("src", "dst", "conn"), *(row(x.src, x.dst, x.conn) for x in eg)]
     if ing:
-        lines.append("Ingress Exposure:,,")
-        lines.append("dst,src,conn")
-        lines += [",".join(_csv_field(v) for v in (x.dst, x.src, x.conn)) for x in ing]
+        lines += ["Ingress Exposure:,,", row("dst", "src", "conn"), *(row(x.dst, x.src, x.conn) for x in ing)]
     return "\n".join(lines) + "\n"
 
 
-def _exposure_md(rows: Sequence[Row], exposed: Sequence[ExposedWorkload]) -> str:
+def _exposure_md(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], focus: str | None = None) -> str:
     ing, eg, _ = _exposure_lines(rows, exposed)
-    parts = [render_md(rows), "## Exposure Analysis Result:"]
+
+    def line(*vals: str) -> str:
+        return "| " + " | ".join(vals if focus is None else vals[:2]) + " |"
+
+    under = "|-----|-----|------|" if focus is None else "|-----|-----|"
+    parts = ["\n".join([line("src", "dst", "conn"), under, *(line(*r.fields) for r in rows)])]
+    parts.append("## Exposure Analysis Result:" if focus is None else f"## Exposure Analysis Result On {focus}:")
     parts.append(
         _sub_section(
-            [f"| {x.src} | {x.dst} | {x.conn} |" for x in eg],
-            "### Egress Exposure:\n| src | dst | conn |\n|-----|-----|------|\n",
+            [line(x.src, x.dst, x.conn) for x in eg],
+            f"### Egress Exposure:\n{line('src', 'dst', 'conn')}\n{under}\n",
         )
     )
     parts.append(
         _sub_section(
-            [f"| {x.dst} | {x.src} | {x.conn} |" for x in ing],
-            "### Ingress Exposure:\n| dst | src | conn |\n|-----|-----|------|\n",
+            [line(x.dst, x.src, x.conn) for x in ing],
+            f"### Ingress Exposure:\n{line('dst', 'src', 'conn')}\n{under}\n",
         )
     )
     return "\n".join(parts)
 
 
-def _exposure_dot(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workloads: Sequence[Workload]) -> str:
+def _exposure_dot(
+    rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workloads: Sequence[Workload], focus: str | None = None
+) -> str:
     # np-guard draws representative peers in their own red clusters, even when the label names a real namespace
     rep_groups: dict[str, list[str]] = {}
     edges: list[str] = []
@@ -343,7 +366,7 @@ def _exposure_dot(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workl
             targets: list[tuple[str, str]] = []
             if not protected:
                 entire = True
-                targets.append((ENTIRE_CLUSTER, "All Connections"))
+                targets.append((ENTIRE_CLUSTER, "All Connections"))  # np-guard: even with a focus conn
             else:
                 for it in items:
                     if it.peer is None:
@@ -366,20 +389,29 @@ def _exposure_dot(rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workl
     entire_line = '\t"entire-cluster" [label="entire-cluster" color="red2" fontcolor="red2" shape=diamond]'
     external = [entire_line] if entire else []
     exposed_wls = [ew.workload for ew in exposed]
+    if focus is not None:
+        rows = [Row(r.src, r.dst, ConnectionSet.parse(focus)) for r in rows]
     return render_dot(rows, [*workloads, *exposed_wls], None, rep_groups, external, edges)
 
 
 def render_exposure(
-    fmt: str, rows: Sequence[Row], exposed: Sequence[ExposedWorkload], workloads: Sequence[Workload] = ()
+    fmt: str,
+    rows: Sequence[Row],
+    exposed: Sequence[ExposedWorkload],
+    workloads: Sequence[Workload] = (),
+    focus: ConnectionSet | None = None,
 ) -> str:
+    """np-guard's ``--exposure`` output; with ``focus`` (``--focus-conn``) pairs lose their
+    connection column and DOT edges carry the focus connection."""
+    fs = str(focus) if focus is not None else None
     if fmt in ("connlist", "txt", "table"):
-        return _exposure_txt(rows, exposed)
+        return _exposure_txt(rows, exposed, fs)
     if fmt == "json":
-        return _exposure_json(rows, exposed)
+        return _exposure_json(rows, exposed, fs)
     if fmt == "csv":
-        return _exposure_csv(rows, exposed)
+        return _exposure_csv(rows, exposed, fs)
     if fmt == "md":
-        return _exposure_md(rows, exposed)
+        return _exposure_md(rows, exposed, fs)
     if fmt == "dot":
-        return _exposure_dot(rows, exposed, workloads)
+        return _exposure_dot(rows, exposed, workloads, fs)
     return render(fmt, rows, workloads)

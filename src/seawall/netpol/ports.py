@@ -205,6 +205,9 @@ class ConnectionSet:
         if self.is_all():
             return "All Connections"
         parts: list[str] = []
+        anyproto = sorted(name for p, name in self.named if p == "")
+        if anyproto:  # a port name whose protocol is unknown until the destination is (admin policies)
+            parts.append(" " + ",".join(anyproto))
         for proto, ivs in zip(PROTOCOLS, self.ports, strict=True):
             items = [format_ports(ivs)] if ivs else []
             items += sorted(name for p, name in self.named if p == proto)
