@@ -135,12 +135,9 @@ def test_truncated_zstd_and_trailing_garbage() -> None:
     plain = bytes(range(256)) * 4000
     blob = zstandard.ZstdCompressor().compress(plain)
     cut = blob[: len(blob) // 2]
-    s = LayerStream(
-        io.BytesIO(cut),
-        LayerSpec(Descriptor("x", sha256(cut), len(cut)), True, sha256(plain)),
-        subject="img layer 1/1",
-    )
-    with pytest.raises(SourceError):
+    # the manifest describes the cut blob exactly and there is no diff_id: the frame walk notices
+    s = LayerStream(io.BytesIO(cut), LayerSpec(Descriptor("x", sha256(cut), len(cut))), subject="img layer 1/1")
+    with pytest.raises(SourceError, match="zstd stream ends inside a frame"):
         s.drain()
     blob = gzip.compress(plain) + b"TRAILING GARBAGE"
     with pytest.raises(SourceError, match="garbage after the end of the gzip stream"):

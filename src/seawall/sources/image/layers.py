@@ -119,6 +119,98 @@ class _GzipReader:
         return b""
 
 
+class _ZstdFrames:
+    """Follows zstd frame and block headers in the compressed bytes passing through.
+
+    The zstandard stream decoder returns EOF quietly when its input stops inside a frame, so
+    this walks the frame structure (RFC 8878: frame header, 3-byte block headers, optional
+    checksum, skippable frames) and reports a stream that ends mid-frame. It only reads sizes
+    and hops over block contents: the cost does not depend on the data.
+    """
+
+    _MAGIC = 0xFD2FB528
+
+    def __init__(self, src: ByteStream, subject: str) -> None:
+        self._src = src
+        self._subject = subject
+        self._state = "magic"
+        self._need = 4
+        self._buf = b""
+        self._skip = 0
+        self._after = ""
+        self._checksum = False
+        self.frames = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._src.read(size)
+        if data:
+            self._feed(data)
+        else:
+            self._end()
+        return data
+
+    def _bad(self, what: str) -> SourceError:
+        return SourceError(f"corrupt zstd data ({what})", subject=self._subject)
+
+    def _goto_skip(self, n: int, then: str) -> None:
+        if n:
+            self._skip, self._after = n, then
+        self._state = then if not n else "skip"
+        self._need = {"magic": 4, "block": 3, "fhd": 1, "skipsize": 4, "checksum": 4}[then]
+
+    def _feed(self, data: bytes) -> None:
+        pos, end = 0, len(data)
+        while pos < end:
+            if self._state == "skip":
+                k = min(self._skip, end - pos)
+                self._skip -= k
+                pos += k
+                if not self._skip:
+                    self._goto_skip(0, self._after)
+                continue
+            take = min(self._need - len(self._buf), end - pos)
+            self._buf += data[pos : pos + take]
+            pos += take
+            if len(self._buf) < self._need:
+                return
+            header, self._buf = self._buf, b""
+            self._header(header)
+
+    def _header(self, h: bytes) -> None:
+        state = self._state
+        if state == "magic":
+            magic = int.from_bytes(h, "little")
+            if magic == self._MAGIC:
+                self._goto_skip(0, "fhd")
+            elif magic & 0xFFFFFFF0 == 0x184D2A50:
+                self._goto_skip(0, "skipsize")
+            else:
+                raise self._bad("not a zstd frame")
+        elif state == "fhd":
+            d = h[0]
+            fcs_flag, single, self._checksum, did_flag = d >> 6, (d >> 5) & 1, bool(d & 4), d & 3
+            if d & 8:
+                raise self._bad("reserved frame header bit set")
+            rest = (0 if single else 1) + (0, 1, 2, 4)[did_flag] + ((1 if single else 0), 2, 4, 8)[fcs_flag]
+            self.frames += 1
+            self._goto_skip(rest, "block")
+        elif state == "block":
+            v = int.from_bytes(h, "little")
+            last, btype, bsize = v & 1, (v >> 1) & 3, v >> 3
+            if btype == 3:
+                raise self._bad("reserved block type")
+            then = ("checksum" if self._checksum else "magic") if last else "block"
+            self._goto_skip(1 if btype == 1 else bsize, then)
+        elif state == "checksum":
+            self._goto_skip(0, "magic")
+        elif state == "skipsize":
+            self._goto_skip(int.from_bytes(h, "little"), "magic")
+
+    def _end(self) -> None:
+        if self._state != "magic" or self._buf or not self.frames:
+            raise SourceError("compressed layer is truncated (zstd stream ends inside a frame)", subject=self._subject)
+
+
 class _ZstdReader:
     def __init__(self, src: IO[bytes], subject: str) -> None:
         import zstandard
@@ -174,11 +266,9 @@ class LayerStream(io.RawIOBase):
         self._eof = False
         head = self._verifier.read(8) or b""
         self.compression = sniff_compression(head)
-        # zstd streams cut at a block boundary end silently in the decoder: keep the diff_id
-        # check for them; gzip reports truncation itself
-        check_diff = bool(spec.diff_id) and (
-            not spec.verify_descriptor or limits.verify_diff_ids or self.compression == "zstd"
-        )
+        # the descriptor digest already binds compressed bytes to the manifest; a second hash of
+        # the uncompressed stream runs when it is the only check (docker-save) or when asked
+        check_diff = bool(spec.diff_id) and (not spec.verify_descriptor or limits.verify_diff_ids)
         if check_diff and spec.verify_descriptor and spec.diff_id == desc.digest:
             check_diff = False  # an uncompressed layer: the same hash over the same bytes
         self._diff_id = spec.diff_id
@@ -188,7 +278,7 @@ class LayerStream(io.RawIOBase):
         if self.compression == "gzip":
             self._reader = _GzipReader(src, subject)  # type: ignore[arg-type]
         elif self.compression == "zstd":
-            self._reader = _ZstdReader(src, subject)  # type: ignore[arg-type]
+            self._reader = _ZstdReader(_ZstdFrames(src, subject), subject)  # type: ignore[arg-type]
         elif self.compression == "plain":
             self._reader = _PlainReader(src)  # type: ignore[arg-type]
         else:
