@@ -1,7 +1,8 @@
 """The squashed filesystem of an image, built from tar headers in one streaming pass.
 
-Nothing is unpacked to disk and no layer is held in memory: each layer's tar is read once, in
-order, and only two things are kept — the metadata of every path that survives (a
+Nothing is unpacked to disk and no layer is held in memory: each layer's tar is read once (in
+application order, or in storage order for a gzipped archive, replayed in application order)
+and only two things are kept — the metadata of every path that survives (a
 :class:`FileEntry`, so memory grows with the number of files, not their size) and the bounded
 content of the few files a cataloger asked for through ``wants(path)``. Whiteouts (``.wh.name``)
 and opaque directories (``.wh..wh..opq``) are applied as the OCI image spec says. Every regular
@@ -107,7 +108,7 @@ def normalise(path: str) -> str:
     member names, which :func:`member_path` validates strictly).
     """
     out: list[str] = []
-    for part in path.replace("\\", "/").split("/") if "\\" in path and os.sep == "\\" else path.split("/"):
+    for part in path.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
