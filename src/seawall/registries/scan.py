@@ -431,8 +431,14 @@ def scan_registry(
                     on_image(res)
             return res
 
-        for done in [pool.submit(one, j) for j in todo]:
-            done.result()
+        futures = [pool.submit(one, j) for j in todo]
+        try:
+            for done in futures:
+                done.result()
+        except BaseException:  # Ctrl-C: stop queued images now; finished ones are in the state file
+            for pending in futures:
+                pending.cancel()
+            raise
     out.images.sort(key=lambda r: r.job.key)
     incomplete: dict[str, int] = {}
     for res in out.images:
