@@ -244,6 +244,27 @@ class AdminLayers:
                     passed = passed | c
         return allowed, denied, passed
 
+    def trace(
+        self, direction: str, subject: Workload, subject_ns: dict[str, str], other: Peer, other_ns: dict[str, str]
+    ) -> list[tuple[AdminPolicy, AdminRule, ConnectionSet]]:
+        """Which admin rules decide which connections (ANPs in order, then the BANP separately)."""
+        target = subject if direction == "ingress" else other
+        dst = target if isinstance(target, Workload) else None
+        out: list[tuple[AdminPolicy, AdminRule, ConnectionSet]] = []
+        for group in (self.anps, [self.banp] if self.banp is not None else []):
+            decided = NONE
+            for p in group:
+                if not p.selects(subject, subject_ns, direction):
+                    continue
+                for r in p.rules(direction):
+                    if not any(pe.matches(other, other_ns) for pe in r.peers):
+                        continue
+                    c = r.conns(dst) - decided
+                    if not c.is_empty():
+                        decided = decided | c
+                        out.append((p, r, c))
+        return out
+
     def combine(
         self,
         direction: str,

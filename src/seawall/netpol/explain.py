@@ -42,15 +42,19 @@ class SideExplanation:
     allowed: ConnectionSet = ALL
     note: str = ""
     unmatched: list[tuple[Rule, str]] = field(default_factory=list)  # rules not admitting the peer, why
+    admin: list[str] = field(default_factory=list)  # (Baseline)AdminNetworkPolicy decisions
     other: str = ""  # the other peer with its labels, for a denied side
 
     def lines(self) -> list[str]:
         who = f"{self.direction} of {self.subject}"
         if self.note:
             return [f"{who}: {self.note}"]
-        if not self.restricted:
+        if not self.restricted and not self.admin:
             return [f"{who}: not restricted (no NetworkPolicy selects it for {self.direction.capitalize()})"]
-        out = [f"{who}: selected by {', '.join(self.policies)}"]
+        out = [f"{who}: " + (f"selected by {', '.join(self.policies)}" if self.policies else "no NetworkPolicy")]
+        out += [f"  {line}" for line in self.admin]
+        if not self.policies:
+            return out
         for m in self.matches:
             out.append(f"  {m.describe()}")
         if not self.matches:
@@ -124,6 +128,21 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
         return SideExplanation(direction, subject.key, False, allowed=ALL, note=note)
     pols = conn.ingress_policies(subject) if direction == "ingress" else conn.egress_policies(subject)
     side = SideExplanation(direction, subject.key, bool(pols), [p.key for p in pols])
+    if conn.admin:
+        ns = conn.cluster.namespace(subject.namespace).labels
+        other_ns = conn._ns_labels(other)
+        for ap, ar, c in conn.admin.trace(direction, subject, ns, other, other_ns):
+            if ap.kind == "BaselineAdminNetworkPolicy" and pols:
+                continue  # NetworkPolicies select the pod: the baseline never applies
+            layer = "BaselineAdminNetworkPolicy" if ap.kind == "BaselineAdminNetworkPolicy" else (
+                f"AdminNetworkPolicy (priority {ap.priority})"
+            )
+            note = " (for what the AdminNetworkPolicies pass or leave)" if ap.kind != "AdminNetworkPolicy" else ""
+            side.admin.append(f"{layer} {ap.name} rule {ar.name!r}: {ar.action} {c}{note}")
+        if direction == "egress":
+            side.allowed = conn._egress_side(subject, other)
+        else:
+            side.allowed = conn._ingress_side(other, subject)
     if not pols:
         return side
     member = conn.rules_selecting(direction, other)
@@ -150,7 +169,8 @@ def _side(conn: Connectivity, direction: str, subject: Peer, other: Peer) -> Sid
             else:
                 peers = "; ".join(pe.describe(r.policy.namespace) for pe in r.peers)
                 side.unmatched.append((r, f"admits only {peers}"))
-    side.allowed = total
+    if not conn.admin:
+        side.allowed = total
     return side
 
 

@@ -113,3 +113,14 @@ def test_lean_entry_point_matches_full_cli(boutique: str, capsys: pytest.Capture
     assert main(["netpol", "matrix", boutique, "--format", "csv"]) == 0
     assert capsys.readouterr().out == lean
     assert netpol_main(["explain", "nope", "x", boutique]) == 2
+
+
+def test_explain_names_admin_policy_decisions(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demo = str(shared_dir / "corpus" / "netpol" / "np-guard" / "tests" / "anp_banp_blog_demo")
+    assert main(["netpol", "explain", "mymonitoring", "mybar", demo]) == 1
+    out = capsys.readouterr().out
+    assert "AdminNetworkPolicy (priority 7) pass-monitoring rule 'pass-ingress-from-monitoring': Pass" in out
+    assert "BaselineAdminNetworkPolicy default rule 'deny-ingress-from-all-namespaces': Deny" in out
+    assert main(["netpol", "explain", "mymonitoring", "myfoo", demo]) == 0
+    out = capsys.readouterr().out
+    assert "NetworkPolicy foo/allow-monitoring ingress rule #1" in out and "Baseline" not in out
