@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import random
 import string
@@ -361,6 +362,19 @@ def test_bearer_token_registry(
     auth = RegistryAuth(hosts={reg.host: Credentials(reg.username, reg.password)})
     with RegistryClient(reg.host, auth=auth, ca_file=reg.ca_file) as c:
         digest = push(c, tmp_path, "tok/app", "3.1.4", {"etc/os-release": DEBIAN_13}, OLD)
+        # a Helm chart shares the registry: an OCI artifact, skipped (not an error)
+        cfg_blob, chart = b"{}", b"not really a chart"
+        c.upload_blob("tok/chart", cfg_blob)
+        c.upload_blob("tok/chart", chart)
+        helm = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json",
+                       "digest": "sha256:" + hashlib.sha256(cfg_blob).hexdigest(), "size": len(cfg_blob)},
+            "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                        "digest": "sha256:" + hashlib.sha256(chart).hexdigest(), "size": len(chart)}],
+        }
+        c.put_manifest("tok/chart", "0.1.0", json.dumps(helm).encode(), helm["mediaType"])
     for var in ("SEAWALL_REGISTRY_USERNAME", "SEAWALL_REGISTRY_PASSWORD", "SEAWALL_REGISTRY_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "nodocker"))
@@ -370,7 +384,12 @@ def test_bearer_token_registry(
                        reg.username, "-f", "json", "-o", str(out), "--db", str(tmp_path / "none.db"))
     assert code in (0, 1), err
     body: dict[str, Any] = json.loads(out.read_text())
-    assert [(i["repository"], i["digest"]) for i in body["summary"]["stats"]["images_detail"]] == [("tok/app", digest)]
+    detail = body["summary"]["stats"]["images_detail"]
+    assert [(i["repository"], i["digest"], i["status"]) for i in detail if i["repository"] == "tok/app"] == [
+        ("tok/app", digest, "ok")
+    ]
+    assert [i["status"] for i in detail if i["repository"] == "tok/chart"] == ["skipped"]
+    assert "not a container image (config media type application/vnd.cncf.helm.config.v1+json)" in err
     assert any(f["rule_id"] == "SW-IMG-013" for f in body["findings"])  # old `created`: stale in the registry
     # the other report formats
     sarif = tmp_path / "tok.sarif"

@@ -191,7 +191,7 @@ def _summary(result: Any) -> None:
     shown = result.images if len(result.images) <= 50 or verbose else result.images[:50]
     for r in shown:
         tags = ",".join(r.job.tags) or "-"
-        state = "error" if r.errors else f"{r.packages} packages"
+        state = "error" if r.errors else f"skipped: {r.skipped}" if r.skipped else f"{r.packages} packages"
         print(
             f"  {r.job.repo}:{tags} {r.job.digest[:19]}  {state}; vulnerabilities: {r.vulnerabilities or '-'}; "
             f"signature: {r.signature or '-'}",

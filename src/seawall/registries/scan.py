@@ -43,7 +43,7 @@ from seawall.model.finding import Finding, Location, Resource
 from seawall.policy.config import Config
 from seawall.registries.state import StateFile, finding_from_record, finding_record
 from seawall.rules.registry import REGISTRY
-from seawall.sources.image.model import Platform
+from seawall.sources.image.model import DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST, Platform
 from seawall.sources.image.reference import Reference
 from seawall.sources.image.registry import RegistryClient, open_registry_image
 
@@ -94,6 +94,7 @@ class ImageResult:
     created: str = ""
     seconds: float = 0.0
     resumed: bool = False
+    skipped: str = ""  # why this digest is not a container image (Helm chart, other OCI artifact)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +104,7 @@ class ImageResult:
         return {
             "key": self.job.key,
             "status": "error" if self.errors else "partial" if self.incomplete else "done",
+            "skipped": self.skipped,
             "repo": self.job.repo,
             "digest": self.job.digest,
             "tags": list(self.job.tags),
@@ -137,6 +139,7 @@ class ImageResult:
             created=str(rec.get("created", "")),
             seconds=float(rec.get("seconds", 0) or 0),
             resumed=True,
+            skipped=str(rec.get("skipped", "")),
         )
 
 
@@ -293,6 +296,23 @@ def _stale(ctx: ScanContext, job: ImageJob, ref: Reference, result: ImageResult)
     result.findings.append(dataclasses.replace(f, remediation=remediation))
 
 
+def artifact_kind(client: RegistryClient, job: ImageJob) -> str:
+    """'' for a container image; otherwise what the manifest is (OCI artifacts such as Helm charts
+    share registries with images and are not errors)."""
+    top = client.get_manifest(job.repo, job.digest)
+    if top.media_type not in (OCI_MANIFEST, DOCKER_MANIFEST):
+        return ""  # an index: its platform manifests are images (or open_registry_image says why not)
+    doc = top.json()
+    cfg = doc.get("config")
+    mt = cfg.get("mediaType") if isinstance(cfg, dict) else None
+    art = doc.get("artifactType")
+    if isinstance(mt, str) and mt and mt not in (OCI_CONFIG, DOCKER_CONFIG):
+        return f"not a container image (config media type {mt[:100]})"
+    if isinstance(art, str) and art:
+        return f"not a container image (artifact type {art[:100]})"
+    return ""
+
+
 def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
     """Everything about one image; registry and image errors end up in ``result.errors``."""
     from seawall.analyzers.image import analyze_image
@@ -307,6 +327,9 @@ def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
     if ctx.secret_scanner is not None:
         run.inventory.extra[SCANNER_KEY] = ctx.secret_scanner
     try:
+        result.skipped = artifact_kind(ctx.client, job)
+        if result.skipped:
+            return result
         limits = limits_from_config(ctx.config.section("image"))
         with open_registry_image(ctx.client, ref, platform=ctx.platform, limits=limits, owns_client=False) as img:
             analysis = analyze_image(img, ctx.config, run=run)
@@ -448,6 +471,8 @@ def scan_registry(
             run.add(f)
         for e in res.errors:
             run.error(f"{host}/{res.job.key}", e)
+        if res.skipped:
+            run.report.skipped.append((f"{host}/{res.job.key}", res.skipped))
         for w in res.warnings:
             if w not in run.report.warnings:
                 run.report.warnings.append(w)
@@ -473,7 +498,7 @@ def scan_registry(
                 "created": r.created,
                 "vulnerabilities": r.vulnerabilities,
                 "signature": r.signature,
-                "status": "error" if r.errors else "incomplete" if r.incomplete else "ok",
+                "status": "error" if r.errors else "incomplete" if r.incomplete else "skipped" if r.skipped else "ok",
                 "resumed": r.resumed,
             }
             for r in out.images
