@@ -193,6 +193,31 @@ class AdminLayers:
     def __bool__(self) -> bool:
         return bool(self.anps) or self.banp is not None
 
+    def _all(self) -> list[AdminPolicy]:
+        return [*self.anps, *([self.banp] if self.banp is not None else [])]
+
+    def selection(self, w: Workload, ns_labels: dict[str, str], direction: str) -> tuple[int, ...]:
+        """Which admin policies select ``w`` in ``direction`` (a behaviour-class key)."""
+        return tuple(i for i, p in enumerate(self._all()) if p.selects(w, ns_labels, direction))
+
+    def membership(self, peer: Peer, ns_labels: dict[str, str], direction: str) -> tuple[tuple[int, int], ...]:
+        """Which admin rules of ``direction`` have a peer matching ``peer`` (a behaviour-class key)."""
+        out = []
+        for i, p in enumerate(self._all()):
+            for j, r in enumerate(p.rules(direction)):
+                if any(pe.matches(peer, ns_labels) for pe in r.peers):
+                    out.append((i, j))
+        return tuple(out)
+
+    def port_names(self) -> set[str]:
+        return {
+            pt.port
+            for p in self._all()
+            for r in (*p.ingress, *p.egress)
+            for pt in (r.ports or ())
+            if isinstance(pt.port, str)
+        }
+
     def blocks(self) -> list[IPBlock]:
         """CIDRs of egress ``networks`` peers (they split the external address space too)."""
         out: list[IPBlock] = []

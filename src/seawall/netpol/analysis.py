@@ -100,7 +100,8 @@ class Connectivity:
             for r in (*p.ingress, *p.egress)
             for pt in r.ports
             if isinstance(pt.port, str)
-        }
+        } | self.admin.port_names()
+        self._named = self._named or bool(names)
         sigs: dict[tuple[object, ...], int] = {}
         for w in ws:
             sig = tuple(sorted((cp.name, cp.port, cp.protocol) for cp in w.ports if cp.name in names))
@@ -181,19 +182,36 @@ class Connectivity:
         """Global ids of the ``direction`` rules whose peers (selectors or ipBlocks) match ``peer``."""
         return frozenset(self._member(self._ingress if direction == "ingress" else self._egress, peer))
 
+    def _admin_src_key(self, p: Peer) -> tuple[object, ...]:
+        if not self.admin:
+            return ()
+        ns = self._ns_labels(p)
+        sel = self.admin.selection(p, ns, "egress") if isinstance(p, Workload) else ()
+        return (sel, self.admin.membership(p, ns, "ingress"))
+
+    def _admin_dst_key(self, p: Peer) -> tuple[object, ...]:
+        if not self.admin:
+            return ()
+        ns = self._ns_labels(p)
+        sel = self.admin.selection(p, ns, "ingress") if isinstance(p, Workload) else ()
+        return (sel, self.admin.membership(p, ns, "egress"))
+
     def _src_class(self, p: Peer) -> tuple[object, ...]:
-        if self.admin:
-            return ("peer", p.key)  # admin policies: no class sharing (every peer is its own class)
+        """Everything ``allowed(p, *)`` depends on: peers with equal keys behave identically."""
         if isinstance(p, IPPeer):
-            return ("ip", self._member(self._ingress, p))
-        return ("w", self._ingress.member[p.index], self._egress.selecting[p.index])
+            return ("ip", self._member(self._ingress, p), *self._admin_src_key(p))
+        return ("w", self._ingress.member[p.index], self._egress.selecting[p.index], *self._admin_src_key(p))
 
     def _dst_class(self, p: Peer) -> tuple[object, ...]:
-        if self.admin:
-            return ("peer", p.key)
         if isinstance(p, IPPeer):
-            return ("ip", self._member(self._egress, p))
-        return ("w", self._ingress.selecting[p.index], self._egress.member[p.index], self.port_key(p))
+            return ("ip", self._member(self._egress, p), *self._admin_dst_key(p))
+        return (
+            "w",
+            self._ingress.selecting[p.index],
+            self._egress.member[p.index],
+            self.port_key(p),
+            *self._admin_dst_key(p),
+        )
 
     def port_key(self, dst: Peer) -> int:
         if not isinstance(dst, Workload):
