@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from seawall.netpol import ConnectionSet, analyze
@@ -446,3 +448,22 @@ spec:
         ),
     )
     assert [str(x) for _, x in opened.ingress_connections()] == ["TCP 8080"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["anp_banp_blog_demo", "anp_test_10", "onlineboutique_workloads", "ipblockstest", "test_with_named_ports"],
+)
+def test_class_grouped_pairs_equal_direct_evaluation(name: str, shared_dir: Path) -> None:
+    """pairs() evaluates one representative per behaviour class; every member must agree."""
+    from seawall.netpol import load_objects
+
+    objs, _ = load_objects([str(shared_dir / "corpus" / "netpol" / "np-guard" / "tests" / name)])
+    c = analyze(objs)
+    listed = {(s.key, d.key): x for s, d, x in c.pairs()}
+    for s in c.sources():
+        for d in c.destinations():
+            if s.key == d.key or (s.is_ip and d.is_ip):
+                continue
+            direct = c.allowed(s, d)
+            assert listed.get((s.key, d.key), ConnectionSet.none()) == direct, (s.key, d.key)
