@@ -10,7 +10,7 @@ import pytest
 # tests/support/ holds shared test helpers (registry server, image builders): import as `support.x`.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support.paths import ROOT, SHARED  # noqa: E402
+from support.paths import ROOT, SHARED
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,21 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def osv_subset(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``<tmp>/<Ecosystem>/all.zip`` holding the real OSV records of a few packages."""
+    from support.vulndb import build_subset
+
+    return build_subset(shared_dir, tmp_path_factory.mktemp("osv-subset"))
+
+
+@pytest.fixture(scope="session")
+def subset_db(osv_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real seawall vulnerability database built from ``osv_subset`` (pass it with --db)."""
+    from seawall.vulndb.importer import update
+
+    path = tmp_path_factory.mktemp("db") / "vulndb.sqlite3"
+    update([str(osv_subset)], path)
+    return path

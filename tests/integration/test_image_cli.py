@@ -60,7 +60,7 @@ def _app_layers() -> list[bytes]:
     return [layer_tar(base), layer_tar(app)]
 
 
-def test_image_command_json(tmp_path: Path) -> None:
+def test_image_command_json(tmp_path: Path, subset_db: Path) -> None:
     archive = tmp_path / "app.tar"
     write_docker_archive(
         archive,
@@ -68,7 +68,7 @@ def test_image_command_json(tmp_path: Path) -> None:
         repo_tags=["example.test/app:latest"],
         config_extra={"config": {"ExposedPorts": {"22/tcp": {}}}},
     )
-    res = seawall("image", str(archive), "-f", "json")
+    res = seawall("image", str(archive), "-f", "json", "--db", str(subset_db))
     assert res.returncode == 1, res.stderr  # high findings (sshd, port 22) fail at the default --fail-on high
     doc = json.loads(res.stdout)
     rules = {f["rule_id"] for f in doc["findings"]}
@@ -76,7 +76,7 @@ def test_image_command_json(tmp_path: Path) -> None:
     sshd = next(f for f in doc["findings"] if f["rule_id"] == "SW-IMG-010")
     assert sshd["resource"]["image"] == "example.test/app:latest"
     assert sshd["location"]["path"] == "var/lib/dpkg/status" and sshd["resource"]["layer"].startswith("sha256:")
-    assert seawall("image", str(archive), "--skip-rule", "SW-IMG-01*", "-q").returncode == 0
+    assert seawall("image", str(archive), "--skip-rule", "SW-IMG-01*", "-q", "--db", str(subset_db)).returncode == 0
 
 
 @pytest.mark.parametrize("fmt", ["cyclonedx", "spdx"])
@@ -159,10 +159,10 @@ def test_sbom_of_python_npm_image(tmp_path: Path) -> None:
     assert ("lodash", "4.17.15") in {(c["name"], c["version"]) for c in comps}
 
 
-def test_scan_picks_up_image_archives(tmp_path: Path) -> None:
+def test_scan_picks_up_image_archives(tmp_path: Path, subset_db: Path) -> None:
     """``seawall scan DIR`` analyses image archives found in DIR (via the image file handler)."""
     write_docker_archive(tmp_path / "app.tar", _app_layers(), repo_tags=["example.test/app:2.0"])
-    res = seawall("scan", str(tmp_path), "-f", "json")
+    res = seawall("scan", str(tmp_path), "-f", "json", "--db", str(subset_db))
     assert res.returncode in (0, 1), res.stderr
     findings = json.loads(res.stdout)["findings"]
     sshd = [f for f in findings if f["rule_id"] == "SW-IMG-010"]
@@ -202,7 +202,7 @@ def plain_registry(tmp_path: Path) -> Any:
 
 
 @pytest.mark.skipif(shutil.which("skopeo") is None, reason="needs skopeo")
-def test_image_from_registry(tmp_path: Path, plain_registry: str) -> None:
+def test_image_from_registry(tmp_path: Path, plain_registry: str, subset_db: Path) -> None:
     layout = tmp_path / "oci"
     write_oci_layout(layout, _app_layers(), ref_name="1.0")
     subprocess.run(
@@ -218,7 +218,7 @@ def test_image_from_registry(tmp_path: Path, plain_registry: str) -> None:
         capture_output=True,
     )
     ref = f"{plain_registry}/team/app:1.0"
-    res = seawall("image", ref, "--insecure-registry", plain_registry, "-f", "json")
+    res = seawall("image", ref, "--insecure-registry", plain_registry, "-f", "json", "--db", str(subset_db))
     assert res.returncode == 1, res.stderr
     findings = json.loads(res.stdout)["findings"]
     assert {f["resource"]["image"] for f in findings} == {ref}
