@@ -49,6 +49,7 @@ DISTRO_EOL = "SW-FRESH-005"
 NOT_CHECKED = "SW-FRESH-006"
 REGISTRY_SUPERSEDED = "SW-FRESH-010"
 
+_UNREACHABLE = ("cannot reach the registry", "TLS error", "connection failed")
 _REFS: dict[str, Any] = {"risk": ["3.2.2", "3.1.1"], "countermeasure": ["4.2.2", "4.1.1"]}
 
 declare(
@@ -334,12 +335,19 @@ def freshness(run: ScanRun) -> Iterable[Finding]:
         # build clients first (single-threaded), then ask the registries concurrently
         for k in keys:
             clients.get(by_key[k])
+        down: dict[str, str] = {}  # host -> why it cannot be reached: do not wait on it once per image
+
+        def check(k: tuple[str, str]) -> FreshnessResult:
+            ref = by_key[k]
+            if ref.api_host in down:
+                return FreshnessResult(ref, checked=False, reason=down[ref.api_host])
+            res = check_freshness(ref, clients.get(ref), settings, deployed_digest=k[1], today=today)
+            if not res.checked and any(s in res.reason for s in _UNREACHABLE):
+                down.setdefault(ref.api_host, res.reason)
+            return res
+
         with ThreadPoolExecutor(max_workers=min(4, len(keys))) as pool:
-            futures = {
-                k: pool.submit(check_freshness, by_key[k], clients.get(by_key[k]), settings,
-                               deployed_digest=k[1], today=today)
-                for k in keys
-            }
+            futures = {k: pool.submit(check, k) for k in keys}
             results = {k: f.result() for k, f in futures.items()}
     finally:
         clients.close()

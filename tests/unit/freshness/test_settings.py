@@ -48,6 +48,7 @@ def test_disabled_freshness_never_contacts_a_registry(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         "  - {name: c, image: '127.0.0.1:9/app:1.0'}\n"
+        "  - {name: d, image: '127.0.0.1:9/other:2.0'}\n"
     )
     off = parse_config({"freshness": {"enabled": False}}, "cfg", tmp_path)
     report = scan([str(tmp_path / "pod.yaml")], off)
@@ -55,8 +56,8 @@ def test_disabled_freshness_never_contacts_a_registry(tmp_path: Path) -> None:
     on = parse_config({"freshness": {"enabled": True}, "registries": {"insecure": ["127.0.0.1:9"]}}, "cfg", tmp_path)
     report = scan([str(tmp_path / "pod.yaml")], on)
     found = [f for f in report.findings if f.rule_id.startswith("SW-FRESH")]
-    assert [f.rule_id for f in found] == ["SW-FRESH-006"]
-    assert found[0].location.line == 6 and "could not be checked" in found[0].message
+    assert [(f.rule_id, f.location.line) for f in found] == [("SW-FRESH-006", 6), ("SW-FRESH-006", 7)]
+    assert all("could not be checked" in f.message and "cannot reach the registry" in f.message for f in found)
     assert any(n.get("analyzer") == "freshness" for n in report.not_checked)
 
 
