@@ -106,6 +106,7 @@ class Explanation:
                     }
                     for m in s.matches
                 ],
+                "admin": s.admin,
                 "allowed": str(s.allowed),
                 "note": s.note,
             }

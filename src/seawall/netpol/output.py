@@ -166,22 +166,57 @@ def render_table(rows: Sequence[Row]) -> str:
     return "\n".join(f"{a:<{w0}}  {b:<{w1}}  {c}" for a, b, c in data)
 
 
+_MATRIX_MAX = 60  # peers; beyond that a grid is unreadable and the list is what helps
+
+
+def _html_matrix(rows: Sequence[Row]) -> str:
+    esc = html.escape
+    peers = sorted({r.src.key for r in rows} | {r.dst.key for r in rows})
+    if not peers or len(peers) > _MATRIX_MAX:
+        return ""
+    cell = {(r.src.key, r.dst.key): r.conns for r in rows}
+    head = "".join(f'<th class="v"><div>{esc(p)}</div></th>' for p in peers)
+    lines = [f"<table class=\"m\"><thead><tr><th>source \\ destination</th>{head}</tr></thead><tbody>"]
+    for s in peers:
+        tds = []
+        for d in peers:
+            c = cell.get((s, d))
+            if s == d:
+                tds.append('<td class="self"></td>')
+            elif c is None:
+                tds.append('<td class="no" title="no connection"></td>')
+            else:
+                cls = "all" if c.is_all() else "some"
+                tds.append(f'<td class="{cls}" title="{esc(str(c))}">{"&#9679;" if c.is_all() else "&#9680;"}</td>')
+        lines.append(f"<tr><th>{esc(s)}</th>{''.join(tds)}</tr>")
+    lines.append("</tbody></table>")
+    legend = "<p>&#9679; all connections &nbsp; &#9680; some ports (hover for details) &nbsp; empty: none</p>"
+    return "<h2>Matrix</h2>" + legend + "\n".join(lines)
+
+
 def render_html(rows: Sequence[Row], title: str = "seawall network connectivity") -> str:
-    """A self-contained page: a filterable table of allowed connections (no scripts from the web)."""
+    """A self-contained page: a source x destination matrix (small clusters) and a filterable list
+    of allowed connections. No script or style is loaded from the web."""
     esc = html.escape
     body = "\n".join(
         f"<tr><td>{esc(s)}</td><td>{esc(d)}</td><td>{esc(c)}</td></tr>" for s, d, c in (r.fields for r in rows)
     )
+    matrix = _html_matrix(rows)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} th{{background:#eee}}
 input{{margin-bottom:1em;padding:.3em;width:30em}}
+table.m td{{text-align:center;min-width:1.4em}} td.all{{background:#f4b6b6}} td.some{{background:#fde9b0}}
+td.self{{background:#ddd}} th.v{{height:14em;white-space:nowrap;vertical-align:bottom}}
+th.v div{{transform:rotate(-60deg);width:1.5em}}
 </style></head><body>
 <h1>{esc(title)}</h1>
 <p>{len(rows)} allowed connection(s). A connection needs the source's egress and the destination's
 ingress policies to allow it.</p>
+{matrix}
+<h2>Connections</h2>
 <input id="q" placeholder="filter (source, destination or connection)" oninput="f()">
 <table id="t"><thead><tr><th>Source</th><th>Destination</th><th>Allowed</th></tr></thead>
 <tbody>
