@@ -74,7 +74,7 @@ def test_matrix_formats_to_file(boutique: str, fmt: str, tmp_path: Path) -> None
         assert {"src", "dst", "conn"} <= set(json.loads(text)[0])
     if fmt == "html":
         assert text.startswith("<!DOCTYPE html>") and "<script src" not in text
-        assert "<h2>Matrix</h2>" in text and text.count("<tr><th>") == 13  # 12 workloads + 1 range
+        assert "<h2>Matrix</h2>" in text and text.count("<tr><th>") - 2 == 13  # 12 workloads + 1 range, 2 header rows
 
 
 def test_explain_allowed_and_denied(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
