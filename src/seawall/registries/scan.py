@@ -171,22 +171,6 @@ def is_artifact_tag(tag: str) -> bool:
     return _ARTIFACT_TAG.match(tag) is not None
 
 
-def enumerate_images(
-    client: RegistryClient, repo: str, *, max_tags: int = 100_000
-) -> tuple[list[ImageJob], list[str]]:
-    """(one job per distinct digest of ``repo``'s tags, all tags including artifact tags)."""
-    tags = client.list_tags(repo, max_tags=max_tags)
-    by_digest: dict[str, list[str]] = {}
-    for tag in tags:
-        if is_artifact_tag(tag):
-            continue
-        d = client.head_manifest(repo, tag)
-        if d is not None:
-            by_digest.setdefault(d.digest, []).append(tag)
-    jobs = [ImageJob(repo, dg, tuple(sorted(ts))) for dg, ts in sorted(by_digest.items())]
-    return jobs, tags
-
-
 def superseded(job: ImageJob, all_tags: Iterable[str]) -> list[tuple[str, str]]:
     """(tag, newer tag) for each tag of ``job`` — empty unless EVERY tag is a superseded version.
 
@@ -408,16 +392,33 @@ def scan_registry(
     workers = max(1, min(concurrency, 64))
     jobs: list[ImageJob] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        listed = {r: pool.submit(enumerate_images, client, r) for r in repos}
-        for repo, fut in listed.items():
+        # tags of every repository, then every tag resolved to its digest — both fanned out over the
+        # pool (a repository with thousands of tags is not resolved one HEAD at a time)
+        listed = {r: pool.submit(client.list_tags, r) for r in repos}
+        pairs: list[tuple[str, str]] = []
+        for repo, lf in listed.items():
             try:
-                rjobs, tags = fut.result()
+                tags = lf.result()
             except SeawallError as err:
                 run.error(f"{host}/{repo}", str(err))
                 continue
             ctx.tags_by_repo[repo] = tags
             out.tags += len(tags)
-            jobs.extend(rjobs)
+            pairs.extend((repo, t) for t in tags if not is_artifact_tag(t))
+        heads = [(repo, tag, pool.submit(client.head_manifest, repo, tag)) for repo, tag in pairs]
+        by_digest: dict[tuple[str, str], list[str]] = {}
+        failed: set[str] = set()
+        for repo, tag, hf in heads:
+            try:
+                desc = hf.result()
+            except SeawallError as err:
+                if repo not in failed:
+                    failed.add(repo)
+                    run.error(f"{host}/{repo}:{tag}", str(err))
+                continue
+            if desc is not None:
+                by_digest.setdefault((repo, desc.digest), []).append(tag)
+        jobs.extend(ImageJob(r, dg, tuple(sorted(ts))) for (r, dg), ts in sorted(by_digest.items()))
         if on_enumerated is not None:
             on_enumerated(len(jobs))
         lock = threading.Lock()
