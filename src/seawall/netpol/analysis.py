@@ -14,6 +14,7 @@ the matrix is computed per class pair, so 2,000 pods in 50 shapes cost 50x50 eva
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class Connectivity:
         self._cache_in: dict[tuple[object, ...], ConnectionSet] = {}
         self._cache_eg: dict[tuple[object, ...], ConnectionSet] = {}
         self._ip_cache: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        self._ip_indexes: dict[int, list[tuple[int, list[int], list[int]]]] = {}
         self._by_object: dict[int, Workload] | None = None
         self._ingress_conns: list[tuple[Workload, ConnectionSet]] | None = None
         from seawall.netpol.admin import build_layers
@@ -143,12 +145,32 @@ class Connectivity:
         return [self.workloads[i] for i in sorted(ids)]
 
     # -- evaluation ---------------------------------------------------------------------------
+    def _ip_index(self, side: _Side) -> list[tuple[int, list[int], list[int]]]:
+        """Per rule with ipBlocks: its address intervals merged and sorted (for bisect lookups)."""
+        idx = self._ip_indexes.get(id(side))
+        if idx is None:
+            idx = []
+            for r in side.rules:
+                blocks = [pe.ip_block for pe in r.peers if pe.ip_block is not None and not pe.error]
+                ivs = sorted(iv for b in blocks for iv in b.intervals)
+                merged: list[list[int]] = []
+                for lo, hi in ivs:
+                    if merged and lo <= merged[-1][1] + 1:
+                        merged[-1][1] = max(merged[-1][1], hi)
+                    else:
+                        merged.append([lo, hi])
+                if merged:
+                    idx.append((r.gid, [m[0] for m in merged], [m[1] for m in merged]))
+            self._ip_indexes[id(side)] = idx
+        return idx
+
     def _ip_member(self, side: _Side, ip: IPPeer) -> tuple[int, ...]:
-        return tuple(
-            r.gid
-            for r in side.rules
-            if any(pe.ip_block is not None and not pe.error and pe.ip_block.contains(ip.lo, ip.hi) for pe in r.peers)
-        )
+        out = []
+        for gid, starts, ends in self._ip_index(side):
+            i = bisect_right(starts, ip.lo) - 1
+            if i >= 0 and ends[i] >= ip.hi:
+                out.append(gid)
+        return tuple(out)
 
     def _virtual_member(self, side: _Side, pod: IngressController) -> tuple[int, ...]:
         out = []
