@@ -17,6 +17,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# The app-image tests install an npm tree; the machine's Node.js may come without Debian's npm.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -12,6 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.paths import ROOT, SHARED
 
+# Session fixtures every test module shares: one real registry (TLS+htpasswd, token, plain HTTP)
+# and the cached Debian image per test session.
+pytest_plugins = ["support.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:

@@ -20,7 +20,6 @@ from seawall.sources.image.reference import parse_reference
 from seawall.sources.image.registry import RegistryClient
 from seawall.supplychain import attach, dsse, intoto
 from seawall.supplychain.bundle import make_bundle
-from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_oci_layout
 from support.registry import RunningRegistry
 from support.sigstore import PrivateSigstore, dsse_body
@@ -43,7 +42,7 @@ def _layout(tmp: Path, name: str) -> Path:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry_htpasswd: RunningRegistry) -> Path:  # noqa: F811
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry_htpasswd: RunningRegistry) -> Path:
     """cwd = tmp_path, COSIGN_PASSWORD set, credentials in a docker config."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COSIGN_PASSWORD", "integration-pass")
@@ -72,7 +71,7 @@ def test_generate_key_pair(env: Path, capsys: pytest.CaptureFixture[str], monkey
 def test_sign_verify_attest_and_moved_tag(
     env: Path,
     capsys: pytest.CaptureFixture[str],
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reg = registry_htpasswd
@@ -152,7 +151,7 @@ def test_sign_verify_attest_and_moved_tag(
     assert code == 1 and "no signatures found for sha256:" in err
 
 
-def test_usage_errors(env: Path, capsys: pytest.CaptureFixture[str], registry_htpasswd: RunningRegistry) -> None:  # noqa: F811
+def test_usage_errors(env: Path, capsys: pytest.CaptureFixture[str], registry_htpasswd: RunningRegistry) -> None:
     ref = f"{registry_htpasswd.host}/cli/app:1.0"
     code, _, err = run(capsys, "verify", ref)
     assert code == 2 and "give --key PUB or --certificate-identity" in err
@@ -172,7 +171,7 @@ def test_usage_errors(env: Path, capsys: pytest.CaptureFixture[str], registry_ht
 def test_keyless_verify_cli(
     env: Path,
     capsys: pytest.CaptureFixture[str],
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
 ) -> None:
     reg = registry_htpasswd
     ps = PrivateSigstore()
@@ -214,8 +213,8 @@ def test_keyless_verify_cli(
 def test_plain_http_and_token_registries(
     env: Path,
     capsys: pytest.CaptureFixture[str],
-    registry_plain: RunningRegistry,  # noqa: F811
-    registry_token: RunningRegistry,  # noqa: F811
+    registry_plain: RunningRegistry,
+    registry_token: RunningRegistry,
 ) -> None:
     assert run(capsys, "generate-key-pair")[0] == 0
     registry_plain.push(f"oci:{_layout(env, 'cli-plain')}:latest", "cli/plain:1")
@@ -252,7 +251,7 @@ def test_plain_http_and_token_registries(
 def test_scan_cli_with_signature_policy(
     env: Path,
     capsys: pytest.CaptureFixture[str],
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
 ) -> None:
     reg = registry_htpasswd
     assert run(capsys, "generate-key-pair")[0] == 0

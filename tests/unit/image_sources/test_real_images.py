@@ -16,7 +16,6 @@ import pytest
 from seawall.inventory.imagefs import DirFS, FileEntry, ImageFS, squash
 from seawall.sources.image import RegistryAuth, open_image
 from seawall.sources.image.auth import Credentials
-from support.fixtures import debian_image, registry_htpasswd  # noqa: F401
 from support.images import app_images, skopeo_copy
 from support.registry import RunningRegistry
 
@@ -36,12 +35,12 @@ def _snapshot(fs: ImageFS) -> set[tuple[str, str, int, int, int, int, str]]:
 
 
 @pytest.fixture(scope="module")
-def rootfs_view(debian_image: dict[str, Path]) -> set[tuple[str, str, int, int, int, int, str]]:  # noqa: F811
+def rootfs_view(debian_image: dict[str, Path]) -> set[tuple[str, str, int, int, int, int, str]]:
     return _snapshot(DirFS(debian_image["rootfs"]))
 
 
 @pytest.fixture(scope="module")
-def debian_forms(debian_image: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:  # noqa: F811
+def debian_forms(debian_image: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The Debian image as umoci wrote it, as skopeo writes docker-save, OCI-archive and zstd OCI."""
     tmp = tmp_path_factory.mktemp("forms")
     src = f"oci:{debian_image['oci']}:bookworm"
@@ -57,7 +56,7 @@ def debian_forms(debian_image: dict[str, Path], tmp_path_factory: pytest.TempPat
 
 @pytest.mark.parametrize("form", ["oci", "docker", "oci-archive", "oci-zstd"])
 def test_debian_image_equals_its_rootfs(
-    debian_image: dict[str, Path],  # noqa: F811
+    debian_image: dict[str, Path],
     debian_forms: dict[str, str],
     rootfs_view: set[tuple[str, str, int, int, int, int, str]],
     form: str,
@@ -79,7 +78,7 @@ def test_debian_image_equals_its_rootfs(
     assert setuid == {e.path for e in DirFS(root).entries() if e.is_setuid and e.type == "file"}
 
 
-def test_dirfs_never_leaves_root(debian_image: dict[str, Path], tmp_path: Path) -> None:  # noqa: F811
+def test_dirfs_never_leaves_root(debian_image: dict[str, Path], tmp_path: Path) -> None:
     fs = DirFS(debian_image["rootfs"])
     # /etc/passwd inside the tree, not the host's, whatever the path says
     assert fs.read("../../../../etc/passwd") == (debian_image["rootfs"] / "etc/passwd").read_bytes()
@@ -93,8 +92,8 @@ def test_dirfs_never_leaves_root(debian_image: dict[str, Path], tmp_path: Path) 
 
 
 def test_debian_pushed_and_pulled(
-    debian_image: dict[str, Path],  # noqa: F811
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    debian_image: dict[str, Path],
+    registry_htpasswd: RunningRegistry,
     rootfs_view: set[tuple[str, str, int, int, int, int, str]],
 ) -> None:
     reg = registry_htpasswd
@@ -106,7 +105,7 @@ def test_debian_pushed_and_pulled(
     assert fs.read("var/lib/dpkg/status") == (debian_image["rootfs"] / "var/lib/dpkg/status").read_bytes()
 
 
-def test_debian_walk_memory_is_flat(debian_image: dict[str, Path]) -> None:  # noqa: F811
+def test_debian_walk_memory_is_flat(debian_image: dict[str, Path]) -> None:
     """Squashing a ~170 MB image allocates a few MB: metadata per file, not file contents."""
     with open_image(str(debian_image["docker"])) as img:
         size = sum(d.size for d in img.layers)

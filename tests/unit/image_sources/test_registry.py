@@ -16,7 +16,6 @@ from seawall.sources.image import RegistryAuth, open_image
 from seawall.sources.image.auth import Credentials
 from seawall.sources.image.registry import RegistryClient
 from seawall.sources.image.transport import HttpTransport, Response
-from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_multiarch_layout, write_oci_layout
 from support.registry import REFRESH_TOKEN, RunningRegistry, start_registry
 
@@ -45,9 +44,9 @@ def _pull(reg: RunningRegistry, ref: str, **kw: object) -> bytes | None:
 @pytest.fixture(scope="module")
 def pushed(
     layout: Path,
-    registry_htpasswd: RunningRegistry,  # noqa: F811
-    registry_token: RunningRegistry,  # noqa: F811
-    registry_plain: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
+    registry_token: RunningRegistry,
+    registry_plain: RunningRegistry,
 ) -> dict[str, RunningRegistry]:
     regs = {"htpasswd": registry_htpasswd, "token": registry_token, "plain": registry_plain}
     for reg in regs.values():

@@ -14,7 +14,6 @@ from seawall.sources.image.auth import Credentials, RegistryAuth
 from seawall.sources.image.reference import parse_reference
 from seawall.sources.image.registry import RegistryClient
 from seawall.supplychain import attach, intoto, keys
-from support.fixtures import registry_htpasswd  # noqa: F401
 from support.images import E, layer_tar, write_oci_layout
 from support.registry import RunningRegistry
 
@@ -36,7 +35,7 @@ def _push(c: RegistryClient, tmp: Path, name: str, repo: str, tag: str) -> str:
 
 
 def test_scan_reports_unsigned_and_unproven_workload_images(
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
     tmp_path: Path,
 ) -> None:
     reg = registry_htpasswd

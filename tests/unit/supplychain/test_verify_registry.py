@@ -26,7 +26,6 @@ from seawall.supplychain.keyless import IdentityMatcher, load_trust_root
 from seawall.supplychain.policy import ImagePolicy, ProvenancePolicy, build_policy
 from seawall.supplychain.simplesigning import SIGNATURE_ANNOTATION, SIMPLESIGNING_MT, make_payload, signature_tag
 from seawall.supplychain.verify import verify_image
-from support.fixtures import registry_htpasswd, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_oci_layout
 from support.registry import RunningRegistry
 from support.sigstore import PrivateSigstore, ReferrersProxy, dsse_body
@@ -74,7 +73,7 @@ def other_key() -> tuple[keys.PrivateKey, keys.PublicKey]:
 
 
 @pytest.fixture
-def reg(registry_htpasswd: RunningRegistry) -> Iterator[tuple[RunningRegistry, RegistryClient]]:  # noqa: F811
+def reg(registry_htpasswd: RunningRegistry) -> Iterator[tuple[RunningRegistry, RegistryClient]]:
     with client_for(registry_htpasswd) as c:
         yield registry_htpasswd, c
 
@@ -236,7 +235,7 @@ def test_bundle_for_another_image_fails(
 
 
 def test_bundle_through_referrers_api(
-    registry_htpasswd: RunningRegistry,  # noqa: F811
+    registry_htpasswd: RunningRegistry,
     tmp_path: Path,
     keypair: tuple[keys.PrivateKey, keys.PublicKey],
 ) -> None:
@@ -258,7 +257,7 @@ def test_bundle_through_referrers_api(
 
 
 def test_bearer_token_registry(
-    registry_token: RunningRegistry,  # noqa: F811
+    registry_token: RunningRegistry,
     tmp_path: Path,
     keypair: tuple[keys.PrivateKey, keys.PublicKey],
 ) -> None:
