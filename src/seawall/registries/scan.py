@@ -300,7 +300,6 @@ def artifact_kind(client: RegistryClient, job: ImageJob) -> str:
 def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
     """Everything about one image; registry and image errors end up in ``result.errors``."""
     from seawall.analyzers.image import analyze_image
-    from seawall.analyzers.vulnerabilities import check_inventories
     from seawall.secrets.handler import SCANNER_KEY
     from seawall.sources.image.handler import limits_from_config
 
@@ -326,22 +325,10 @@ def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
         result.errors.extend(f"{s}: {m}" if s else m for s, m in analysis.errors)
         for nc in inv.not_checked:
             result.not_checked.append({"subject": f"{ref}: {nc.subject}", "reason": nc.reason, "layer": nc.layer})
-        vrun = ScanRun(ctx.config)
-        vulns = check_inventories(vrun, [inv], db=ctx.vuln_db)
-        result.findings.extend(vulns)
-        result.warnings.extend(vrun.report.warnings)
-        result.not_checked.extend(vrun.report.not_checked)
-        for e in vrun.report.errors:
-            (result.incomplete if e.subject == "vulnerabilities" else result.errors).append(e.message)
-        nc_vuln = [e for e in vrun.report.not_checked if e.get("analyzer") == "vulnerabilities"]
-        if not inv.packages:
-            result.vulnerabilities = "no packages found"
-        elif any(e.get("kind") == "no-database" for e in nc_vuln):
-            result.vulnerabilities = f"not checked: {nc_vuln[0].get('reason', 'no database')}"
+        if not ctx.config.analyzer_enabled("vulnerabilities"):
+            result.vulnerabilities = "not checked: the vulnerabilities analyzer is disabled in the config"
         else:
-            n = sum(1 for f in vulns if f.category == "vulnerability" and f.rule_id != "SW-VULN-002")
-            partial = f", {len(nc_vuln)} group(s) not checked" if nc_vuln else ""
-            result.vulnerabilities = f"{n} finding(s){partial}"
+            _vulnerabilities(ctx, inv, result)
     except SeawallError as err:
         result.errors.append(str(err))
     try:
@@ -351,6 +338,28 @@ def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
     _stale(ctx, job, ref, result)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _vulnerabilities(ctx: ScanContext, inv: Any, result: ImageResult) -> None:
+    """Match the inventory (SW-VULN-*); without a database: "not checked", and the result is partial."""
+    from seawall.analyzers.vulnerabilities import check_inventories
+
+    vrun = ScanRun(ctx.config)
+    vulns = check_inventories(vrun, [inv], db=ctx.vuln_db)
+    result.findings.extend(vulns)
+    result.warnings.extend(vrun.report.warnings)
+    result.not_checked.extend(vrun.report.not_checked)
+    for e in vrun.report.errors:
+        (result.incomplete if e.subject == "vulnerabilities" else result.errors).append(e.message)
+    nc_vuln = [e for e in vrun.report.not_checked if e.get("analyzer") == "vulnerabilities"]
+    if not inv.packages:
+        result.vulnerabilities = "no packages found"
+    elif any(e.get("kind") == "no-database" for e in nc_vuln):
+        result.vulnerabilities = f"not checked: {nc_vuln[0].get('reason', 'no database')}"
+    else:
+        n = sum(1 for f in vulns if f.category == "vulnerability" and f.rule_id != "SW-VULN-002")
+        partial = f", {len(nc_vuln)} group(s) not checked" if nc_vuln else ""
+        result.vulnerabilities = f"{n} finding(s){partial}"
 
 
 # ---- the whole registry -------------------------------------------------------------------------------
