@@ -268,6 +268,11 @@ def test_registry_scan_concurrency_signatures_and_resume(
     assert len(state.read_text().splitlines()) == 5 and new in state.read_text().splitlines()[-1]
     stale = [f["resource"]["image"] for f in body3["findings"] if f["rule_id"] == "SW-FRESH-010"]
     assert f"{h}/fresh/db:2.0@{d['fresh/db:2.0']}" in stale
+    # a different policy: stored results no longer apply, every digest is scanned again
+    run(capsys, *argv, "--skip-rule", "SW-IMG-007")
+    body4 = json.loads(out_json.read_text())
+    assert body4["summary"]["stats"]["resumed"] == 0 and len(state.read_text().splitlines()) == 10
+    assert not [f for f in body4["findings"] if f["rule_id"] == "SW-IMG-007"]
     with p.client() as c:  # clean up for the other tests in this module
         c.request("DELETE", f"/v2/fresh/db/manifests/{new}", scope="repository:fresh/db:delete", ok=(202,)).read_all(
             1024

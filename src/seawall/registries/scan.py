@@ -20,7 +20,8 @@ Pipeline (all through :class:`~seawall.sources.image.registry.RegistryClient`):
    APIs), so "unpulled" is never reported.
 
 Each finished image is appended to the state file (:class:`~seawall.registries.state.StateFile`)
-when one is given; a rerun skips recorded digests and reuses their results. The library never
+when one is given; a rerun skips digests recorded with the same settings and reuses their results
+(superseded tags are recomputed from the current tag lists). The library never
 prints: progress is a callback.
 """
 
@@ -28,12 +29,15 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
+import json
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from seawall.engine import Report, ScanRun, make_finding
@@ -94,6 +98,7 @@ class ImageResult:
     created: str = ""
     seconds: float = 0.0
     resumed: bool = False
+    config_key: str = ""  # what the result depends on besides the image (see scan_settings_key)
     skipped: str = ""  # why this digest is not a container image (Helm chart, other OCI artifact)
 
     @property
@@ -103,6 +108,7 @@ class ImageResult:
     def record(self) -> dict[str, Any]:
         return {
             "key": self.job.key,
+            "config": self.config_key,
             "status": "error" if self.errors else "partial" if self.incomplete else "done",
             "skipped": self.skipped,
             "repo": self.job.repo,
@@ -207,6 +213,34 @@ class ScanContext:
     secret_scanner: Any = None
     tags_by_repo: dict[str, list[str]] = field(default_factory=dict)
     vuln_db: str | None = None
+    config_key: str = ""
+
+
+def scan_settings_key(config: Config, vuln_db: str | None, platform: Platform | None) -> str:
+    """A digest of everything besides the image that shapes a stored result (rule selection,
+    settings, feature sections, database, platform, seawall version): a resumed run reuses a
+    stored result only when it matches, so changing the policy between runs rescans."""
+    from seawall import __version__
+    from seawall.vulndb.store import default_path
+
+    db = Path(vuln_db or config.section("vulnerabilities").get("db") or default_path())
+    try:
+        st = db.stat()
+        db_state = f"{db}:{st.st_size}:{st.st_mtime_ns}"  # `seawall db update` changes it
+    except OSError:
+        db_state = f"{db}:absent"
+    material = {
+        "version": __version__,
+        "enable": config.enable,
+        "disable": config.disable,
+        "settings": config.settings,
+        "sections": config.sections,
+        "analyzers": config.disabled_analyzers,
+        "db": db_state,
+        "platform": str(platform or ""),
+    }
+    raw = json.dumps(material, sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def _signature_status(ctx: ScanContext, job: ImageJob, ref: Reference, result: ImageResult) -> None:
@@ -304,7 +338,7 @@ def scan_image(ctx: ScanContext, job: ImageJob) -> ImageResult:
     from seawall.sources.image.handler import limits_from_config
 
     start = time.perf_counter()
-    result = ImageResult(job)
+    result = ImageResult(job, config_key=ctx.config_key)
     ref = Reference(ctx.host, job.repo, job.tags[0] if job.tags else "", job.digest)
     run = ScanRun(ctx.config)
     if ctx.secret_scanner is not None:
@@ -385,6 +419,7 @@ def scan_registry(
     start = time.perf_counter()
     host = client.host
     ctx = ScanContext(host, client, config, platform=platform, vuln_db=vuln_db)
+    ctx.config_key = scan_settings_key(config, vuln_db, platform)
     ctx.secret_scanner = scanner_for(config)
     section = config.section("signatures")
     if section:
@@ -434,7 +469,7 @@ def scan_registry(
         todo: list[ImageJob] = []
         for job in jobs:
             rec = state.done.get(job.key) if state is not None else None
-            if rec is not None:
+            if rec is not None and rec.get("config") == ctx.config_key:
                 try:
                     res = ImageResult.from_record(job, rec)
                 except (KeyError, ValueError, TypeError, IndexError):

@@ -2,7 +2,9 @@
 
 Why JSONL: each finished image is appended and flushed as soon as it is done, so an
 interrupted scan (Ctrl-C, a crash, a killed CI job) loses at most the images in flight, and a
-rerun with the same ``--resume FILE`` skips every digest already recorded. Findings are stored
+rerun with the same ``--resume FILE`` skips every digest already recorded with the same settings
+(rule selection, config sections, vulnerability database, platform, seawall version: see
+:func:`seawall.registries.scan.scan_settings_key`; anything else is scanned again). Findings are stored
 whole (every Finding field) so the resumed report is identical to an uninterrupted one.
 Images that failed are recorded too but retried on the next run.
 
