@@ -114,7 +114,6 @@ class _Progress:
 
 def run_scan(args: argparse.Namespace) -> int:
     from seawall import plugins
-    from seawall.model.finding import Location, Resource
     from seawall.policy.config import load_config
     from seawall.registries.scan import parse_target, scan_registry
     from seawall.registries.state import StateFile
@@ -149,29 +148,10 @@ def run_scan(args: argparse.Namespace) -> int:
                 )
             finally:
                 progress.stop()
-            plain_http = client.insecure
     finally:
         if state is not None:
             state.close()
     report = result.report
-    if plain_http:
-        from seawall.engine import make_finding
-        from seawall.rules.registry import REGISTRY
-        from seawall.rules.supply_chain.trusted_registries import PLAIN_HTTP_REGISTRY
-
-        meta = REGISTRY.get(PLAIN_HTTP_REGISTRY).meta
-        if cfg.rule_enabled(meta):
-            report.findings.insert(
-                0,
-                make_finding(
-                    meta,
-                    f"registry {host} was reached over plain HTTP (no TLS)",
-                    Resource(kind="Registry", name=host),
-                    Location(path=f"http://{host}/v2/"),
-                    evidence=f"http://{host}",
-                    severity=cfg.severity_overrides.get(PLAIN_HTTP_REGISTRY),
-                ),
-            )
     if state is not None and state.ignored_lines and not args.quiet:
         print(f"seawall: note: {state.ignored_lines} unreadable line(s) in {args.resume} ignored", file=sys.stderr)
     if not args.quiet:

@@ -396,6 +396,21 @@ def _vulnerabilities(ctx: ScanContext, inv: Any, result: ImageResult) -> None:
         result.vulnerabilities = f"{n} finding(s){partial}"
 
 
+def _plain_http_finding(run: ScanRun, host: str) -> None:
+    from seawall.rules.supply_chain.trusted_registries import PLAIN_HTTP_REGISTRY
+
+    if PLAIN_HTTP_REGISTRY in REGISTRY and run.enabled(PLAIN_HTTP_REGISTRY):
+        run.add(
+            make_finding(
+                REGISTRY.get(PLAIN_HTTP_REGISTRY).meta,
+                f"registry {host} was reached over plain HTTP (no TLS)",
+                Resource(kind="Registry", name=host),
+                Location(path=f"http://{host}/v2/"),
+                evidence=f"http://{host}",
+            )
+        )
+
+
 # ---- the whole registry -------------------------------------------------------------------------------
 def scan_registry(
     client: RegistryClient,
@@ -524,6 +539,8 @@ def scan_registry(
         run.report.not_checked.extend(res.not_checked)
     for why, n in incomplete.items():
         run.error(host, f"{n} image(s): {why}")
+    if client.insecure:
+        _plain_http_finding(run, host)
     apply_policy(run)
     report = run.report
     report.findings.sort(key=lambda f: (f.resource.image, f.rule_id, f.location.path, f.message))
