@@ -211,3 +211,20 @@ def test_every_rule_regex_names_its_secret_and_has_keywords() -> None:
         assert r.keywords and all(k == k.lower() for k in r.keywords), r.id
         assert "s" in r.pattern.groupindex or r.pattern.groups == 0 or r.assignment, r.id
         re.compile(r.pattern.pattern)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-----BEGIN RSA PRIVATE KEY-----\n" * 20000,  # headers without bodies or ends
+        "---- BEGIN SSH2 PRIVATE KEY ----\n" * 20000,
+        "password=" * 100000,
+        "https://user:pass@" * 50000,
+        ("api_key=" + "A" * 50 + " ") * 20000,
+        "eyJ" * 200000,
+    ],
+    ids=["pem-headers", "ssh2-headers", "password-flood", "url-flood", "key-flood", "eyj-flood"],
+)
+def test_hostile_buffers_finish_without_findings(text: str) -> None:
+    # regression guard: each of these once took quadratic time (a BEGIN scanned to the next END)
+    assert SecretScanner().scan_text(text, "hostile.txt") == []

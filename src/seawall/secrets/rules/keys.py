@@ -20,7 +20,8 @@ KEY_REMEDIATION = (
 
 def _pem(label: str) -> str:
     lab = label.replace(" ", r"[ \t]")
-    return rf"(?P<s>-----BEGIN[ \t]{lab}-----(?:(?!-----END)[\s\S]){{64,20000}}?-----END[ \t]{lab}-----)"
+    # the body never holds five dashes, so a BEGIN without its END costs one short look ahead
+    return rf"(?P<s>-----BEGIN[ \t]{lab}-----(?:[^-]|-(?!----)){{64,20000}}?-----END[ \t]{lab}-----)"
 
 
 secret(140, "rsa-private-key", "RSA private key", "critical", _pem("RSA PRIVATE KEY"), ["-----begin rsa private key"],
@@ -47,7 +48,7 @@ secret(148, "age-secret-key", "age encryption secret key", "critical",
        tok(r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"), ["age-secret-key-1"],
        gitleaks="age-secret-key", trivy="age-secret-key", remediation=KEY_REMEDIATION)
 secret(149, "ssh2-private-key", "SSH2 (RFC 4716) private key", "critical",
-       r"(?P<s>----[ \t]BEGIN[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----[\s\S]{64,20000}?----[ \t]END[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----)",
+       r"(?P<s>----[ \t]BEGIN[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----(?:[^-]|-(?!---)){64,20000}?----[ \t]END[ \t]SSH2[ \t](?:ENCRYPTED[ \t])?PRIVATE[ \t]KEY[ \t]----)",
        ["---- begin ssh2"], validate=pem_ok, whole=True, remediation=KEY_REMEDIATION)
 secret(150, "jwt", "JSON Web Token", "medium",
        tok(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), ["eyj"], validate=jwt_ok,
@@ -68,10 +69,10 @@ secret(154, "wireguard-private-key", "WireGuard private key", "critical",
        ctx(r"privatekey", r"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]="), ["privatekey"], requires=["[interface]"],
        remediation=KEY_REMEDIATION)
 secret(155, "openvpn-static-key", "OpenVPN static key", "critical",
-       r"(?P<s>-----BEGIN OpenVPN Static key V1-----[\s\S]{64,4000}?-----END OpenVPN Static key V1-----)",
+       r"(?P<s>-----BEGIN OpenVPN Static key V1-----(?:[^-]|-(?!----)){64,4000}?-----END OpenVPN Static key V1-----)",
        ["-----begin openvpn static key"], whole=True, remediation=KEY_REMEDIATION)
 secret(156, "private-key-other", "Private key (other PEM type)", "high",
-       r"(?P<s>-----BEGIN[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,20000}?-----END[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----)",
+       r"(?P<s>-----BEGIN[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){64,20000}?-----END[ A-Z0-9_-]{1,40}PRIVATE KEY(?: BLOCK)?-----)",
        ["-----begin"], validate=pem_ok, priority=20, whole=True, gitleaks="private-key", trivy="private-key",
        remediation=KEY_REMEDIATION)
 
