@@ -43,6 +43,7 @@ _MODULES: tuple[str, ...] = (
     "seawall.analyzers.vulnerabilities",
     "seawall.analyzers.signatures",
     "seawall.rules.supply_chain.trusted_registries",
+    "seawall.rules.supply_chain.runtime_config",
     "seawall.analyzers.freshness",
     "seawall.analyzers.combined",
 )

@@ -98,3 +98,14 @@ def test_invalid_section_is_reported_once(tmp_path: Path) -> None:
         "registries: cfg.yaml: registries: unknown key(s) bogus (allowed: allowed, ca_file, docker_config, insecure)"
     ]
     assert not [f for f in report.findings if f.rule_id in ("SW-SUP-101", "SW-SUP-102")]
+
+
+def test_no_false_positives_on_real_manifests(shared_dir: Path) -> None:
+    """Real manifests with other programs' `--insecure` flags (cockroachdb, kube-apiserver) and
+    the whole public corpus: no container there disables registry TLS."""
+    corpus = shared_dir / "corpus" / "k8s"
+    cockroach = corpus / "kubernetes-examples/_archived/cockroachdb/cockroachdb-statefulset.yaml"
+    assert "--insecure" in cockroach.read_text()
+    report = scan([str(corpus)], parse_config({"rules": {"enable": ["SW-SUP-10*"]}}, "cfg", shared_dir))
+    assert report.stats["workloads"] > 1000
+    assert [f for f in report.findings if f.rule_id in ("SW-SUP-103", "SW-SUP-105")] == []
