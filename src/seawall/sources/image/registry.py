@@ -316,11 +316,13 @@ class RegistryClient:
     def _paged(self, path: str, key: str, scope: str, page_size: int, max_items: int) -> Iterator[str]:
         url: str | None = f"{path}?n={page_size}"
         count = 0
+        seen: set[str] = set()
         while url:
             resp = self.request("GET", url, scope=scope)
             link = resp.headers.get("link", "")
             data = parse_json_object(resp.read_all(self.limits.max_manifest_bytes), key, self.host)
             items = data.get(key)
+            before = count
             for it in items if isinstance(items, list) else []:
                 if isinstance(it, str):
                     count += 1
@@ -328,7 +330,13 @@ class RegistryClient:
                         raise RegistryError(f"more than {max_items} {key} (limit)", subject=self.host)
                     yield it
             m = _LINK_NEXT.search(link)
-            url = urljoin(self.base + path, m.group(1)) if m else None
+            if not m:
+                break
+            # a hostile or broken server must not keep us paging forever, or send us elsewhere
+            seen.add(urljoin(self.base + path, url))
+            url = urljoin(self.base + path, m.group(1))
+            if count == before or url in seen or urlsplit(url).netloc != self.host:
+                raise RegistryError(f"{key} pagination does not advance (Link {m.group(1)[:100]!r})", subject=self.host)
 
     def list_tags(self, repo: str, *, page_size: int = 1000, max_tags: int = 100_000) -> list[str]:
         return list(self._paged(f"/v2/{_repo(repo)}/tags/list", "tags", _pull(repo), page_size, max_tags))
