@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
     s = rsub.add_parser(
         "scan",
         help="scan every image of HOST (optionally only repositories matching a glob)",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=__doc__.split("\n\n")[1].replace("``", "") if __doc__ else None,
     )
     s.add_argument("target", metavar="HOST[/REPO-GLOB]", help="e.g. registry.example.com or 127.0.0.1:5000/team/*")
     s.add_argument("-c", "--config", type=Path, help="config file (default: ./.seawall.yaml if present)")
