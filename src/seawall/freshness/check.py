@@ -84,7 +84,7 @@ def parse_freshness_section(section: dict[str, Any], subject: str = ".seawall.ya
             f"freshness: unknown key(s) {', '.join(sorted(map(str, unknown)))} (allowed: {', '.join(sorted(_KEYS))})",
             subject=subject,
         )
-    enabled = section.get("enabled", bool(section))
+    enabled = section.get("enabled", False)  # network access only when asked for explicitly
     eol = section.get("eol", True)
     if not isinstance(enabled, bool) or not isinstance(eol, bool):
         raise PolicyError("freshness.enabled and freshness.eol must be true or false", subject=subject)

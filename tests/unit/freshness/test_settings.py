@@ -24,6 +24,7 @@ def test_defaults_and_values() -> None:
     assert not s.applies(parse_reference("nginx:1"))
     assert not parse_freshness_section({}).enabled
     assert not parse_freshness_section({"enabled": False, "max_age_days": 5}).enabled
+    assert not parse_freshness_section({"max_age_days": 5}).enabled  # lookups need enabled: true
 
 
 @pytest.mark.parametrize(
