@@ -228,3 +228,18 @@ def test_every_rule_regex_names_its_secret_and_has_keywords() -> None:
 def test_hostile_buffers_finish_without_findings(text: str) -> None:
     # regression guard: each of these once took quadratic time (a BEGIN scanned to the next END)
     assert SecretScanner().scan_text(text, "hostile.txt") == []
+
+
+def test_many_hits_in_one_buffer_keep_their_lines() -> None:
+    # regression guard for per-hit work that was linear in the buffer (inline-ignore lookup,
+    # line counting, overlap checks): thousands of hits must stay cheap and exact
+    body = "".join(
+        f"aws_access_key_id=AKIA{(i * 7919) % 10**8:08d}".translate(str.maketrans("0189", "ABCD"))
+        + f"QRSTUVWX aws_secret_access_key=Zq81LmN2bV7cX4pK9sT3rW6yQ0aB5dE8fG{i:06d}\n"
+        for i in range(1, 3001)
+    )
+    hits = SecretScanner().scan_text(body, "creds.txt")
+    ids = [h for h in hits if h.rule.name == "aws-access-key-id"]
+    keys = [h for h in hits if h.rule.name == "aws-secret-access-key"]
+    assert len(ids) == 3000 and len(keys) == 3000
+    assert [h.line for h in keys[:3]] == [1, 2, 3] and keys[-1].line == 3000
