@@ -11,9 +11,10 @@ same keys::
       ca_file: certs/registry-ca.pem      # extra CA bundle for registry TLS (relative to the config)
       docker_config: ~/.docker/config.json  # credentials (inline ``auths`` only); default anonymous
 
-``allowed`` globs match ``registry/repository`` (``docker.io/library/nginx``) or the registry
-host alone (``registry.example.com``); an image matches when any glob does. Without ``allowed``
-no allow-list check runs. Library code never reads the environment: credentials come only from
+``allowed`` entries are globs over ``registry/repository`` (``docker.io/library/nginx``) or the
+registry host, plain ``registry/path`` prefixes, or plain hosts (subdomains included) — the same
+semantics as SW-K8S-023's ``allowed_registries`` (:func:`allowed_by`). Without ``allowed`` no
+allow-list check runs. Library code never reads the environment: credentials come only from
 the file named here (the CLI adds ``SEAWALL_REGISTRY_*`` / ``--username``).
 """
 
@@ -78,9 +79,30 @@ class RegistriesConfig:
         )
 
 
-def allowed_by(globs: tuple[str, ...], ref: Reference) -> bool:
-    full = ref.name
-    return any(fnmatch.fnmatchcase(full, g) or fnmatch.fnmatchcase(ref.registry, g) for g in globs)
+def allowed_by(patterns: tuple[str, ...], ref: Reference) -> bool:
+    """Does an allow-list entry cover ``ref``? The same semantics as SW-K8S-023's list:
+
+    * a glob (``*?[``) over ``registry/repository`` or over the registry host;
+    * a plain ``registry/path`` entry: that repository and everything under it;
+    * a plain host: that registry and its subdomains (``amazonaws.com`` covers
+      ``1234.dkr.ecr.eu-west-1.amazonaws.com``).
+    """
+    full = ref.name.lower()
+    registry = ref.registry.lower()
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(full, pattern) or fnmatch.fnmatchcase(registry, pattern):
+                return True
+            continue
+        entry = pattern.strip().rstrip("/").lower()
+        if not entry:
+            continue
+        if "/" in entry:
+            if full == entry or full.startswith(entry + "/"):
+                return True
+        elif registry == entry or registry.endswith("." + entry):
+            return True
+    return False
 
 
 def parse_registries_section(

@@ -58,3 +58,15 @@ def test_invalid(section: dict[str, object], message: str, tmp_path: Path) -> No
     with pytest.raises(PolicyError) as exc:
         parse_registries_section(section, tmp_path, "my.yaml")
     assert message in str(exc.value) and "my.yaml" in str(exc.value)
+
+
+def test_plain_entries_cover_subdomains_and_path_prefixes(tmp_path: Path) -> None:
+    # the same semantics as SW-K8S-023's allowed_registries, so one list means one thing
+    cfg = parse_registries_section({"allowed": ["amazonaws.com", "ghcr.io/org", "Quay.IO/team/"]}, tmp_path)
+    assert cfg.is_allowed(parse_reference("1234.dkr.ecr.eu-west-1.amazonaws.com/app:1"))
+    assert cfg.is_allowed(parse_reference("amazonaws.com/app:1"))
+    assert not cfg.is_allowed(parse_reference("evilamazonaws.com/app:1"))
+    assert cfg.is_allowed(parse_reference("ghcr.io/org/tool:1"))
+    assert cfg.is_allowed(parse_reference("ghcr.io/org/a/b:1"))
+    assert not cfg.is_allowed(parse_reference("ghcr.io/organisation/tool:1"))
+    assert cfg.is_allowed(parse_reference("quay.io/team/x:1"))

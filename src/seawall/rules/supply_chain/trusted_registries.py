@@ -13,7 +13,6 @@ an image that SW-K8S-023 already reports is not reported again by SW-SUP-101.
 
 from __future__ import annotations
 
-import fnmatch
 import shlex
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -40,15 +39,15 @@ def _refs(view: PodSpecView) -> Iterator[tuple[ContainerView, Reference]]:
             continue  # a malformed reference is not a registry question
 
 
-def _k8s023_reports(ctx: Any, ref: Reference) -> bool:
-    """Would SW-K8S-023 (the rules.settings allow-list) report this image already?"""
-    if "SW-K8S-023" not in REGISTRY or not ctx.config.rule_enabled(REGISTRY.get("SW-K8S-023").meta):
-        return False
-    legacy = ctx.setting("SW-K8S-023", "allowed_registries", ())
-    if not isinstance(legacy, list) or not legacy:
-        return False
-    globs = [g for g in legacy if isinstance(g, str)]
-    return not any(fnmatch.fnmatchcase(ref.name, g) or fnmatch.fnmatchcase(ref.registry, g) for g in globs)
+def _k8s023_reported(view: PodSpecView, ctx: Any) -> set[str]:
+    """Containers SW-K8S-023 (the rules.settings allow-list) already reports, asked of the rule
+    itself so the two never disagree about what is a duplicate."""
+    if "SW-K8S-023" not in REGISTRY:
+        return set()
+    r = REGISTRY.get("SW-K8S-023")
+    if not ctx.config.rule_enabled(r.meta):
+        return set()
+    return {v.container for v in r.check(view, ctx)}
 
 
 @rule(
@@ -81,8 +80,9 @@ def untrusted_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     cfg = cached_registries_config(ctx.config)
     if cfg is None or not cfg.allowed:
         return
+    dup = _k8s023_reported(view, ctx)
     for c, ref in _refs(view):
-        if cfg.is_allowed(ref) or _k8s023_reports(ctx, ref):
+        if cfg.is_allowed(ref) or c.name in dup:
             continue
         yield Violation(
             f"container {c.name!r} image {c.image!r} is from {ref.name}, which no registries.allowed "
