@@ -30,7 +30,6 @@ from seawall.sources.image.reference import parse_reference
 from seawall.sources.image.registry import RegistryClient
 from seawall.supplychain import attach, keys
 from seawall.vulndb.importer import update
-from support.fixtures import registry_htpasswd, registry_plain, registry_token  # noqa: F401
 from support.images import E, layer_tar, write_multiarch_layout, write_oci_layout
 from support.registry import RunningRegistry
 
@@ -77,7 +76,7 @@ class Populated:
 
 
 @pytest.fixture(scope="module")
-def populated(registry_htpasswd: RunningRegistry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Populated]:  # noqa: F811
+def populated(registry_htpasswd: RunningRegistry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Populated]:
     reg = registry_htpasswd
     work = tmp_path_factory.mktemp("regscan")
     blobs = work / "layouts"
@@ -330,7 +329,7 @@ def test_catalog_pagination(populated: Populated) -> None:
 
 
 def test_plain_http_registry_is_flagged(
-    registry_plain: RunningRegistry,  # noqa: F811
+    registry_plain: RunningRegistry,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
@@ -358,7 +357,7 @@ def test_plain_http_registry_is_flagged(
 
 
 def test_bearer_token_registry(
-    registry_token: RunningRegistry,  # noqa: F811
+    registry_token: RunningRegistry,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -100,6 +100,8 @@ def test_untrusted_registry_uses_policy(tmp_path: Path) -> None:
     text = "FROM registry.example.com/base/debian:12\nFROM nginx:1.27\n"
     assert lines("SW-DF-004", text, tmp_path, cfg) == [2]
     assert lines("SW-DF-004", text, tmp_path) == []  # no allow-list configured: not checked
+    plain = parse_config({"registries": {"allowed": ["reg.io/team/app"]}}, "cfg", tmp_path)
+    assert lines("SW-DF-004", "FROM reg.io/team/app:1\nFROM reg.io/other:1\n", tmp_path, plain) == [2]
 
 
 def test_copy_all_needs_dockerignore(tmp_path: Path) -> None:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from seawall.dockerfile.images import split
 from seawall.dockerfile.parser import Dockerfile
-from seawall.rules.dockerfile.common import DockerfileContext, image_matches
+from seawall.rules.dockerfile.common import DockerfileContext
 from seawall.rules.registry import Violation, rule
 
 T = "dockerfile"
+
+
+def _tag_digest(image: str) -> tuple[str, str]:
+    """(tag, digest) as written: no default tag filled in; unparsable references give ("?", "")."""
+    from seawall.sources.image.reference import parse_reference
+
+    try:
+        ref = parse_reference(image, default_tag="")
+    except Exception:
+        return "?", ""
+    return ref.tag, ref.digest
 
 
 def _external_stages(df: Dockerfile) -> Iterator[tuple[int, str]]:
@@ -38,7 +48,7 @@ def _external_stages(df: Dockerfile) -> Iterator[tuple[int, str]]:
 )
 def latest_tag(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for line, image in _external_stages(df):
-        if split(image)[2] == "latest":
+        if _tag_digest(image)[0] == "latest":
             yield Violation(f"base image {image} uses the 'latest' tag", line=line, evidence=image)
 
 
@@ -56,7 +66,7 @@ def latest_tag(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
 )
 def no_tag(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for line, image in _external_stages(df):
-        _, _, tag, digest = split(image)
+        tag, digest = _tag_digest(image)
         if not tag and not digest:
             yield Violation(f"base image {image} has no tag (defaults to latest)", line=line, evidence=image)
 
@@ -75,7 +85,7 @@ def no_tag(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
 )
 def no_digest(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     for line, image in _external_stages(df):
-        if not split(image)[3]:
+        if not _tag_digest(image)[1]:
             yield Violation(f"base image {image} is not pinned by digest", line=line, evidence=image)
 
 
@@ -93,11 +103,19 @@ def no_digest(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
     tools={"hadolint": "DL3026"},
 )
 def untrusted_registry(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
+    from seawall.registries.policy import allowed_by
+    from seawall.sources.image.reference import parse_reference
+
     allowed = ctx.section("registries").get("allowed") or ctx.setting("SW-DF-004", "allowed", [])
     if not allowed:
         return
+    patterns = tuple(str(a) for a in allowed)
     for line, image in _external_stages(df):
-        if not image_matches(image, [str(a) for a in allowed]):
+        try:
+            ok = allowed_by(patterns, parse_reference(image))
+        except Exception:  # an unparsable reference cannot be on the allow-list
+            ok = False
+        if not ok:
             yield Violation(f"base image {image} is not from an allowed registry", line=line, evidence=image)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,10 +91,3 @@ def has_flag(c: SimpleCommand, *flags: str) -> bool:
             if len(f) == 2 and f.startswith("-") and a.startswith("-") and not a.startswith("--") and f[1] in a[1:]:
                 return True
     return False
-
-
-def image_matches(image: str, patterns: list[str]) -> bool:
-    from seawall.dockerfile.images import normalize
-
-    full = normalize(image)
-    return any(fnmatch.fnmatchcase(full, p) or fnmatch.fnmatchcase(image, p) for p in patterns)
