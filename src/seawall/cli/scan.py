@@ -49,6 +49,13 @@ def write_baseline(path: Path, report: Any) -> None:
     path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
 
 
+def environment_credentials() -> Any:
+    """Registry credentials from ~/.docker/config.json and SEAWALL_REGISTRY_* (read on first use)."""
+    from seawall.sources.image.auth import RegistryAuth
+
+    return RegistryAuth.from_environment()
+
+
 def run(args: argparse.Namespace) -> int:
     from seawall.engine import scan
     from seawall.policy.config import load_config
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         cfg.baseline = load_baseline(args.baseline)
     apply_vulnerability_options(cfg, args)
+    cfg.credentials = environment_credentials
     report = scan(args.paths, cfg)
     if args.write_baseline:
         write_baseline(args.write_baseline, report)

@@ -67,6 +67,10 @@ class Config:
     disabled_analyzers: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debug: bool = False
+    # Registry credentials the CLI found (docker config, SEAWALL_REGISTRY_* variables): a callable,
+    # so they are only read when a registry is actually contacted. The library never reads the
+    # environment itself.
+    credentials: Any = None
     today: dt.date = field(default_factory=dt.date.today)
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = ""  # the file the config came from

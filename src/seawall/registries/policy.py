@@ -20,6 +20,7 @@ the file named here (the CLI adds ``SEAWALL_REGISTRY_*`` / ``--username``).
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ class RegistriesConfig:
     insecure: frozenset[str] = frozenset()
     ca_file: Path | None = None
     docker_config: Path | None = None
+    credentials: Any = None  # Config.credentials: a callable returning the CLI's RegistryAuth
 
     def is_allowed(self, ref: Reference) -> bool:
         """True when there is no allow-list, or a glob covers the image's registry[/repository]."""
@@ -64,8 +66,13 @@ class RegistriesConfig:
         return ref.registry in self.insecure or ref.api_host in self.insecure
 
     def registry_auth(self) -> RegistryAuth:
-        """Credentials from ``docker_config`` (read when a registry is actually contacted)."""
+        """Credentials from ``docker_config``, else those the CLI found (docker config and
+        ``SEAWALL_REGISTRY_*``), else anonymous; read when a registry is actually contacted."""
         if self.docker_config is None:
+            if callable(self.credentials):
+                auth = self.credentials()
+                if isinstance(auth, RegistryAuth):
+                    return auth
             return RegistryAuth.anonymous()
         try:
             return RegistryAuth.from_docker_config(self.docker_config)
@@ -133,9 +140,9 @@ def parse_registries_section(
 
 def registries_config(config: Any) -> RegistriesConfig:
     """The section of a :class:`~seawall.policy.config.Config`, validated."""
-    return parse_registries_section(
-        config.section("registries"), config.base_dir, config.source or ".seawall.yaml"
-    )
+    parsed = parse_registries_section(config.section("registries"), config.base_dir, config.source or ".seawall.yaml")
+    creds = getattr(config, "credentials", None)
+    return dataclasses.replace(parsed, credentials=creds) if creds is not None else parsed
 
 
 _CACHE: dict[int, tuple[Any, RegistriesConfig | None]] = {}
