@@ -1,13 +1,18 @@
-"""docs/rules.md is generated from rule metadata and must be current (regenerate with
-``seawall rules list --format markdown > docs/rules.md``)."""
+"""docs/ is generated from the code (rule metadata, argparse) and must be current.
+Regenerate with ``.venv/bin/python scripts/gen_docs.py``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from seawall.cli.rules import all_rules, markdown
+from seawall.docsgen import cli_reference, rule_reference
 
 
 def test_rule_reference_is_up_to_date(repo_root: Path) -> None:
     current = (repo_root / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert current == markdown(all_rules()), "docs/rules.md is stale: regenerate it"
+    assert current == rule_reference(), "docs/rules.md is stale: run scripts/gen_docs.py"
+
+
+def test_cli_reference_is_up_to_date(repo_root: Path) -> None:
+    current = (repo_root / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == cli_reference(), "docs/cli.md is stale: run scripts/gen_docs.py"

@@ -20,16 +20,16 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 #: Command modules, each with ``register(subparsers)``. Add one line per command group.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "seawall.cli.scan",
-    "seawall.cli.rules",
-    "seawall.cli.db",
-    "seawall.cli.sbom_scan",
-    "seawall.cli.rbac",
-    "seawall.cli.netpol",
-    "seawall.cli.image",
-    "seawall.cli.sbom",
-    "seawall.cli.sign",
-    "seawall.cli.registry",
+    "seawall.cli.scan",  # manifests, Dockerfiles, images, files
+    "seawall.cli.image",  # one image
+    "seawall.cli.sbom",  # SBOM of an image
+    "seawall.cli.sbom_scan",  # vulnerabilities of an existing SBOM
+    "seawall.cli.registry",  # a whole registry
+    "seawall.cli.db",  # vulnerability database
+    "seawall.cli.rbac",  # who-can / can
+    "seawall.cli.netpol",  # connectivity matrix / explain
+    "seawall.cli.sign",  # generate-key-pair, sign, attest, verify
+    "seawall.cli.rules",  # rule reference
 )
 
 
