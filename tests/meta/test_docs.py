@@ -16,3 +16,15 @@ def test_rule_reference_is_up_to_date(repo_root: Path) -> None:
 def test_cli_reference_is_up_to_date(repo_root: Path) -> None:
     current = (repo_root / "docs" / "cli.md").read_text(encoding="utf-8")
     assert current == cli_reference(), "docs/cli.md is stale: run scripts/gen_docs.py"
+
+
+def test_example_image_is_reproducible(repo_root: Path) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, str(repo_root / "scripts" / "build_example_image.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
