@@ -78,7 +78,7 @@ class Selector:
         parts = [f"{k}={v}" for k, v in self.match_labels]
         for r in self.expressions:
             if r.operator in ("In", "NotIn"):
-                parts.append(f"{r.key} {r.operator.lower().replace('notin', 'notin')} ({','.join(r.values)})")
+                parts.append(f"{r.key} {r.operator.lower()} ({','.join(r.values)})")  # "in" / "notin"
             elif r.operator == "Exists":
                 parts.append(r.key)
             else:
