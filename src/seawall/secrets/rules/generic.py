@@ -105,10 +105,10 @@ secret(182, "cli-password-flag", "Password passed as a command-line flag", "medi
        remediation="Read the password from stdin (--password-stdin) or a mounted file, never from argv (visible in ps and shell history).")
 secret(183, "sshpass-password", "Password passed to sshpass -p", "high",
        r"\bsshpass[ \t]+-p[ \t]*[\"']?(?P<s>[^\s\"'$]{3,128})", ["sshpass"], entropy=1.5)
-secret(184, "laravel-app-key", "Laravel APP_KEY", "high", r"APP_KEY[ \t]*=[ \t]*[\"']?base64:(?P<s>[A-Za-z0-9+/]{43}=)",
+secret(184, "laravel-app-key", "Laravel APP_KEY", "high", r"(?<![A-Za-z0-9_])APP_KEY[ \t]*=[ \t]*[\"']?base64:(?P<s>[A-Za-z0-9+/]{43}=)",
        ["app_key"], entropy=3.5)
 secret(185, "symfony-app-secret", "Symfony APP_SECRET", "medium",
-       r"APP_SECRET[ \t]*[=:][ \t]*[\"']?(?P<s>[a-fA-F0-9]{32,64})(?![\w])", ["app_secret"], entropy=3.0,
+       r"(?<![A-Za-z0-9_])APP_SECRET[ \t]*[=:][ \t]*[\"']?(?P<s>[a-fA-F0-9]{32,64})(?![\w])", ["app_secret"], entropy=3.0,
        trivy="symfony-secret")
 secret(186, "rails-secret-key-base", "Rails secret_key_base", "high",
        r"(?i)secret_key_base[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[a-f0-9]{64,})", ["secret_key_base"], entropy=3.0)
