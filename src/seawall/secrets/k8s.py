@@ -261,7 +261,9 @@ def findings_for_objects(run: ScanRun) -> list[Finding]:
                 f = run.object_finding(oh.hit.rule.id, obj, "", oh.pointer, container=oh.container)
                 if f is None:
                     continue
-                f = hit_finding(oh.hit, f.resource, f.location, oh.where)
+                # the key's line now (the run would fill it in later): twins are matched against it
+                key_line = run.line_for(obj, obj.pointer + oh.pointer)
+                f = hit_finding(oh.hit, f.resource, dataclasses.replace(f.location, line=key_line), oh.where)
                 twins = by_digest.get((obj.path, oh.hit.rule.id, oh.hit.redacted.digest), [])
                 # the same secret, as the file scan saw it, at or just below the key's line
                 near = [t for t in twins if id(t) not in drop and 0 <= t.location.line - f.location.line <= oh.span]
@@ -275,6 +277,9 @@ def findings_for_objects(run: ScanRun) -> list[Finding]:
                 )
                 if f is None:
                     continue
+                f = dataclasses.replace(
+                    f, location=dataclasses.replace(f.location, line=run.line_for(obj, obj.pointer + oh.pointer))
+                )
             owned_lines.add((f.location.path, f.location.line))
             out.append(f)
     for fs in texts.values():

@@ -26,13 +26,13 @@ B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "-_"
 
 
-def R(alphabet: str, n: int) -> str:  # noqa: N802
+def R(alphabet: str, n: int) -> str:
     while True:
         s = "".join(_rng.choice(alphabet) for _ in range(n))
         low = s.lower()
-        if not any(w in low for w in ("example", "xxxxx", "fake", "sample", "test", "abcdefghij", "dummy", "your")):
-            if any(c.isdigit() for c in s) or n < 8 or not any(c.isdigit() for c in alphabet):
-                return s
+        clean = not any(w in low for w in ("example", "xxxxx", "fake", "sample", "test", "abcdefghij", "dummy", "your"))
+        if clean and (any(c.isdigit() for c in s) or n < 8 or not any(c.isdigit() for c in alphabet)):
+            return s
 
 
 def uuid() -> str:
