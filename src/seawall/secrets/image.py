@@ -6,7 +6,8 @@ Two ways in:
 
 * inside ``seawall scan`` the image analyzer walks each image's layers once; a factory in
   :data:`seawall.analyzers.image.LAYER_FILE_HOOKS` gives it our ``on_layer_file`` callback so the
-  secret scan shares that single pass;
+  secret scan shares that single pass; the image-config rules (SW-IMG-002/003/004: ENV, labels,
+  history) use this engine as their detector, so config secrets are reported once, by them;
 * :func:`scan_image_layers` scans one opened image on its own (its own streaming pass).
 
 Findings name the image (``Resource.image``) and layer digest (``Resource.layer``), the path
@@ -130,20 +131,41 @@ def scan_image_layers(image: Any, config: Config | None = None) -> list[Finding]
 
 
 def _hook_factory(run: Any, image: Any) -> Callable[[LayerFile], None] | None:
-    """Share the image analyzer's single pass (only inside ``seawall scan``, where a run exists)."""
+    """Share the image analyzer's single pass (only inside ``seawall scan``, where a run exists).
+
+    The image config is not scanned here: the image rules SW-IMG-002/003/004 report ENV, label
+    and history secrets, with this engine as their detector (see :func:`config_detector`)."""
     if not isinstance(run, ScanRun) or not any(run.enabled(r.id) for r in get_scanner(run).rules):
         return None
-    scanner = get_scanner(run)
-    for f in config_findings(scanner, image):
-        run.add(f)
-    return layer_file_scanner(scanner, image, run.add)
+    return layer_file_scanner(get_scanner(run), image, run.add)
+
+
+_CONFIG_SCANNER: list[SecretScanner] = []
+
+
+def config_detector(name: str, value: str) -> list[Any]:
+    """The detector of the image-config rules (``seawall.rules.image.secrets``): ``name=value``
+    for ENV/labels/assignments, free text when ``name`` is empty. Returns their hit type.
+
+    When this engine finds nothing, the rules' built-in detector still has its say (it keys on
+    secret-looking variable names alone), so plugging the engine in only adds detections."""
+    from seawall.rules.image.secrets import SecretHit as ImageSecretHit
+    from seawall.rules.image.secrets import default_detector
+
+    if not _CONFIG_SCANNER:
+        _CONFIG_SCANNER.append(SecretScanner())
+    text = f"{name}={value}" if name else value
+    mine = [ImageSecretHit(h.rule.title, str(h.redacted)) for h in _CONFIG_SCANNER[0].scan_text(text, "", code=False)]
+    return mine or list(default_detector(name, value))
 
 
 def register() -> None:
     from seawall.analyzers.image import LAYER_FILE_HOOKS
+    from seawall.rules.image.secrets import set_detector
 
     if _hook_factory not in LAYER_FILE_HOOKS:
         LAYER_FILE_HOOKS.append(_hook_factory)
+    set_detector(config_detector)
 
 
 register()
