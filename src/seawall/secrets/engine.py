@@ -65,7 +65,10 @@ DENY_SUFFIX = frozenset(
 )
 NAME_DENY = re.compile(
     r"(?i)public|publishable|csrf|xsrf|captcha|nonce|keyboard|monkey|turkey|donkey|bypass|compass|passenger|passport|passthrough|passive|password_?policy|"
-    r"pass(?:ed|es|ing|age|over|thru)(?![a-z])"
+    r"pass(?:ed|es|ing|age|over|thru)(?![a-z])|"
+    r"(?:input|output|next|page|paging|pagination|continuation|client|idempotency|sync|resume|starting|change|"
+    r"cancel|cancellation|request|session_?state|lock|update|forward|backward)[_.\-]?token|tokeni[sz]|verifier|"
+    r"lastused|last_used|secrets?_?manager|amz-credential"
 )
 CODE_SUFFIXES = frozenset(
     """
@@ -87,7 +90,10 @@ _VETOED = "\x00vetoed"  # sentinel value: the match failed its format validator
 _TAG = re.compile(r"![A-Za-z][\w.]*")  # YAML tags: !vault, !Ref, !Sub
 _PERCENT_TEMPLATE = re.compile(r"%(?:[\w.]*%|\(|[-+ #0]*\d*[sdifrxXe]\b)")  # %VAR%, %(name)s, %s
 #: Encrypted or externally resolved values: SOPS, Vault/secret-manager references, helm-secrets.
-_SEALED = re.compile(r"ENC\[|vault:|ref\+|sm://|arn:aws:secretsmanager:|projects/[^/]+/secrets/|AgB[A-Za-z0-9+/]{100}")
+_SEALED = re.compile(r"ENC\[|vault:|ref\+|sm://|arn:|projects/[^/]+/secrets/|AgB[A-Za-z0-9+/]{100}")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d|$)")
+_HEX_ONLY = re.compile(r"(?:0x)?[0-9a-fA-F]+")
+_PASSWORD_KWS = ("password", "passwd", "pwd", "pass", "passphrase")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+|[A-Za-z_]\w*\[[^\]]*\]")
 _CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -413,6 +419,13 @@ def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> t
         return None
     value, s, e = m.group("s"), m.start("s"), m.end("s")
     quoted = bool(m.group("q"))
+    name_start = ks - (len(name) - len(kw) - len(suf))
+    if text[max(0, name_start - 2) : name_start] == "::":
+        return None  # a CloudFormation type name ("AWS::MSK::BatchScramSecret"), not a variable
+    if "EXAMPLE" in text[text.rfind("\n", 0, s) + 1 : s]:
+        return None  # documentation convention (AWS docs mark sample credentials with EXAMPLE)
+    while value.endswith(("\\n", "\\r", "\\t")):  # a trailing escape in a source string
+        value, e = value[:-2], e - 2
     if not quoted:
         trimmed = value.rstrip(",;)]}>")
         e -= len(value) - len(trimmed)
@@ -428,6 +441,10 @@ def _vet_assignment(r: SecretRule, m: re.Match[str], text: str, code: bool) -> t
             return None
     if not value or value.lower() in STOPWORDS or _PERCENT_TEMPLATE.match(value) or _SEALED.match(value):
         return None
+    if quoted and _REFERENCE.fullmatch(value):
+        return None  # "context.eval_ctx", "List.NextMarker": a dotted name, not a secret
+    if _DATE.match(value) or (_HEX_ONLY.fullmatch(value) and len(value) < 32 and kwl not in _PASSWORD_KWS):
+        return None  # timestamps; short hex ids/hashes ("ff2b807a577495b0")
     if re.sub(r"[_.\-]", "", kwl) in re.sub(r"[_.\-]", "", value.lower()):
         return None  # `CHALLENGE_PASSWORD: "challengePassword"`: the value names the field
     if code and kwl in ("pass", "pwd") and value.isalpha():

@@ -53,29 +53,29 @@ secret(167, "curl-user-password", "Password passed to curl -u", "high",
        ["curl"], entropy=1.5, gitleaks="curl-auth-user")
 secret(168, "url-basic-auth", "Credentials embedded in a URL", "high",
        r"(?i)\b(?:https?|ftps?|sftp|smb|ldaps?|smtps?|imaps?|pop3s?|git\+https?|svn\+ssh|ssh|wss?|nats|kafka|sentinel)"
-       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@[\w.\-]+", ["://"], priority=30, entropy=1.5, needs="@", allow=[URL_PLACEHOLDERS],
+       r"://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)[\w.\-]+", ["://"], priority=30, entropy=1.5, needs="@", allow=[URL_PLACEHOLDERS],
        description="user:password@ in a URL; the password travels with every copy of the URL (logs, process lists).")
 secret(169, "postgres-url", "PostgreSQL connection URL with password", "critical",
-       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["postgres"], needs="@", allow=[URL_PLACEHOLDERS],
+       r"(?i)\bpostgres(?:ql)?(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["postgres"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(170, "mysql-url", "MySQL/MariaDB connection URL with password", "critical",
-       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mysql", "mariadb"], needs="@", allow=[URL_PLACEHOLDERS],
+       r"(?i)\b(?:mysql|mariadb)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["mysql", "mariadb"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(171, "mongodb-url", "MongoDB connection URL with password", "critical",
-       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mongodb"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
+       r"(?i)\bmongodb(?:\+srv)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["mongodb"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(172, "redis-url", "Redis connection URL with password", "high",
-       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["redis"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
+       r"(?i)\brediss?://[^\s:@/'\"<>]{0,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["redis"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(173, "amqp-url", "AMQP (RabbitMQ) broker URL with password", "high",
-       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["amqp"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
+       r"(?i)\bamqps?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["amqp"], needs="@", allow=[URL_PLACEHOLDERS], entropy=1.5,
        remediation=DB_REMEDIATION)
 secret(174, "mssql-url", "SQL Server connection URL with password", "critical",
-       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@", ["mssql", "sqlserver"], needs="@", allow=[URL_PLACEHOLDERS],
+       r"(?i)\b(?:mssql|sqlserver)(?:\+\w+)?://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)", ["mssql", "sqlserver"], needs="@", allow=[URL_PLACEHOLDERS],
        entropy=1.5, remediation=DB_REMEDIATION)
 secret(175, "database-url-other", "Database connection URL with password", "high",
        r"(?i)\b(?:cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|bolt|cassandra|oracle|db2|influxdb|elasticsearch|"
-       r"opensearch|memcached|mqtt|stomp|snowflake|trino|presto)://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@",
+       r"opensearch|memcached|mqtt|stomp|snowflake|trino|presto)://[^\s:@/'\"<>]{1,64}:(?P<s>[^\s@/'\"<>]{3,128})@(?!(?:[\w-]+\.)*example\.(?:com|org|net)\b|[\w.-]+\.(?:test|invalid|example)\b)",
        ["://"], entropy=1.5, needs="@", allow=[URL_PLACEHOLDERS], remediation=DB_REMEDIATION)
 secret(176, "jdbc-password", "Password in a JDBC URL", "critical",
        r"(?i)jdbc:[a-z0-9]+:[^\s'\"]*?[;?&:]password=(?P<s>[^;&\s'\"]{3,128})", ["jdbc:"], entropy=1.5,
@@ -85,7 +85,7 @@ secret(177, "connection-string-password", "Password in an ADO.NET/ODBC connectio
        ["password=", "pwd=", "password =", "pwd ="], entropy=1.5, priority=PRIO_GENERIC + 30,
        remediation=DB_REMEDIATION)
 secret(178, "netrc-password", "Password in a .netrc entry", "high",
-       r"(?i)\bmachine[ \t]+\S+(?:\s+login[ \t]+\S+)?\s+password[ \t]+(?P<s>\S{3,128})", ["machine"], whole=True,
+       r"(?i)\bmachine[ \t]+\S+(?:\s+login[ \t]+\S+)?\s+password[ \t]+(?P<s>\S{3,128})", ["machine"], whole=True, allow=[URL_PLACEHOLDERS, r"^[{$<%]"],
        requires=["password"], priority=PRIO_STRUCTURED, entropy=1.5,
        remediation="Remove ~/.netrc from the tree or image; use a credential helper or a mounted secret and rotate the password.")
 secret(179, "git-credentials", "Credential in a git credential store (.git-credentials)", "critical",
@@ -101,7 +101,7 @@ secret(181, "shadow-password-hash", "Password hash in a shadow/passwd file", "me
        remediation="Lock the account (passwd -l / usermod -p '*'), rebuild the image without a password for it and use key-based or no login.")
 secret(182, "cli-password-flag", "Password passed as a command-line flag", "medium",
        r"(?i)(?<![\w-])--(?:db-|admin-|registry-|docker-)?password[= ][ \t]*[\"']?(?P<s>[^\s\"'$`;|&]{3,128})",
-       ["--password", "-password"], entropy=1.5, allow=[r"^-", r"^[a-z]+$"],
+       ["--password", "-password"], entropy=1.5, allow=[r"^-", r"^[a-z]+$", r"(?i)pass|secret|<|^\$"],
        remediation="Read the password from stdin (--password-stdin) or a mounted file, never from argv (visible in ps and shell history).")
 secret(183, "sshpass-password", "Password passed to sshpass -p", "high",
        r"\bsshpass[ \t]+-p[ \t]*[\"']?(?P<s>[^\s\"'$]{3,128})", ["sshpass"], entropy=1.5)
