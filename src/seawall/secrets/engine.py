@@ -122,7 +122,21 @@ class RuleOverride:
 
 @dataclass(slots=True)
 class SecretSettings:
-    """The ``secrets:`` section of ``.seawall.yaml``."""
+    """The ``secrets:`` section of ``.seawall.yaml``::
+
+        secrets:
+          ignore_paths: ["docs/**", "*.md"]      # globs over the path, a trailing part or the name
+          allow: ["^AKIA.*TESTKEY$"]             # regexes: matching secret values are not reported
+          skip_test_paths: true                  # generic rules skip tests/, fixtures/, *_test.go ...
+          skip_lock_files: true                  # package-lock.json, poetry.lock, go.sum ...
+          verify_checksums: true                 # GitHub/npm tokens must carry a valid CRC32
+          max_file_size: 10485760                # bytes; larger files are skipped (listed as skipped)
+          rules:
+            SW-SEC-160: {ignore_paths: ["ci/*.env"], allow: ["^dev-"], entropy: 3.0}
+
+    Rules are enabled/disabled like every other rule (``rules: {disable: [SW-SEC-107]}``), and a
+    line carrying ``seawall:ignore`` (optionally ``seawall:ignore SW-SEC-050``) is skipped.
+    """
 
     disable: tuple[str, ...] = ()
     ignore_paths: tuple[str, ...] = ()
