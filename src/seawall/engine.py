@@ -8,6 +8,7 @@ recorded as a scan error (the scan is then "incomplete"), never a crash.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -158,6 +159,7 @@ class ScanRun:
         self.report = Report()
         self.ctx = RuleContext(config, self.inventory)
         self._parsed_cache: tuple[str, ParsedFile] | None = None
+        self._pending_lines: dict[tuple[str, int, str], K8sObject] = {}
         self._pod_rules = [r for r in REGISTRY.for_target("pod") if config.rule_enabled(r.meta)]
         self._object_rules: dict[str, list[Rule]] = {}
         for r in REGISTRY.for_target("object"):
@@ -192,22 +194,54 @@ class ScanRun:
     ) -> Finding | None:
         """Build a finding about ``obj`` for a registered rule id (None if the rule is disabled).
 
-        ``pointer`` is relative to the object. The line is looked up lazily (re-parsing the file
-        once if its node tree was already dropped).
+        ``pointer`` is relative to the object. Its line is filled in after the analyzers ran
+        (:meth:`resolve_lines`): analyzers report on objects in any order, and resolving lines
+        file by file parses each file once instead of once per finding. Until then the finding
+        carries the object's first line.
         """
         if not self.enabled(rule_id):
             return None
         meta = REGISTRY.get(rule_id).meta
         ptr = obj.pointer + pointer
-        return make_finding(
+        f = make_finding(
             meta,
             message,
             Resource(obj.kind, obj.effective_namespace, obj.name, container),
-            Location(obj.path, self.line_for(obj, ptr), ptr, obj.source),
+            Location(obj.path, obj.line, ptr, obj.source),
             evidence=evidence,
             severity=severity,
             extra=extra,
         )
+        if ptr and obj.path != "-":
+            # keyed by where the finding points (not by the object identity of the Finding, which
+            # an analyzer may replace to adjust a field): the object's first line names the document
+            self._pending_lines[(obj.path, obj.line, ptr)] = obj
+        return f
+
+    def resolve_lines(self) -> None:
+        """Replace the placeholder lines of findings built by :meth:`object_finding`, one parse
+        per file (findings are resolved in file order)."""
+        pending = self._pending_lines
+        if not pending:
+            return
+        keys = sorted(
+            {
+                k
+                for f in self.report.findings
+                if (k := (f.location.path, f.location.line, f.location.pointer)) in pending
+            }
+        )
+        lines = {k: self.line_for(pending[k], k[2]) for k in keys}
+        out = []
+        for f in self.report.findings:
+            loc = f.location
+            line = lines.get((loc.path, loc.line, loc.pointer))
+            if line is not None and line != loc.line:
+                f = dataclasses.replace(f, location=dataclasses.replace(loc, line=line))
+            out.append(f)
+        self.report.findings[:] = out
+        pending.clear()
+        self._parsed_cache = None
 
     def line_for(self, obj: K8sObject, pointer: str) -> int:
         if obj.path == "-":
@@ -314,6 +348,7 @@ class ScanRun:
                 self.error(name, f"analyzer failed: {type(err).__name__}: {err}")
                 if self.config.debug:
                     self.report.warnings.append(traceback.format_exc())
+        self.resolve_lines()
 
 
 def scan(inputs: Sequence[str], config: Config | None = None) -> Report:

@@ -46,8 +46,10 @@ def test_every_kind_of_staleness(tmp_path: Path) -> None:
                                                                 dt.date(2026, 6, 10)),
         eol_state="lts",
     )
+    run.report.findings.extend(findings_for(run, obj, c, res, FreshnessSettings(enabled=True)))
+    run.resolve_lines()  # what run_analyzers does after the analyzers: field lines, one parse per file
     found = {f.rule_id + ("/" + f.severity.label if f.rule_id == "SW-FRESH-003" else ""): f
-             for f in findings_for(run, obj, c, res, FreshnessSettings(enabled=True))}
+             for f in run.report.findings if f.rule_id.startswith("SW-FRESH-")}
     assert set(found) == {"SW-FRESH-001", "SW-FRESH-002", "SW-FRESH-003/info", "SW-FRESH-004", "SW-FRESH-005"}
     assert f"reg.example.com/app:1.2.3@{D_NEW}" in found["SW-FRESH-001"].remediation
     assert f"reg.example.com/app:1.2.9@{D_PATCH}" in found["SW-FRESH-002"].remediation
