@@ -581,3 +581,12 @@ def scanner_for(config: Any) -> SecretScanner:
 
         rules = [r for r in CATALOGUE if config.rule_enabled(REGISTRY.get(r.id).meta)]
     return SecretScanner(rules, settings)
+
+
+def scrub(scanner: SecretScanner, text: str) -> str:
+    """``text`` with every secret the scanner finds replaced by its redacted form: a safety net
+    for messages other components build from input (a YAML error may quote the offending token)."""
+    hits = scanner.scan_text(text, "", code=False)
+    for h in sorted(hits, key=lambda h: h.start, reverse=True):
+        text = text[: h.start] + str(h.redacted) + text[h.end :]
+    return text

@@ -74,3 +74,19 @@ def test_redacted_form_shows_little() -> None:
     assert red.startswith("ghp_") and "sha256:" in red
     assert redact("short").prefix == ""  # nothing at all of very short secrets
     assert redact(value).digest == redact(value).digest != redact(value + "x").digest
+
+
+def test_error_messages_are_scrubbed(tmp_path: Path) -> None:
+    # a YAML error quotes the offending tag; the scrubber redacts secrets other components quote
+    import binascii
+
+    from seawall.secrets.rules._validators import base62_encode
+
+    body = "Zq81LmN2bV7cX4pK9sT3rW6yQ0aB5d"
+    token = "ghp_" + body + base62_encode(binascii.crc32(body.encode()))
+    (tmp_path / "bad.yaml").write_text(f"x: !{token} y\n")
+    report = scan([str(tmp_path)])
+    assert report.errors and any("tag" in e.message for e in report.errors)
+    text = "\n".join(str(e) for e in report.errors) + "\n".join(render(report, f) for f in FORMATS)
+    assert token not in text
+    assert any(f.rule_id == "SW-SEC-050" for f in report.findings)
