@@ -374,7 +374,13 @@ S: dict[str, Callable[[], str]] = {
     "ngrok-token": lambda: "NGROK_AUTHTOKEN=" + R(ALNUM, 27) + "_" + R(ALNUM, 21),
     "fastly-token": lambda: "FASTLY_API_TOKEN=" + R(URLSAFE, 32),
 }
-PATHS = {"nuget-config-password": "NuGet.Config", "pypirc-password": ".pypirc", "git-credentials": ".git-credentials"}
+PATHS = {
+    "dockerfile-env-secret": "svc/Dockerfile",
+    "nuget-config-password": "NuGet.Config",
+    "pypirc-password": ".pypirc",
+    "git-credentials": ".git-credentials",
+}
+S["dockerfile-env-secret"] = lambda: f"FROM alpine:3.20\nENV DB_PASSWORD {PW}"
 S["nuget-config-password"] = lambda: f'<add key="ClearTextPassword" value="{PW}" />'
 S["pypirc-password"] = lambda: f"[pypi]\nusername = ci\npassword = {PW}"
 SAMPLES = {name: make() for name, make in S.items()}

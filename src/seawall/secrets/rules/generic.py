@@ -117,3 +117,10 @@ secret(187, "django-secret-key", "Django SECRET_KEY", "high",
        priority=PRIO_GENERIC + 20)
 secret(188, "mysql-cli-password", "Password passed to the mysql client as -p<password>", "medium",
        r"\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p(?P<s>[^\s\"'$-][^\s\"'$]{2,127})", ["mysql"], entropy=1.5)
+secret(189, "dockerfile-env-secret", "Credential in a Dockerfile ENV/ARG (space form)", "high",
+       r"(?im)^[ \t]*(?:ENV|ARG)[ \t]+(?:[A-Za-z_][A-Za-z0-9_]*?)?(?P<kw>PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)"
+       r"(?P<suf>\w{0,24})(?P<op>[ \t]+)(?P<q>['\"]?)(?P<s>[^\s'\"]{1,200})(?P=q)[ \t]*$",
+       ["env ", "arg "], assignment=True, generic=True, entropy=2.3, min_len=6,
+       paths=r"(?i)(?:^|/)(?:[\w.-]*\.)?(?:dockerfile|containerfile)(?:\.[\w.-]+)?$",
+       remediation="Do not bake credentials into the image: use a BuildKit secret (RUN --mount=type=secret,id=db_password) at build time and a Secret at run time; rotate the credential.",
+       description="`ENV NAME value` (the legacy space form) stores a credential in every layer after it and in the image config.")
