@@ -243,3 +243,34 @@ def test_many_hits_in_one_buffer_keep_their_lines() -> None:
     keys = [h for h in hits if h.rule.name == "aws-secret-access-key"]
     assert len(ids) == 3000 and len(keys) == 3000
     assert [h.line for h in keys[:3]] == [1, 2, 3] and keys[-1].line == 3000
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("ci.yml", "  token: ${{ secrets.GITHUB_TOKEN }}"),
+        ("a.yaml", "apiKey: {{ .Values.apiKey | quote }}"),
+        ("a.env", "SECRET_KEY=django-insecure-change-this-in-production"),
+        ("a.py", "TOKEN_RE = re.compile(r'[A-Za-z0-9]{40}')"),
+        ("a.py", 'api_key = os.getenv("API_KEY", "")'),
+        ("a.md", "Set `API_KEY=<your key>` in .env"),
+        ("a.yaml", "auth:\n  type: token\n  tokenSecretRef: github-token"),
+        ("a.json", '"integrity": "sha512-2hNqCzC7vfj5Yq6nN2HzfJ3lqKlZ8JxQYnCRnmY3FVOkYJ1z8y9gQqYoKZ4y3w0j5uDYQ=="'),
+        ("a.go", 'const tokenHeader = "X-Auth-Token"'),
+        ("a.ts", "const secretKey = process.env.SECRET_KEY!;"),
+        ("a.yaml", "passwordSecret:\n  name: mongo-pass\n  key: password"),
+        ("a.yaml", "checksum/config: 8d3b2e4c1f6a7d9e0b5c2a4f6e8d1c3b5a7f9e2d4c6b8a0f1e3d5c7b9a2f4e6d"),
+        ("a.tf", "password = random_password.db.result"),
+        ("a.yaml", "existingSecret: my-release-postgresql"),
+        ("a.sh", 'read -s -p "Password: " PASSWORD'),
+        ("a.yaml", "aws_secret_access_key: !Ref SecretKeyParam"),
+        ("a.yml", "token: xoxb-0000000000-0000000000-xxxxxxxxxxxxxxxxxxxxxxxx"),
+        ("A.java", 'private static final String PASSWORD_REGEX = "^(?=.*[A-Z]).{8,}$";'),
+        ("a.json", '"NextToken": "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ=="'),
+        ("a.json", '"AWS::MSK::BatchScramSecret": "ff2b807a577495b0",'),
+        ("a.rst", '"encryptionKey": "arn:aws:kms:us-west-2:111122223333:key/c9fe2447-0795-4fda-afbe-8464574ae162",'),
+        ("a.rst", "curl http://evil:thing@example.com/"),
+    ],
+)
+def test_real_world_non_secrets(path: str, text: str) -> None:
+    assert names(text + "\n", path) == []
