@@ -244,6 +244,8 @@ class ScanRun:
         self._parsed_cache = None
 
     def line_for(self, obj: K8sObject, pointer: str) -> int:
+        if pointer in obj.anchors:
+            return obj.anchors[pointer]
         if obj.path == "-":
             return obj.line
         cached = self._parsed_cache
@@ -269,7 +271,8 @@ class ScanRun:
             self.report.skipped.append((f"{item.display} (document {idx + 1})", reason))
         for obj in pf.objects:
             self.inventory.objects.append(obj)
-            self._check_object(obj, pf)
+            view = self._check_object(obj, pf)
+            pf.record_anchors(obj, (view.spec_pointer,) if view is not None else ())
         pf.drop_nodes()
 
     def _violation_to_finding(self, r: Rule, obj: K8sObject, v: Violation, pf: ParsedFile) -> Finding:
@@ -296,7 +299,7 @@ class ScanRun:
             if self.config.debug:
                 self.report.warnings.append(traceback.format_exc())
 
-    def _check_object(self, obj: K8sObject, pf: ParsedFile) -> None:
+    def _check_object(self, obj: K8sObject, pf: ParsedFile) -> PodSpecView | None:
         for r in self._object_rules.get(obj.kind, ()):
             self._run_rule(r, obj, obj, pf)
         for r in self._any_object_rules:
@@ -306,6 +309,7 @@ class ScanRun:
             self.inventory.workloads.append(view)
             for r in self._pod_rules:
                 self._run_rule(r, view, obj, pf)
+        return view
 
     # -- the whole run ---------------------------------------------------------------------
     def read_inputs(self, inputs: Sequence[str]) -> None:

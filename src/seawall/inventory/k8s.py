@@ -127,6 +127,9 @@ class K8sObject:
     line: int  # first line of the object
     pointer: str = ""  # pointer of the object inside its document ("" or "/items/3")
     source: str = ""  # Helm template (`# Source:`)
+    # Lines of the fields cross-object findings point at most (top-level fields, their children,
+    # the pod spec), recorded while the file's node tree exists so those findings need no re-parse.
+    anchors: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -33,11 +33,53 @@ class ParsedFile:
             doc.lines = LineIndex(doc.node)
         return doc.lines.line(pointer)
 
+    def record_anchors(self, obj: K8sObject, extra: tuple[str, ...] = ()) -> None:
+        """Remember the lines of ``obj``'s fields down to depth 2, and of the ``extra`` pointers
+        and their children (e.g. the pod spec), for line lookups after :meth:`drop_nodes`."""
+        doc = self.documents[obj.doc_index] if obj.doc_index < len(self.documents) else None
+        if doc is None or doc.node is None:
+            return
+        if doc.lines is None:
+            doc.lines = LineIndex(doc.node)
+        index = doc.lines
+        anchors = obj.anchors
+        todo: list[tuple[str, Any, int]] = [(obj.pointer, obj.data, 2)]
+        todo.extend((p, None, 1) for p in extra)
+        while todo:
+            ptr, value, depth = todo.pop()
+            if value is None:
+                value = _at(obj.data, ptr[len(obj.pointer):])
+            anchors[ptr] = index.line(ptr)
+            if depth <= 0:
+                continue
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    if isinstance(k, str):
+                        todo.append((f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", v, depth - 1))
+            elif isinstance(value, list):
+                for i, v in enumerate(value[:64]):
+                    todo.append((f"{ptr}/{i}", v, depth - 1))
+
     def drop_nodes(self) -> None:
         """Free the node trees once every line this file needs has been looked up."""
         for d in self.documents:
             d.node = None
             d.lines = None
+
+
+def _at(data: Any, pointer: str) -> Any:
+    cur = data
+    for seg in pointer.strip("/").split("/"):
+        if not seg:
+            continue
+        seg = seg.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict):
+            cur = cur.get(seg)
+        elif isinstance(cur, list) and seg.isdigit() and int(seg) < len(cur):
+            cur = cur[int(seg)]
+        else:
+            return None
+    return cur
 
 
 def _is_k8s(value: Any) -> bool:

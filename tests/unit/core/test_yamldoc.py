@@ -70,3 +70,25 @@ def test_line_index_agrees_with_plain_walk() -> None:
     for ptr in ["", "/spec", "/spec/containers/0/securityContext/privileged", "/spec/containers/1/image",
                 "/spec/containers/7", "/metadata/annotations/a~1b", "/nope/deeper", "/spec/containers/x"]:
         assert idx.line(ptr) == line_of(doc.node, ptr, 1), ptr
+
+
+def test_recorded_anchor_lines_equal_fresh_lookups(tmp_path: object) -> None:
+    from seawall.sources.manifests import parse_manifest_text
+
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a}\n"
+        "  spec:\n    template:\n      spec:\n        serviceAccountName: x\n        containers:\n"
+        "        - name: c\n          image: i\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+        "metadata:\n  name: b\nsubjects:\n- kind: User\n  name: u\nroleRef: {kind: Role, name: r}\n"
+    )
+    pf = parse_manifest_text(text, "x.yaml")
+    for obj in pf.objects:
+        view = obj.pod_view()
+        pf.record_anchors(obj, (view.spec_pointer,) if view else ())
+        assert obj.anchors
+        fresh = parse_manifest_text(text, "x.yaml")
+        for ptr, line in obj.anchors.items():
+            assert fresh.line(obj, ptr) == line, ptr
+    deployment = pf.objects[0]
+    assert deployment.anchors["/items/0/spec/template/spec/serviceAccountName"] == 10
+    assert pf.objects[1].anchors["/subjects/0"] == 20
