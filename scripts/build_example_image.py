@@ -55,7 +55,9 @@ def dpkg_status() -> str:
     return "\n".join(out)
 
 
-def _add(tar: tarfile.TarFile, path: str, data: bytes | None = None, mode: int = 0o644, kind: bytes = tarfile.REGTYPE) -> None:
+def _add(
+    tar: tarfile.TarFile, path: str, data: bytes | None = None, mode: int = 0o644, kind: bytes = tarfile.REGTYPE
+) -> None:
     info = tarfile.TarInfo(path)
     info.mtime = MTIME
     info.mode = mode
@@ -78,26 +80,41 @@ def layer(files: list[tuple[str, bytes | None, int]]) -> bytes:
 def build() -> bytes:
     site = "usr/local/lib/python3.9/site-packages"
     base = [
-        ("etc/", None, 0o755), ("etc/os-release", OS_RELEASE.encode(), 0o644),
+        ("etc/", None, 0o755),
+        ("etc/os-release", OS_RELEASE.encode(), 0o644),
         ("etc/debian_version", b"11.6\n", 0o644),
-        ("var/", None, 0o755), ("var/lib/", None, 0o755), ("var/lib/dpkg/", None, 0o755),
+        ("var/", None, 0o755),
+        ("var/lib/", None, 0o755),
+        ("var/lib/dpkg/", None, 0o755),
         ("var/lib/dpkg/status", dpkg_status().encode(), 0o644),
-        ("usr/", None, 0o755), ("usr/bin/", None, 0o755), ("usr/bin/passwd", b"\x7fELF-not-really", 0o4755),
+        ("usr/", None, 0o755),
+        ("usr/bin/", None, 0o755),
+        ("usr/bin/passwd", b"\x7fELF-not-really", 0o4755),
     ]
-    app = [("usr/local/", None, 0o755), ("usr/local/lib/", None, 0o755), ("usr/local/lib/python3.9/", None, 0o755),
-           (f"{site}/", None, 0o755)]
+    app = [
+        ("usr/local/", None, 0o755),
+        ("usr/local/lib/", None, 0o755),
+        ("usr/local/lib/python3.9/", None, 0o755),
+        (f"{site}/", None, 0o755),
+    ]
     for dist, version, top in PYPI:
         d = f"{site}/{dist}-{version}.dist-info"
         meta = f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\nSummary: {dist}\nLicense: MIT\n\n"
-        app += [(f"{d}/", None, 0o755), (f"{d}/METADATA", meta.encode(), 0o644),
-                (f"{d}/RECORD", f"{top}/__init__.py,,\n".encode(), 0o644),
-                (f"{site}/{top}/", None, 0o755), (f"{site}/{top}/__init__.py", b"", 0o644)]
+        app += [
+            (f"{d}/", None, 0o755),
+            (f"{d}/METADATA", meta.encode(), 0o644),
+            (f"{d}/RECORD", f"{top}/__init__.py,,\n".encode(), 0o644),
+            (f"{site}/{top}/", None, 0o755),
+            (f"{site}/{top}/__init__.py", b"", 0o644),
+        ]
     # A deploy key written by one RUN and removed by the next: still in the image, in layer 2.
     secret = "".join(["AKIA", "Q3EGRUQHNRP6SXBJ"])  # split so this script itself is not a finding
     secret_key = "".join(["wJalrXUtnFEMI/K7MDENG", "/bPxRfiCYq8vz2SkPmL4"])
-    app += [("app/", None, 0o755),
-            ("app/.env", f"AWS_ACCESS_KEY_ID={secret}\nAWS_SECRET_ACCESS_KEY={secret_key}\n".encode(), 0o600),
-            ("app/main.py", b"print('orders api')\n", 0o644)]
+    app += [
+        ("app/", None, 0o755),
+        ("app/.env", f"AWS_ACCESS_KEY_ID={secret}\nAWS_SECRET_ACCESS_KEY={secret_key}\n".encode(), 0o600),
+        ("app/main.py", b"print('orders api')\n", 0o644),
+    ]
     cleanup = [("app/", None, 0o755), ("app/.wh..env", b"", 0o644)]
     layers = [layer(base), layer(app), layer(cleanup)]
     diff_ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in layers]
@@ -114,8 +131,10 @@ def build() -> bytes:
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [
             {"created": "2023-03-01T10:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:debian11 in / "},
-            {"created": "2023-03-01T10:00:01Z",
-             "created_by": "/bin/sh -c #(nop) ADD https://example.com/app.tar.gz /app/"},
+            {
+                "created": "2023-03-01T10:00:01Z",
+                "created_by": "/bin/sh -c #(nop) ADD https://example.com/app.tar.gz /app/",
+            },
             {"created": "2023-03-01T10:00:02Z", "created_by": "/bin/sh -c rm /app/.env"},
         ],
     }
