@@ -355,6 +355,31 @@ class ScanRun:
         self.resolve_lines()
 
 
+def merge_duplicate_secrets(findings: list[Finding]) -> list[Finding]:
+    """One secret, one finding: the manifest rules (e.g. SW-K8S-041, credential-named env values)
+    and the secrets engine (SW-SEC-*) can flag the same field. Keep the most severe finding per
+    (file, field), preferring one that carries peer-tool ids (what users migrate from), and name
+    the other rules in its details."""
+    groups: dict[tuple[str, int, str], list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.category == "secret" and f.location.pointer and not f.suppressed:
+            groups.setdefault((f.location.path, f.location.line, f.location.pointer), []).append(i)
+    drop: set[int] = set()
+    keep: dict[int, Finding] = {}
+    for idx in groups.values():
+        if len(idx) < 2:
+            continue
+        best = max(idx, key=lambda i: (findings[i].severity, bool(findings[i].references.tools), findings[i].rule_id))
+        others = sorted({findings[i].rule_id for i in idx if i != best})
+        keep[best] = dataclasses.replace(
+            findings[best], extra=(*findings[best].extra, ("also_matched", others))
+        )
+        drop.update(i for i in idx if i != best)
+    if not drop:
+        return findings
+    return [keep.get(i, f) for i, f in enumerate(findings) if i not in drop]
+
+
 def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
     """Scan files, directories and ``-`` (stdin); return the full report (policy applied)."""
     from seawall import plugins  # registers every rule family, handler and analyzer
@@ -368,6 +393,7 @@ def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
     run.read_inputs(inputs)
     run.run_analyzers()
     report = run.report
+    report.findings[:] = merge_duplicate_secrets(report.findings)
     report.posture = posture(run)
     apply_policy(run)
     report.findings.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id, f.resource.identity()))

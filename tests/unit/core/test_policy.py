@@ -146,3 +146,17 @@ def test_unknown_config_key_and_bad_yaml(tmp_path: Path) -> None:
     p.write_text("a: [1\n")
     with pytest.raises(PolicyError, match="invalid YAML: line"):
         load_config(None, tmp_path)
+
+
+def test_one_secret_one_finding(tmp_path: Path) -> None:
+    """SW-K8S-041 (credential-named env value) and the secrets engine flag the same field: one
+    finding remains, naming the other rule."""
+    (tmp_path / "d.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n"
+        "    image: x\n    env:\n    - name: DATABASE_PASSWORD\n      value: Sup3rS3cretPassw0rd!\n"
+    )
+    report = scan([str(tmp_path / "d.yaml")], Config())
+    at_value = [f for f in report.findings if f.location.pointer.endswith("/env/0/value")]
+    assert len(at_value) == 1
+    others = dict(at_value[0].extra).get("also_matched", [])
+    assert at_value[0].rule_id in ("SW-K8S-041", "SW-SEC-160") and others

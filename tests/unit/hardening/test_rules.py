@@ -68,8 +68,13 @@ def _write(tmp_path: Path, docs: list[dict[str, Any]] | dict[str, Any], name: st
     return path
 
 
+#: The secrets engine (SW-SEC-*) flags some of the same fields as SW-K8S-041/091, and the engine
+#: keeps one finding per secret; hardening rules are tested on their own.
+NO_SECRET_ENGINE = ("SW-SEC-*",)
+
+
 def _scan(tmp_path: Path, docs: list[dict[str, Any]] | dict[str, Any], config: Config | None = None) -> Report:
-    report = scan([str(_write(tmp_path, docs))], config or Config())
+    report = scan([str(_write(tmp_path, docs))], config or Config(disable=NO_SECRET_ENGINE))
     assert not report.errors, report.errors
     return report
 
