@@ -105,19 +105,26 @@ ANALYZERS: dict[str, Callable[[ScanRun], Iterable[Finding]]] = {}
 #: Analyzers that join other analyzers' findings; they run after every analyzer in ANALYZERS.
 JOIN_ANALYZERS: dict[str, Callable[[ScanRun], Iterable[Finding]]] = {}
 
+#: Analyzer name -> rule-id prefixes it reports; it is skipped when none of those rules is enabled
+#: (``--rule 'SW-SEC-*'`` then does not pay for the RBAC graph).
+ANALYZER_RULES: dict[str, tuple[str, ...]] = {}
+
 
 def analyzer(
-    name: str, *, joins: bool = False
+    name: str, *, joins: bool = False, rules: tuple[str, ...] = ()
 ) -> Callable[[Callable[[ScanRun], Iterable[Finding]]], Callable[[ScanRun], Iterable[Finding]]]:
     """Register a cross-object analyzer; it runs once after every input is read.
 
     ``joins=True``: the analyzer reads the other analyzers' findings, so it runs after all of them.
+    ``rules``: the rule-id prefixes it reports (empty: always runs, e.g. custom CEL rules).
     """
 
     def deco(fn: Callable[[ScanRun], Iterable[Finding]]) -> Callable[[ScanRun], Iterable[Finding]]:
         if name in ANALYZERS or name in JOIN_ANALYZERS:
             raise RuntimeError(f"duplicate analyzer {name}")
         (JOIN_ANALYZERS if joins else ANALYZERS)[name] = fn
+        if rules:
+            ANALYZER_RULES[name] = rules
         return fn
 
     return deco
@@ -342,6 +349,11 @@ class ScanRun:
     def run_analyzers(self) -> None:
         for name, fn in [*ANALYZERS.items(), *JOIN_ANALYZERS.items()]:
             if not self.config.analyzer_enabled(name):
+                continue
+            prefixes = ANALYZER_RULES.get(name)
+            if prefixes and not any(
+                r.meta.id.startswith(prefixes) and self.config.rule_enabled(r.meta) for r in REGISTRY
+            ):
                 continue
             try:
                 for f in fn(self):

@@ -12,7 +12,7 @@ from seawall.isolation.sensitivity import SensitivityConfig
 from seawall.model.finding import Finding
 
 
-@analyzer("isolation")
+@analyzer("isolation", rules=("SW-ISO-",))
 def isolation(run: ScanRun) -> Iterator[Finding]:
     cfg = SensitivityConfig.from_section(run.config.section("sensitivity"), run.config.source or ".seawall.yaml")
     inv = run.inventory

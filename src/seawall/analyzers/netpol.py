@@ -181,7 +181,7 @@ def _findings(run: ScanRun) -> Iterator[Finding | None]:
             )
 
 
-@analyzer("netpol")
+@analyzer("netpol", rules=("SW-NET-",))
 def netpol_analyzer(run: ScanRun) -> Iterator[Finding]:
     for f in _findings(run):
         if f is not None:

@@ -248,7 +248,7 @@ def workload_findings(run: ScanRun, model: RbacModel, graph: EscalationGraph | N
                 )
 
 
-@analyzer("rbac")
+@analyzer("rbac", rules=("SW-RBAC-",))
 def rbac(run: ScanRun) -> Iterator[Finding]:
     model = RbacModel.from_objects(run.inventory.objects, run.inventory.workloads)
     if not model.bindings and not model.workloads:

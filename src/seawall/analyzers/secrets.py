@@ -14,7 +14,7 @@ from seawall.secrets.handler import get_scanner
 from seawall.secrets.k8s import findings_for_objects
 
 
-@analyzer("secrets")
+@analyzer("secrets", rules=("SW-SEC-",))
 def secrets_in_objects(run: ScanRun) -> Iterable[Finding]:
     return findings_for_objects(run)
 

@@ -163,7 +163,7 @@ spec:
 )
 
 
-@analyzer("hardening-namespace-quotas")
+@analyzer("hardening-namespace-quotas", rules=("SW-K8S-",))
 def namespace_quotas(run: ScanRun) -> Iterator[Finding]:
     """Cross-object: a Namespace needs the LimitRange/ResourceQuota objects of its namespace,
     which may come from any file of the scan."""

@@ -82,7 +82,7 @@ def automount_token(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         yield v
 
 
-@analyzer("hardening-automount")
+@analyzer("hardening-automount", rules=("SW-K8S-",))
 def withdraw_automount(run: ScanRun) -> Iterator[Finding]:
     """Withdraw SW-K8S-030 findings for pods whose ServiceAccount, found anywhere in the scan,
     disables automounting. The per-pod rule cannot know about ServiceAccounts in files read
