@@ -167,6 +167,7 @@ class ScanRun:
         self.ctx = RuleContext(config, self.inventory)
         self._parsed_cache: tuple[str, ParsedFile] | None = None
         self._pending_lines: dict[tuple[str, int, str], K8sObject] = {}
+        self._charts_seen: set[str] = set()
         self._pod_rules = [r for r in REGISTRY.for_target("pod") if config.rule_enabled(r.meta)]
         self._object_rules: dict[str, list[Rule]] = {}
         for r in REGISTRY.for_target("object"):
@@ -327,6 +328,16 @@ class ScanRun:
     def read_one(self, item: InputPath) -> None:
         handlers = [h for h in FILE_HANDLERS if (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))]
         is_manifest = item.stdin or item.path.suffix.lower() in MANIFEST_SUFFIXES
+        chart = helm_chart_of(item.path) if is_manifest and not item.stdin else None
+        if chart is not None:
+            # Go templates are not YAML until rendered; rendering needs helm and the chart's values.
+            self.report.skipped.append((item.display, f"template of Helm chart {chart}: scan `helm template` output"))
+            if chart not in self._charts_seen:
+                self._charts_seen.add(chart)
+                self.report.warnings.append(
+                    f"{chart}: Helm chart templates skipped; run `helm template {chart} | seawall scan -`"
+                )
+            is_manifest = False
         if is_manifest:
             try:
                 text = decode_text(read_bytes(item, self.config.max_file_bytes), item.display)
@@ -367,6 +378,18 @@ class ScanRun:
         self.resolve_lines()
 
 
+def helm_chart_of(path: Path) -> str | None:
+    """The chart directory when ``path`` is a template of an unrendered Helm chart
+    (``<chart>/templates/**`` next to ``<chart>/Chart.yaml``), else None."""
+    parts = path.parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "templates":
+            chart = Path(*parts[:i]) if i else Path(".")
+            if (chart / "Chart.yaml").is_file():
+                return str(chart)
+    return None
+
+
 def merge_duplicate_secrets(findings: list[Finding]) -> list[Finding]:
     """One secret, one finding: the manifest rules (e.g. SW-K8S-041, credential-named env values)
     and the secrets engine (SW-SEC-*) can flag the same field. Keep the most severe finding per
@@ -383,9 +406,7 @@ def merge_duplicate_secrets(findings: list[Finding]) -> list[Finding]:
             continue
         best = max(idx, key=lambda i: (findings[i].severity, bool(findings[i].references.tools), findings[i].rule_id))
         others = sorted({findings[i].rule_id for i in idx if i != best})
-        keep[best] = dataclasses.replace(
-            findings[best], extra=(*findings[best].extra, ("also_matched", others))
-        )
+        keep[best] = dataclasses.replace(findings[best], extra=(*findings[best].extra, ("also_matched", others)))
         drop.update(i for i in idx if i != best)
     if not drop:
         return findings

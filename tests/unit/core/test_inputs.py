@@ -95,3 +95,19 @@ def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
     (tree / "dirlink").symlink_to(outside)
     report = scan([str(tree)], Config())
     assert report.stats["objects"] == 0
+
+
+def test_unrendered_helm_chart_templates_are_skipped_not_errors(tmp_path: Path) -> None:
+    chart = tmp_path / "mychart"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: mychart\nversion: 0.1.0\n")
+    write(chart, "values.yaml", "replicaCount: 1\n")
+    write(
+        chart,
+        "templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    write(tmp_path, "templates/plain.yaml", POD)  # a 'templates' dir without Chart.yaml is scanned
+    report = scan([str(tmp_path)], Config())
+    assert not report.errors
+    assert report.stats["objects"] == 1
+    assert any("Helm chart" in reason for _, reason in report.skipped)
