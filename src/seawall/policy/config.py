@@ -96,14 +96,20 @@ class Config:
         return value if isinstance(value, dict) else {}
 
 
-def _strs(value: Any, where: str, subject: str) -> tuple[str, ...]:
+def str_tuple(value: Any, where: str, subject: str | None = None, *,
+              expected: str = "a list of strings") -> tuple[str, ...]:
+    """Validate a config value that may be absent, one string, or a list of strings.
+
+    Every feature section accepts the same shorthand (``disable: SW-X`` or a list), so they all
+    validate it here; ``expected`` keeps each section's own error wording.
+    """
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise PolicyError(f"{where} must be a list of strings", subject=subject)
+    raise PolicyError(f"{where} must be {expected}", subject=subject)
 
 
 def _date(value: Any, where: str, subject: str) -> dt.date | None:
@@ -150,8 +156,8 @@ def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise PolicyError("'rules' must be a mapping", subject=subject)
-    cfg.enable = _strs(rules.get("enable"), "rules.enable", subject)
-    cfg.disable = _strs(rules.get("disable"), "rules.disable", subject)
+    cfg.enable = str_tuple(rules.get("enable"), "rules.enable", subject)
+    cfg.disable = str_tuple(rules.get("disable"), "rules.disable", subject)
     settings = rules.get("settings") or {}
     if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
         raise PolicyError("'rules.settings' must map rule ids to mappings", subject=subject)
@@ -186,10 +192,10 @@ def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
     if not isinstance(custom, list):
         raise PolicyError("'custom_rules' must be a list", subject=subject)
     cfg.custom_rules = list(custom)
-    cfg.rules_dirs = tuple(base_dir / p for p in _strs(data.get("rules_dirs"), "rules_dirs", subject))
+    cfg.rules_dirs = tuple(base_dir / p for p in str_tuple(data.get("rules_dirs"), "rules_dirs", subject))
     analyzers = data.get("analyzers") or {}
     if isinstance(analyzers, dict):
-        cfg.disabled_analyzers = _strs(analyzers.get("disable"), "analyzers.disable", subject)
+        cfg.disabled_analyzers = str_tuple(analyzers.get("disable"), "analyzers.disable", subject)
     if "max_file_size" in data:
         mfs = data["max_file_size"]
         if not isinstance(mfs, int) or isinstance(mfs, bool) or mfs <= 0:

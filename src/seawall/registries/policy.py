@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from seawall.errors import InputError, PolicyError
+from seawall.policy.config import str_tuple
 from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.reference import Reference
 from seawall.sources.image.registry import RegistryClient
@@ -35,13 +36,7 @@ KNOWN_KEYS = frozenset({"allowed", "insecure", "ca_file", "docker_config"})
 
 
 def _strs(value: Any, where: str, subject: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise PolicyError(f"registries.{where} must be a string or a list of strings", subject=subject)
+    return str_tuple(value, f"registries.{where}", subject, expected="a string or a list of strings")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.errors import PolicyError
+from seawall.policy.config import str_tuple
 from seawall.secrets.redact import Redacted, redact
 from seawall.secrets.rules import CATALOGUE, SecretRule
 from seawall.secrets.rules._spec import shannon
@@ -163,8 +164,8 @@ class SecretSettings:
         unknown = set(section) - known
         if unknown:
             raise PolicyError(f"secrets: unknown key(s): {', '.join(sorted(map(str, unknown)))}", subject=subject)
-        s.disable = _strs(section.get("disable"), "secrets.disable", subject)
-        s.ignore_paths = _strs(section.get("ignore_paths"), "secrets.ignore_paths", subject)
+        s.disable = str_tuple(section.get("disable"), "secrets.disable", subject)
+        s.ignore_paths = str_tuple(section.get("ignore_paths"), "secrets.ignore_paths", subject)
         s.allow = _regexes(section.get("allow"), "secrets.allow", subject)
         for key in ("skip_test_paths", "skip_lock_files", "verify_checksums"):
             if key in section:
@@ -190,26 +191,16 @@ class SecretSettings:
             if ent is not None and (not isinstance(ent, int | float) or isinstance(ent, bool)):
                 raise PolicyError(f"{where}.entropy must be a number", subject=subject)
             s.rules[str(rid)] = RuleOverride(
-                _strs(cfg.get("ignore_paths"), f"{where}.ignore_paths", subject),
+                str_tuple(cfg.get("ignore_paths"), f"{where}.ignore_paths", subject),
                 _regexes(cfg.get("allow"), f"{where}.allow", subject),
                 float(ent) if ent is not None else None,
             )
         return s
 
 
-def _strs(value: Any, where: str, subject: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise PolicyError(f"{where} must be a list of strings", subject=subject)
-
-
 def _regexes(value: Any, where: str, subject: str) -> tuple[re.Pattern[str], ...]:
     out = []
-    for i, text in enumerate(_strs(value, where, subject)):
+    for i, text in enumerate(str_tuple(value, where, subject)):
         try:
             out.append(re.compile(text))
         except re.error as err:

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from seawall.errors import InputError, PolicyError
+from seawall.policy.config import str_tuple
 from seawall.supplychain.intoto import Provenance
 from seawall.supplychain.keyless import CertIdentity, IdentityMatcher, TrustRoot, load_trust_root
 from seawall.supplychain.keys import PublicKey, key_id, load_public_key
@@ -206,13 +207,7 @@ def build_policy(
 
 # ---- .seawall.yaml -----------------------------------------------------------------------------
 def _strs(v: Any, where: str) -> tuple[str, ...]:
-    if v is None:
-        return ()
-    if isinstance(v, str):
-        return (v,)
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return tuple(v)
-    raise PolicyError(f"signatures: {where} must be a string or a list of strings")
+    return str_tuple(v, f"signatures: {where}", expected="a string or a list of strings")
 
 
 @dataclass(frozen=True, slots=True)
