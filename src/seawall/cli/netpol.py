@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from seawall.cli.output import write_output
 from seawall.errors import InputError
 
 MATRIX_FORMATS = ("table", "connlist", "txt", "json", "csv", "md", "dot", "html")
@@ -71,15 +72,8 @@ def register(sub: Any) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
-    if not text.endswith("\n"):
-        text += "\n"
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise InputError(err.strerror or str(err), subject=output) from None
-    else:
-        sys.stdout.write(text)
+    """Like write_output, but a file gets the trailing newline too."""
+    write_output(text if text.endswith("\n") else text + "\n", output)
 
 
 def _load(paths: list[str]) -> Any:
