@@ -40,12 +40,11 @@ def add_image_source_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ca-file", type=Path, metavar="PEM", help="extra CA certificates for registry TLS")
 
 
-def open_from_args(args: argparse.Namespace, config_section: dict[str, Any] | None = None) -> Any:
-    """Open the image named by ``args.ref`` with the source options (raises SeawallError);
-    ``config_section`` is the config's ``image`` section (size limits)."""
-    from seawall.sources.image import open_image
+def auth_from_args(args: argparse.Namespace) -> Any:
+    """The RegistryAuth the image-source options ask for (--username/--password over the
+    environment and docker config); also checks that --ca-file exists. Shared by every command
+    that talks to a registry so they all treat credentials alike."""
     from seawall.sources.image.auth import Credentials, RegistryAuth
-    from seawall.sources.image.handler import limits_from_config
 
     auth = RegistryAuth.from_environment()
     if args.username or args.password:
@@ -54,6 +53,16 @@ def open_from_args(args: argparse.Namespace, config_section: dict[str, Any] | No
         auth.default_hosts = frozenset()
     if args.ca_file is not None and not args.ca_file.is_file():
         raise InputError("CA file not found", subject=str(args.ca_file))
+    return auth
+
+
+def open_from_args(args: argparse.Namespace, config_section: dict[str, Any] | None = None) -> Any:
+    """Open the image named by ``args.ref`` with the source options (raises SeawallError);
+    ``config_section`` is the config's ``image`` section (size limits)."""
+    from seawall.sources.image import open_image
+    from seawall.sources.image.handler import limits_from_config
+
+    auth = auth_from_args(args)
     if args.verbose:
         for note in auth.notes:
             print(f"seawall: note: {note}", file=sys.stderr)

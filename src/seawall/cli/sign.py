@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seawall.cli.image import add_image_source_options
+from seawall.cli.image import add_image_source_options, auth_from_args
 from seawall.errors import InputError, SeawallError, SourceError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -53,16 +53,9 @@ def _read(path: Path, what: str) -> bytes:
 
 def make_client(args: argparse.Namespace, host: str, registry: str) -> Any:
     """A RegistryClient for ``host`` with the image-source options (insecure, CA, credentials)."""
-    from seawall.sources.image.auth import Credentials, RegistryAuth
     from seawall.sources.image.registry import RegistryClient
 
-    auth = RegistryAuth.from_environment()
-    if args.username or args.password:
-        password = args.password if args.password is not None else os.environ.get("SEAWALL_REGISTRY_PASSWORD", "")
-        auth.default = Credentials(args.username or "", password or "")
-        auth.default_hosts = frozenset()
-    if args.ca_file is not None and not args.ca_file.is_file():
-        raise InputError("CA file not found", subject=str(args.ca_file))
+    auth = auth_from_args(args)
     insecure = set(args.insecure_registry)
     return RegistryClient(host, auth=auth, insecure=host in insecure or registry in insecure, ca_file=args.ca_file)
 
