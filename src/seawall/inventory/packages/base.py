@@ -11,12 +11,12 @@ unpacked directory tree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from seawall.inventory.osrelease import OSRelease
-from seawall.inventory.packages.model import NotChecked, Package
+from seawall.inventory.packages.model import NotChecked, Package, PackageLocation
 
 
 class Reader(Protocol):
@@ -100,3 +100,21 @@ def parse_stanzas(text: str) -> Iterator[dict[str, str]]:
         rec[last] = value.strip()
     if rec:
         yield rec
+
+
+def manifest_packages(
+    found: list[Found], cataloger: str, ecosystem: str, purl: Callable[[str, str], str]
+) -> Iterator[Package]:
+    """One package per language manifest (PKG-INFO, gemspec, package.json) whose parse result is
+    ``(name, version, licenses)``: those catalogers differ only in ecosystem and purl spelling."""
+    for f in found:
+        name, version, licenses = f.result
+        yield Package(
+            name=name,
+            version=version,
+            ecosystem=ecosystem,
+            purl=purl(name, version),
+            cataloger=cataloger,
+            licenses=licenses,
+            locations=(PackageLocation(f.path, f.layer),),
+        )

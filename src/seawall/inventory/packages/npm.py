@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from seawall.inventory.packages.base import CatalogContext, Found, Reader
-from seawall.inventory.packages.model import Package, PackageLocation, make_purl
+from seawall.inventory.packages.base import CatalogContext, Found, Reader, manifest_packages
+from seawall.inventory.packages.model import Package, make_purl
 
 _MANIFEST = re.compile(r"(?:^|/)node_modules/(?:@[^/]+/)?[^/@.][^/]*/package\.json$")
 _MAX_MANIFEST = 2 * 1024 * 1024
@@ -65,15 +65,8 @@ class NpmCataloger:
         return package_from_manifest(reader.read(_MAX_MANIFEST))
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]:
-        for f in found:
-            name, version, licenses = f.result
+        def purl(name: str, version: str) -> str:
             namespace, _, short = name.rpartition("/")
-            yield Package(
-                name=name,
-                version=version,
-                ecosystem="npm",
-                purl=make_purl("npm", short, version, namespace=namespace or None),
-                cataloger=self.name,
-                licenses=licenses,
-                locations=(PackageLocation(f.path, f.layer),),
-            )
+            return make_purl("npm", short, version, namespace=namespace or None)
+
+        return manifest_packages(found, self.name, "npm", purl)

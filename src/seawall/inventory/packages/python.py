@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from email.parser import HeaderParser
 from typing import Any
 
-from seawall.inventory.packages.base import CatalogContext, Found, Reader, read_text
+from seawall.inventory.packages.base import CatalogContext, Found, Reader, manifest_packages, read_text
 from seawall.inventory.packages.licenses import from_classifier
-from seawall.inventory.packages.model import Package, PackageLocation, make_purl
+from seawall.inventory.packages.model import Package, make_purl
 
 _MAX_METADATA = 4 * 1024 * 1024
 
@@ -76,14 +76,6 @@ class PythonCataloger:
         return (name, version, licenses_of(fields))
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]:
-        for f in found:
-            name, version, licenses = f.result
-            yield Package(
-                name=name,
-                version=version,
-                ecosystem="PyPI",
-                purl=make_purl("pypi", normalize_name(name), version),
-                cataloger=self.name,
-                licenses=licenses,
-                locations=(PackageLocation(f.path, f.layer),),
-            )
+        return manifest_packages(
+            found, self.name, "PyPI", lambda name, version: make_purl("pypi", normalize_name(name), version)
+        )

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from seawall.inventory.packages.base import CatalogContext, Found, Reader, read_text
-from seawall.inventory.packages.model import Package, PackageLocation, make_purl
+from seawall.inventory.packages.base import CatalogContext, Found, Reader, manifest_packages, read_text
+from seawall.inventory.packages.model import Package, make_purl
 
 _PATH = re.compile(r"(?:^|/)specifications/[^/]+\.gemspec$")
 _STR = r"""(?:"([^"\n]*)"|'([^'\n]*)'|%q\{([^}\n]*)\})"""
@@ -56,14 +56,4 @@ class RubyCataloger:
         return parse_gemspec(read_text(reader, _MAX), path)
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]:
-        for f in found:
-            name, version, licenses = f.result
-            yield Package(
-                name=name,
-                version=version,
-                ecosystem="RubyGems",
-                purl=make_purl("gem", name, version),
-                cataloger=self.name,
-                licenses=licenses,
-                locations=(PackageLocation(f.path, f.layer),),
-            )
+        return manifest_packages(found, self.name, "RubyGems", lambda name, version: make_purl("gem", name, version))
