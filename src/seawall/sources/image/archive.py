@@ -35,6 +35,7 @@ from seawall.sources.image.model import (
 )
 from seawall.sources.image.oci import open_layout
 from seawall.sources.image.reference import parse_reference
+from seawall.sources.image.streams import ReadStream
 
 _MAX_MEMBERS = 200_000
 _HEX_NAME = re.compile(r"(?:^|/)([a-f0-9]{64})(?:\.json|\.tar)?$")
@@ -72,7 +73,7 @@ def _norm(name: str) -> str:
     return "/".join(parts)
 
 
-class _MemberReader(io.RawIOBase):
+class _MemberReader(ReadStream):
     """``size`` bytes at ``offset`` of a (possibly gzip) seekable stream, read in place."""
 
     def __init__(self, owner: TarBlobs, offset: int, size: int) -> None:
@@ -80,9 +81,6 @@ class _MemberReader(io.RawIOBase):
         self._owner = owner
         self._pos = offset
         self._end = offset + size
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int | None = -1) -> bytes:
         left = self._end - self._pos
@@ -95,12 +93,6 @@ class _MemberReader(io.RawIOBase):
             raise SourceError("archive is truncated inside a member", subject=self._owner.subject)
         self._pos += len(data)
         return data
-
-    def readinto(self, b: Any) -> int:
-        mv = memoryview(b).cast("B")
-        data = self.read(len(mv))
-        mv[: len(data)] = data
-        return len(data)
 
 
 class TarBlobs:

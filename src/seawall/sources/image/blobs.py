@@ -9,12 +9,12 @@ bytes arrive than the descriptor announced.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from typing import IO, Any, Protocol
 
 from seawall.errors import SourceError
+from seawall.sources.image.streams import ReadStream
 
 _DIGEST_RE = re.compile(r"^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$")
 CHUNK = 1024 * 1024
@@ -48,7 +48,7 @@ def digest_bytes(data: bytes, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
 
 
-class VerifyingReader(io.RawIOBase):
+class VerifyingReader(ReadStream):
     """Wraps a raw stream; raises SourceError at EOF when digest or size differ from expected.
 
     ``expected_size`` < 0 means unknown (only the digest is checked). More bytes than expected
@@ -67,9 +67,6 @@ class VerifyingReader(io.RawIOBase):
         self._hasher = new_hasher(expected_digest) if verify else None
         self.bytes_read = 0
         self._done = False
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes (1 MiB when unbounded), hashed; b"" at EOF after the checks."""
@@ -93,29 +90,6 @@ class VerifyingReader(io.RawIOBase):
         if self._hasher is not None:
             self._hasher.update(data)
         return data
-
-    def readinto(self, b: Any) -> int:
-        if self._done:
-            return 0
-        mv = memoryview(b).cast("B")
-        want = len(mv)
-        if self._size >= 0:
-            want = min(want, self._size - self.bytes_read + 1) or 1
-        data = self._raw.read(want)
-        if not data:
-            self._finish()
-            return 0
-        n = len(data)
-        self.bytes_read += n
-        if self._size >= 0 and self.bytes_read > self._size:
-            raise SourceError(
-                f"blob {self._expected[:19]} is longer than the {self._size} bytes its descriptor says",
-                subject=self._subject,
-            )
-        if self._hasher is not None:
-            self._hasher.update(data)
-        mv[:n] = data
-        return n
 
     def _finish(self) -> None:
         self._done = True

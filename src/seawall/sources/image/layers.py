@@ -8,7 +8,6 @@ an image are capped: a 1 MB gzip bomb cannot turn into 1 TB of work.
 
 from __future__ import annotations
 
-import io
 import queue
 import threading
 import zlib
@@ -18,6 +17,7 @@ from typing import IO, Any
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import CHUNK, ByteStream, VerifyingReader, new_hasher
 from seawall.sources.image.model import DEFAULT_LIMITS, LayerSpec, Limits
+from seawall.sources.image.streams import ReadStream
 
 _zlib: Any
 try:  # ISA-L inflate is ~2.5x faster than zlib on layer-sized streams; same API
@@ -44,16 +44,13 @@ def sniff_compression(head: bytes) -> str:
     return "plain"
 
 
-class _Prefixed(io.RawIOBase):
+class _Prefixed(ReadStream):
     """A stream that first returns ``prefix`` (bytes already read for sniffing), then ``src``."""
 
     def __init__(self, prefix: bytes, src: ByteStream) -> None:
         super().__init__()
         self._prefix = prefix
         self._src = src
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         if self._prefix:
@@ -64,11 +61,6 @@ class _Prefixed(io.RawIOBase):
             return out
         data: bytes = self._src.read(-1 if size is None else size)
         return data
-
-    def readinto(self, b: Any) -> int:
-        data = self.read(len(memoryview(b)))
-        memoryview(b).cast("B")[: len(data)] = data
-        return len(data)
 
 
 class _GzipReader:
@@ -235,7 +227,7 @@ class _PlainReader:
         return self._src.read(n)
 
 
-class LayerStream(io.RawIOBase):
+class LayerStream(ReadStream):
     """The decompressed tar of one layer; raises SourceError on any integrity or bound failure.
 
     Digest checks happen when EOF is reached: call :meth:`drain` after the tar reader is done so
@@ -288,9 +280,6 @@ class LayerStream(io.RawIOBase):
         if desc.size < 0 or desc.size >= limits.prefetch_min_bytes:
             self._prefetch = _Prefetcher(self._pull)
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int | None = -1) -> bytes:
         n = CHUNK if size is None or size < 0 else max(size, 1)
         if self._prefetch is not None:
@@ -319,12 +308,6 @@ class LayerStream(io.RawIOBase):
         if self._diff_hasher is not None:
             self._diff_hasher.update(data)
         return data
-
-    def readinto(self, b: Any) -> int:
-        mv = memoryview(b).cast("B")
-        data = self.read(len(mv))
-        mv[: len(data)] = data
-        return len(data)
 
     def _finish(self) -> None:
         self._eof = True

@@ -20,11 +20,12 @@ from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 from seawall.errors import RegistryError
+from seawall.sources.image.streams import ReadStream
 
 USER_AGENT = "seawall (+https://github.com/seawall)"
 
 
-class Response(io.RawIOBase):
+class Response(ReadStream):
     """Status, lower-cased headers and a streaming body; close() returns the connection."""
 
     def __init__(self, status: int, headers: Mapping[str, str], url: str, body: IO[bytes] | None = None) -> None:
@@ -34,9 +35,6 @@ class Response(io.RawIOBase):
         self.url = url
         self._body = body
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int | None = -1) -> bytes:
         if self._body is None:
             return b""
@@ -45,12 +43,6 @@ class Response(io.RawIOBase):
         except (OSError, http.client.HTTPException) as err:
             raise RegistryError(f"connection failed while reading the response ({err})", subject=self.url) from None
         return data
-
-    def readinto(self, b: Any) -> int:
-        mv = memoryview(b).cast("B")
-        data = self.read(len(mv))
-        mv[: len(data)] = data
-        return len(data)
 
     def read_all(self, limit: int) -> bytes:
         """The whole body, refusing more than ``limit`` bytes."""
