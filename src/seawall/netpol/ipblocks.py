@@ -15,13 +15,13 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from seawall.netpol.intervals import Intervals, merge, subtract
+
 V4_SIZE = 1 << 32
 V6_OFFSET = V4_SIZE
 V6_SIZE = 1 << 128
 ALL_V4: tuple[tuple[int, int], ...] = ((0, V4_SIZE - 1),)
 ALL_V6: tuple[tuple[int, int], ...] = ((V6_OFFSET, V6_OFFSET + V6_SIZE - 1),)
-
-Intervals = tuple[tuple[int, int], ...]
 
 
 def _net_interval(text: str) -> tuple[int, int]:
@@ -31,34 +31,6 @@ def _net_interval(text: str) -> tuple[int, int]:
     if net.version == 6:
         return lo + V6_OFFSET, hi + V6_OFFSET
     return lo, hi
-
-
-def _canon(ivs: Iterable[tuple[int, int]]) -> Intervals:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(ivs):
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return tuple(out)
-
-
-def subtract(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    for lo, hi in a:
-        cur = lo
-        for blo, bhi in b:
-            if bhi < cur or blo > hi:
-                continue
-            if blo > cur:
-                out.append((cur, blo - 1))
-            cur = max(cur, bhi + 1)
-            if cur > hi:
-                break
-        if cur <= hi:
-            out.append((cur, hi))
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +45,7 @@ class IPBlock:
     def parse(cls, cidr: str, excepts: Iterable[str] = ()) -> IPBlock:
         """Raise ValueError with a short reason for an invalid CIDR."""
         base = _net_interval(cidr)
-        holes = _canon(_net_interval(e) for e in excepts)
+        holes = merge(_net_interval(e) for e in excepts)
         ex = list(excepts)
         text = cidr + (f" except {', '.join(ex)}" if ex else "")
         return cls(subtract((base,), holes), text, base[0] >= V6_OFFSET)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from seawall.netpol.intervals import Intervals, merge, subtract
+
 PROTOCOLS: tuple[str, ...] = ("SCTP", "TCP", "UDP")  # np-guard prints protocols in name order
 MIN_PORT = 1
 MAX_PORT = 65535
 
-Intervals = tuple[tuple[int, int], ...]
 _PROTO_FIRST = re.compile(r"^(?P<proto>tcp|udp|sctp)(?:[-/: ]+(?P<lo>\d+)(?:-(?P<hi>\d+))?)?$", re.I)
 _PORT_FIRST = re.compile(r"^(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:[/: ](?P<proto>tcp|udp|sctp))?$", re.I)
 _FULL: Intervals = ((MIN_PORT, MAX_PORT),)
@@ -23,17 +24,8 @@ _FULL: Intervals = ((MIN_PORT, MAX_PORT),)
 
 def normalize(ranges: Iterable[tuple[int, int]]) -> Intervals:
     """Sorted, merged (touching ranges joined), clipped to 1-65535."""
-    items = sorted((max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in ranges)
-    out: list[tuple[int, int]] = []
-    for lo, hi in items:
-        if lo > hi:
-            continue
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return tuple(out)
+    clipped = ((max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in ranges)
+    return merge((lo, hi) for lo, hi in clipped if lo <= hi)
 
 
 def _union(a: Intervals, b: Intervals) -> Intervals:
@@ -60,23 +52,6 @@ def _intersect(a: Intervals, b: Intervals) -> Intervals:
             i += 1
         else:
             j += 1
-    return tuple(out)
-
-
-def _subtract(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    for lo, hi in a:
-        cur = lo
-        for blo, bhi in b:
-            if bhi < cur or blo > hi:
-                continue
-            if blo > cur:
-                out.append((cur, blo - 1))
-            cur = max(cur, bhi + 1)
-            if cur > hi:
-                break
-        if cur <= hi:
-            out.append((cur, hi))
     return tuple(out)
 
 
@@ -168,7 +143,7 @@ class ConnectionSet:
 
     def __sub__(self, other: ConnectionSet) -> ConnectionSet:
         return _make(
-            tuple(_subtract(a, b) for a, b in zip(self.ports, other.ports, strict=True)),  # type: ignore[arg-type]
+            tuple(subtract(a, b) for a, b in zip(self.ports, other.ports, strict=True)),  # type: ignore[arg-type]
             self.named - other.named,
         )
 
