@@ -62,6 +62,11 @@ class PolicyRule:
         return "{" + " ".join(parts) + "}"
 
 
+def object_ref(kind: str, namespace: str, name: str) -> str:
+    """How findings name a role or binding: ``Kind ns/name`` (``Kind name`` when cluster-scoped)."""
+    return f"{kind} {namespace + '/' if namespace else ''}{name}"
+
+
 @dataclass(frozen=True, slots=True)
 class Subject:
     kind: str  # User | Group | ServiceAccount (anything else never matches)
@@ -86,7 +91,7 @@ class Role:
     builtin: bool = False
 
     def ref(self) -> str:
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+        return object_ref(self.kind, self.namespace, self.name)
 
 
 @dataclass(slots=True)
@@ -101,7 +106,7 @@ class Binding:
     obj: K8sObject
 
     def ref(self) -> str:
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+        return object_ref(self.kind, self.namespace, self.name)
 
 
 @dataclass(slots=True)
