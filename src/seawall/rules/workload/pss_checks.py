@@ -274,37 +274,48 @@ def check_host_ports(view: PodSpecView) -> list[Violation]:
     return out
 
 
+_SECCOMP_TYPE = "securityContext.seccompProfile.type"
+
+
+def _profile_type(sc: dict[str, Any], key: str) -> str | None:
+    """``<key>.type`` of a securityContext when ``<key>`` is an object; None when unset or not one."""
+    profile = sc.get(key)
+    return as_str(profile.get("type")) if isinstance(profile, dict) else None
+
+
+def _bad_profile_types(view: PodSpecView, key: str, allowed: frozenset[str], what: str) -> list[Violation]:
+    """Pod-level, then per-container, ``securityContext.<key>.type`` values outside ``allowed``
+    (seccomp and AppArmor profiles are checked the same way at both levels)."""
+    out: list[Violation] = []
+    ptype = _profile_type(view.security_context, key)
+    if ptype is not None and ptype not in allowed:
+        out.append(
+            Violation(
+                f"pod must not set {what} to {_q(ptype)}",
+                _pod_sc_ptr(view, key, "type"),
+                evidence=ptype,
+            )
+        )
+    for c in _containers(view):
+        ptype = _profile_type(c.security_context, key)
+        if ptype is not None and ptype not in allowed:
+            out.append(
+                Violation(
+                    f"container {_q(c.name)} must not set {what} to {_q(ptype)}",
+                    _sc_ptr(c, key, "type"),
+                    container=c.name,
+                    evidence=ptype,
+                )
+            )
+    return out
+
+
 def _apparmor_annotation_ok(value: str) -> bool:
     return value == "" or value == "runtime/default" or value.startswith("localhost/")
 
 
 def check_apparmor_profile(view: PodSpecView) -> list[Violation]:
-    out: list[Violation] = []
-    psc = view.security_context
-    profile = psc.get("appArmorProfile")
-    if isinstance(profile, dict):
-        ptype = as_str(profile.get("type"))
-        if ptype not in APPARMOR_OK:
-            out.append(
-                Violation(
-                    f"pod must not set AppArmor profile type to {_q(ptype)}",
-                    _pod_sc_ptr(view, "appArmorProfile", "type"),
-                    evidence=ptype,
-                )
-            )
-    for c in _containers(view):
-        profile = c.security_context.get("appArmorProfile")
-        if isinstance(profile, dict):
-            ptype = as_str(profile.get("type"))
-            if ptype not in APPARMOR_OK:
-                out.append(
-                    Violation(
-                        f"container {_q(c.name)} must not set AppArmor profile type to {_q(ptype)}",
-                        _sc_ptr(c, "appArmorProfile", "type"),
-                        container=c.name,
-                        evidence=ptype,
-                    )
-                )
+    out = _bad_profile_types(view, "appArmorProfile", APPARMOR_OK, "AppArmor profile type")
     for key, raw in sorted(view.annotations.items(), key=lambda kv: str(kv[0])):
         if isinstance(key, str) and key.startswith(APPARMOR_ANNOTATION_PREFIX):
             value = as_str(raw)
@@ -394,32 +405,7 @@ def check_proc_mount_restricted(view: PodSpecView) -> list[Violation]:
 
 
 def check_seccomp_baseline(view: PodSpecView) -> list[Violation]:
-    out: list[Violation] = []
-    profile = view.security_context.get("seccompProfile")
-    if isinstance(profile, dict):
-        ptype = as_str(profile.get("type"))
-        if ptype not in SECCOMP_OK:
-            out.append(
-                Violation(
-                    f"pod must not set securityContext.seccompProfile.type to {_q(ptype)}",
-                    _pod_sc_ptr(view, "seccompProfile", "type"),
-                    evidence=ptype,
-                )
-            )
-    for c in _containers(view):
-        profile = c.security_context.get("seccompProfile")
-        if isinstance(profile, dict):
-            ptype = as_str(profile.get("type"))
-            if ptype not in SECCOMP_OK:
-                out.append(
-                    Violation(
-                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type to {_q(ptype)}",
-                        _sc_ptr(c, "seccompProfile", "type"),
-                        container=c.name,
-                        evidence=ptype,
-                    )
-                )
-    return out
+    return _bad_profile_types(view, "seccompProfile", SECCOMP_OK, _SECCOMP_TYPE)
 
 
 def check_sysctls(view: PodSpecView) -> list[Violation]:
@@ -612,46 +598,22 @@ def check_run_as_user(view: PodSpecView) -> list[Violation]:
 def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
     if is_windows_pod(view):
         return []
-    explicit: list[Violation] = []
-    implicit: list[Violation] = []
-    pod_ok = False
-    profile = view.security_context.get("seccompProfile")
-    if isinstance(profile, dict):
-        ptype = as_str(profile.get("type"))
-        if ptype in SECCOMP_OK:
-            pod_ok = True
-        else:
-            explicit.append(
-                Violation(
-                    f"pod must not set securityContext.seccompProfile.type to {_q(ptype)}",
-                    _pod_sc_ptr(view, "seccompProfile", "type"),
-                    evidence=ptype,
-                )
-            )
-    for c in _containers(view):
-        profile = c.security_context.get("seccompProfile")
-        if isinstance(profile, dict):
-            ptype = as_str(profile.get("type"))
-            if ptype not in SECCOMP_OK:
-                explicit.append(
-                    Violation(
-                        f"container {_q(c.name)} must not set securityContext.seccompProfile.type to {_q(ptype)}",
-                        _sc_ptr(c, "seccompProfile", "type"),
-                        container=c.name,
-                        evidence=ptype,
-                    )
-                )
-        elif not pod_ok:
-            implicit.append(
-                Violation(
-                    f"pod or container {_q(c.name)} must set securityContext.seccompProfile.type to "
-                    '"RuntimeDefault" or "Localhost"',
-                    _sc_ptr(c, "seccompProfile"),
-                    container=c.name,
-                    evidence="seccompProfile unset",
-                )
-            )
-    return explicit or implicit
+    explicit = _bad_profile_types(view, "seccompProfile", SECCOMP_OK, _SECCOMP_TYPE)
+    if explicit:
+        return explicit
+    if _profile_type(view.security_context, "seccompProfile") in SECCOMP_OK:
+        return []  # the pod-level profile covers every container that sets none
+    return [
+        Violation(
+            f"pod or container {_q(c.name)} must set securityContext.seccompProfile.type to "
+            '"RuntimeDefault" or "Localhost"',
+            _sc_ptr(c, "seccompProfile"),
+            container=c.name,
+            evidence="seccompProfile unset",
+        )
+        for c in _containers(view)
+        if _profile_type(c.security_context, "seccompProfile") is None
+    ]
 
 
 def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
