@@ -207,19 +207,36 @@ def check_host_namespaces(view: PodSpecView) -> list[Violation]:
     return out
 
 
-def check_privileged(view: PodSpecView) -> list[Violation]:
+def _forbidden_setting(
+    view: PodSpecView, key: str, shown: str, bad: Callable[[Any], bool], *, pod_level: bool
+) -> list[Violation]:
+    """Pod-level (when ``pod_level``), then per-container, ``securityContext.<key>`` set to a
+    forbidden value (``bad``), reported as ``<key>=<shown>``."""
+    setting = f"{key}={shown}"
     out: list[Violation] = []
+    if pod_level and bad(view.security_context.get(key)):
+        out.append(
+            Violation(
+                f"pod must not set securityContext.{setting}",
+                view.ptr("securityContext", key),
+                evidence=setting,
+            )
+        )
     for c in _containers(view):
-        if as_bool(c.security_context.get("privileged")) is True:
+        if bad(c.security_context.get(key)):
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set securityContext.privileged=true",
-                    c.ptr("securityContext", "privileged"),
+                    f"container {_q(c.name)} must not set securityContext.{setting}",
+                    c.ptr("securityContext", key),
                     container=c.name,
-                    evidence="privileged=true",
+                    evidence=setting,
                 )
             )
     return out
+
+
+def check_privileged(view: PodSpecView) -> list[Violation]:
+    return _forbidden_setting(view, "privileged", "true", lambda v: as_bool(v) is True, pod_level=False)
 
 
 def check_capabilities_baseline(view: PodSpecView) -> list[Violation]:
@@ -535,64 +552,28 @@ def check_allow_privilege_escalation(view: PodSpecView) -> list[Violation]:
 def check_run_as_non_root(view: PodSpecView) -> list[Violation]:
     if host_users_false(view):
         return []
-    explicit: list[Violation] = []
-    implicit: list[Violation] = []
-    pod_value = as_bool(view.security_context.get("runAsNonRoot"))
-    if pod_value is False:
-        explicit.append(
-            Violation(
-                "pod must not set securityContext.runAsNonRoot=false",
-                view.ptr("securityContext", "runAsNonRoot"),
-                evidence="runAsNonRoot=false",
-            )
-        )
-    for c in _containers(view):
-        value = as_bool(c.security_context.get("runAsNonRoot"))
-        if value is False:
-            explicit.append(
-                Violation(
-                    f"container {_q(c.name)} must not set securityContext.runAsNonRoot=false",
-                    c.ptr("securityContext", "runAsNonRoot"),
-                    container=c.name,
-                    evidence="runAsNonRoot=false",
-                )
-            )
-        elif value is None and pod_value is not True:
-            implicit.append(
-                Violation(
-                    f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true (may run as root)",
-                    _sc_ptr(c, "runAsNonRoot"),
-                    container=c.name,
-                    evidence="runAsNonRoot unset",
-                )
-            )
     # PSA reports explicit bad setters first and only; fixing them may fix the implicit ones.
-    return explicit or implicit
+    explicit = _forbidden_setting(view, "runAsNonRoot", "false", lambda v: as_bool(v) is False, pod_level=True)
+    if explicit:
+        return explicit
+    if as_bool(view.security_context.get("runAsNonRoot")) is True:
+        return []  # the pod-level setting covers every container that sets none
+    return [
+        Violation(
+            f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true (may run as root)",
+            _sc_ptr(c, "runAsNonRoot"),
+            container=c.name,
+            evidence="runAsNonRoot unset",
+        )
+        for c in _containers(view)
+        if as_bool(c.security_context.get("runAsNonRoot")) is None
+    ]
 
 
 def check_run_as_user(view: PodSpecView) -> list[Violation]:
     if host_users_false(view):
         return []
-    out: list[Violation] = []
-    if as_int(view.security_context.get("runAsUser")) == 0:
-        out.append(
-            Violation(
-                "pod must not set securityContext.runAsUser=0",
-                view.ptr("securityContext", "runAsUser"),
-                evidence="runAsUser=0",
-            )
-        )
-    for c in _containers(view):
-        if as_int(c.security_context.get("runAsUser")) == 0:
-            out.append(
-                Violation(
-                    f"container {_q(c.name)} must not set securityContext.runAsUser=0",
-                    c.ptr("securityContext", "runAsUser"),
-                    container=c.name,
-                    evidence="runAsUser=0",
-                )
-            )
-    return out
+    return _forbidden_setting(view, "runAsUser", "0", lambda v: as_int(v) == 0, pod_level=True)
 
 
 def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
