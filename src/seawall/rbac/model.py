@@ -156,6 +156,16 @@ def _rule(verbs: str, groups: str, resources: str, names: str = "") -> PolicyRul
 
 _RW = "create delete deletecollection patch update"
 _RO = "get list watch"
+#: What the built-in ``edit`` role grants; ``admin`` aggregates it and adds namespace RBAC.
+_EDIT: tuple[PolicyRule, ...] = (
+    _rule(_RW + " " + _RO, '""', "pods pods/attach pods/exec pods/portforward pods/proxy secrets services "
+          "configmaps persistentvolumeclaims serviceaccounts replicationcontrollers endpoints"),
+    _rule("create", '""', "serviceaccounts/token"),
+    _rule("impersonate", '""', "serviceaccounts"),
+    _rule(_RW + " " + _RO, "apps batch autoscaling networking.k8s.io policy",
+          "deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers "
+          "ingresses networkpolicies poddisruptionbudgets"),
+)
 #: The API server's default user-facing ClusterRoles, abridged to the permissions that matter for
 #: security analysis (pkg/registry/rbac/... bootstrappolicy). A manifest that defines a ClusterRole
 #: of the same name replaces the built-in one.
@@ -164,25 +174,8 @@ BUILTIN_CLUSTER_ROLES: dict[str, list[PolicyRule]] = {
         _rule("*", "*", "*"),
         PolicyRule(verbs=("*",), non_resource_urls=("*",)),
     ],
-    "admin": [
-        _rule(_RW + " " + _RO, '""', "pods pods/attach pods/exec pods/portforward pods/proxy secrets services "
-              "configmaps persistentvolumeclaims serviceaccounts replicationcontrollers endpoints"),
-        _rule("create", '""', "serviceaccounts/token"),
-        _rule("impersonate", '""', "serviceaccounts"),
-        _rule(_RW + " " + _RO, "apps batch autoscaling networking.k8s.io policy",
-              "deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers "
-              "ingresses networkpolicies poddisruptionbudgets"),
-        _rule(_RW + " " + _RO, RBAC_GROUP, "roles rolebindings"),
-    ],
-    "edit": [
-        _rule(_RW + " " + _RO, '""', "pods pods/attach pods/exec pods/portforward pods/proxy secrets services "
-              "configmaps persistentvolumeclaims serviceaccounts replicationcontrollers endpoints"),
-        _rule("create", '""', "serviceaccounts/token"),
-        _rule("impersonate", '""', "serviceaccounts"),
-        _rule(_RW + " " + _RO, "apps batch autoscaling networking.k8s.io policy",
-              "deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers "
-              "ingresses networkpolicies poddisruptionbudgets"),
-    ],
+    "admin": [*_EDIT, _rule(_RW + " " + _RO, RBAC_GROUP, "roles rolebindings")],  # edit + RBAC in its namespace
+    "edit": list(_EDIT),
     "view": [
         _rule(_RO, '""', "pods services configmaps persistentvolumeclaims serviceaccounts endpoints "
               "replicationcontrollers"),
