@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from seawall import __version__
@@ -78,22 +78,29 @@ def _component(pkg: Package, ref: str) -> dict[str, Any]:
     return comp
 
 
+def id_allocator(separator: str) -> Callable[[str], str]:
+    """A ``unique(name)`` that returns ``name`` the first time, then ``name<sep>2``, ``name<sep>3``...:
+    bom-refs and SPDX ids must be unique in a document even when two images hold the same package."""
+    used: set[str] = set()
+
+    def unique(base: str) -> str:
+        ident, n = base, 1
+        while ident in used:
+            n += 1
+            ident = f"{base}{separator}{n}"
+        used.add(ident)
+        return ident
+
+    return unique
+
+
 def build(
     inventories: Sequence[ImageInventory], *, serial: str | None = None, timestamp: str | None = None
 ) -> dict[str, Any]:
     """The BOM as a dict (one image: it is ``metadata.component``; several: each a component)."""
     components: list[dict[str, Any]] = []
     dependencies: list[dict[str, Any]] = []
-    used: set[str] = set()
-
-    def unique(ref: str) -> str:
-        base, n = ref, 1
-        while ref in used:
-            n += 1
-            ref = f"{base}#{n}"
-        used.add(ref)
-        return ref
-
+    unique = id_allocator("#")
     roots: list[dict[str, Any]] = []
     for inv in inventories:
         root_ref = unique(inv.purl)

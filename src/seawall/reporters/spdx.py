@@ -18,7 +18,7 @@ from typing import Any
 from seawall import __version__
 from seawall.inventory.packages.licenses import spdx_expression, spdx_id
 from seawall.inventory.packages.model import ImageInventory, Package
-from seawall.reporters.cyclonedx import utc_now
+from seawall.reporters.cyclonedx import id_allocator, utc_now
 
 
 def safe_id(text: str) -> str:
@@ -89,16 +89,7 @@ def build(
     lic = _Licenses()
     packages: list[dict[str, Any]] = []
     relationships: list[dict[str, str]] = []
-    used: set[str] = set()
-
-    def unique(base: str) -> str:
-        ident, n = base, 1
-        while ident in used:
-            n += 1
-            ident = f"{base}-{n}"
-        used.add(ident)
-        return ident
-
+    unique = id_allocator("-")
     for inv in inventories:
         img_id = unique(f"SPDXRef-Image-{safe_id(inv.name)[:80]}")
         img: dict[str, Any] = {
