@@ -321,19 +321,24 @@ def _import_url(base: str, builder: Builder, progress: Progress | None, timeout:
     return out
 
 
+def _import_zip(path: Path, name: str, builder: Builder, progress: Progress | None) -> SourceStats:
+    """One local OSV ``all.zip`` export, counted as source ``osv:<name>``."""
+    stats = SourceStats(f"osv:{name}", str(path), "osv")
+    sink = _Sink(builder, stats)
+    if progress:
+        progress(f"importing {path}")
+    _read_zip(path, str(path), sink)
+    sink.flush()
+    return stats
+
+
 def _import_dir(path: Path, builder: Builder, progress: Progress | None) -> list[SourceStats]:
     from seawall.vulndb import original
 
     out: list[SourceStats] = []
     zips = sorted(p for p in path.glob("*/all.zip") if p.is_file())
     for z in zips:
-        stats = SourceStats(f"osv:{z.parent.name}", str(z), "osv")
-        sink = _Sink(builder, stats)
-        if progress:
-            progress(f"importing {z}")
-        _read_zip(z, str(z), sink)
-        sink.flush()
-        out.append(stats)
+        out.append(_import_zip(z, z.parent.name, builder, progress))
     if zips:
         return out
     feed = original.detect(path)
@@ -385,13 +390,7 @@ def import_sources(
                 out.append(feed(path, builder, progress))
                 continue
             name = path.parent.name if path.name == "all.zip" else path.stem
-            stats = SourceStats(f"osv:{name}", str(path), "osv")
-            sink = _Sink(builder, stats)
-            if progress:
-                progress(f"importing {path}")
-            _read_zip(path, str(path), sink)
-            sink.flush()
-            out.append(stats)
+            out.append(_import_zip(path, name, builder, progress))
         else:
             raise InputError("no such file, directory or http(s) URL", subject=src)
     return out
