@@ -88,12 +88,20 @@ def sign_classic(
     return desc.digest
 
 
+def _signed_statement(
+    client: RegistryClient, ref: Reference, key: PrivateKey, predicate_type: str, predicate: dict[str, Any]
+) -> tuple[Descriptor, dsse.Envelope]:
+    """The image's current digest and a DSSE-signed in-toto statement about it (both attestation
+    formats, classic .att tag and Sigstore bundle, carry the same envelope)."""
+    desc = resolve_digest(client, ref)
+    stmt = intoto.make_statement(ref.name, desc.digest, predicate_type, predicate)
+    return desc, dsse.sign_envelope(stmt, dsse.INTOTO_PAYLOAD_TYPE, key)
+
+
 def attest_classic(
     client: RegistryClient, ref: Reference, key: PrivateKey, predicate_type: str, predicate: dict[str, Any]
 ) -> str:
-    desc = resolve_digest(client, ref)
-    stmt = intoto.make_statement(ref.name, desc.digest, predicate_type, predicate)
-    env = dsse.sign_envelope(stmt, dsse.INTOTO_PAYLOAD_TYPE, key)
+    desc, env = _signed_statement(client, ref, key, predicate_type, predicate)
     _append_layer(
         client,
         ref.repository,
@@ -170,9 +178,7 @@ def sign_bundle(client: RegistryClient, ref: Reference, key: PrivateKey) -> str:
 def attest_bundle(
     client: RegistryClient, ref: Reference, key: PrivateKey, predicate_type: str, predicate: dict[str, Any]
 ) -> str:
-    desc = resolve_digest(client, ref)
-    stmt = intoto.make_statement(ref.name, desc.digest, predicate_type, predicate)
-    env = dsse.sign_envelope(stmt, dsse.INTOTO_PAYLOAD_TYPE, key)
+    desc, env = _signed_statement(client, ref, key, predicate_type, predicate)
     pub = key.public_key()
     attach_bundle(client, ref, desc, make_bundle(env, public_key=pub), predicate_type)
     return desc.digest
