@@ -32,6 +32,23 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "seawall.cli.rules",  # rule reference
 )
 
+#: The top-level command words each module registers. A run whose command is listed here imports
+#: only that module (start-up is a large share of a short ``seawall sbom`` or ``scan``); any other
+#: argv (``--help``, an unknown word, a module missing here) builds the full parser.
+#: tests/unit/core/test_cli_lazy.py checks this table against what the modules register.
+_COMMAND_WORDS: dict[str, tuple[str, ...]] = {
+    "seawall.cli.scan": ("scan",),
+    "seawall.cli.image": ("image",),
+    "seawall.cli.sbom": ("sbom",),
+    "seawall.cli.sbom_scan": ("sbom-scan",),
+    "seawall.cli.registry": ("registry",),
+    "seawall.cli.db": ("db",),
+    "seawall.cli.rbac": ("rbac",),
+    "seawall.cli.netpol": ("netpol",),
+    "seawall.cli.sign": ("generate-key-pair", "sign", "attest", "verify"),
+    "seawall.cli.rules": ("rules",),
+}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -40,7 +57,21 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """The command modules to import for ``argv``: the invoked command's alone when it is known."""
+    if argv is None:
+        return _COMMAND_MODULES
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or "-h" in argv[: argv.index(word)] or "--help" in argv[: argv.index(word)]:
+        return _COMMAND_MODULES
+    for name in _COMMAND_MODULES:
+        if word in _COMMAND_WORDS.get(name, ()):
+            return (name,)
+    return _COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``argv``, only the invoked command's module is registered."""
     parser = _Parser(
         prog="seawall",
         description="Container and Kubernetes supply-chain security, mapped to NIST SP 800-190.",
@@ -48,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"seawall {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail; tracebacks with -vv")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in _COMMAND_MODULES:
+    for name in _modules_for(argv):
         importlib.import_module(name).register(sub)
     return parser
 
@@ -62,13 +93,14 @@ def _aliases(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = _aliases(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser(words)
     try:
-        args = parser.parse_args(_aliases(list(sys.argv[1:] if argv is None else argv)))
+        args = parser.parse_args(words)
     except SystemExit as exc:  # usage errors, --help, --version: an exit code, not an exception
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)  # the full help, whatever was registered for argv
         return EXIT_USAGE
     try:
         return int(args.func(args))
