@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from email.parser import HeaderParser
 from typing import Any
 
 from seawall.inventory.packages.base import CatalogContext, Found, Reader, manifest_packages, read_text
@@ -29,6 +28,8 @@ def normalize_name(name: str) -> str:
 def parse_metadata(text: str) -> dict[str, list[str]]:
     """The header fields of a METADATA / PKG-INFO file (the body, the long description, is ignored)."""
     head, _, _ = text.partition("\n\n")
+    from email.parser import HeaderParser  # only images with Python packages pay for email.*
+
     msg = HeaderParser().parsestr(head + "\n")
     out: dict[str, list[str]] = {}
     for key, value in msg.items():

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seawall.errors import InputError, SourceError
 from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.model import DEFAULT_LIMITS, Descriptor, Image, Limits, Platform
 from seawall.sources.image.reference import Reference, parse_reference
-from seawall.sources.image.transport import Transport
+
+if TYPE_CHECKING:  # http.client/ssl cost start-up time an archive or layout never needs
+    from seawall.sources.image.transport import Transport
 
 __all__ = [
     "DEFAULT_LIMITS",
