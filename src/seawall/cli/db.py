@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from seawall.vulndb.importer import DEFAULT_SOURCE
-
 
 def db_path(args: argparse.Namespace) -> Path:
     """``--db``, else ``$SEAWALL_DB``, else the user cache default (the CLI reads the environment)."""
@@ -28,6 +26,9 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
+    # here, not at module level: scan/image/sbom-scan import this module for add_db_option only
+    from seawall.vulndb.importer import DEFAULT_SOURCE
+
     p = sub.add_parser("db", help="manage the local vulnerability database")
     dsub = p.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     u = dsub.add_parser("update", help="import OSV advisories (and distro feeds) into a new database")
@@ -57,7 +58,7 @@ def register(sub: Any) -> None:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from seawall.vulndb.importer import update
+    from seawall.vulndb.importer import DEFAULT_SOURCE, update
 
     path = db_path(args)
     sources = args.source or [DEFAULT_SOURCE]
