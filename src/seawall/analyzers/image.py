@@ -14,125 +14,38 @@ vulnerability matcher).
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from seawall.engine import ScanRun, analyzer, make_finding
+from seawall.engine import ScanRun, analyzer
 from seawall.errors import SeawallError
-from seawall.inventory.imagefs import ImageFS, LayerFile
-from seawall.inventory.packages.catalog import catalog_image
+from seawall.inventory.packages.analysis import (
+    LAYER_FILE_HOOKS,
+    ImageAnalysis,
+    LayerHookFactory,
+    analyze_image,
+    display_reference,
+    inventory_of,
+    run_image_rules,
+    subject_for,
+)
 from seawall.inventory.packages.model import ImageInventory
-from seawall.model.finding import Finding, Location, Resource
-from seawall.policy.config import Config
-from seawall.rules.image.subject import TARGET, ImageSubject
-from seawall.rules.registry import REGISTRY
+from seawall.model.finding import Finding
 
-#: ``factory(run_or_None, image) -> on_layer_file callback or None``; run once per image.
-LayerHookFactory = Callable[[Any, Any], Callable[[LayerFile], None] | None]
-LAYER_FILE_HOOKS: list[LayerHookFactory] = []
+__all__ = [
+    "LAYER_FILE_HOOKS",
+    "ImageAnalysis",
+    "LayerHookFactory",
+    "analyze_image",
+    "analyze_images",
+    "display_reference",
+    "inventory_for",
+    "inventory_of",
+    "run_image_rules",
+    "subject_for",
+]
 
 _INVENTORIES_KEY = "image_inventories"
-
-
-@dataclass(slots=True)
-class ImageAnalysis:
-    inventory: ImageInventory
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (subject, message) of rules that failed
-    seconds: float = 0.0
-    files: int = 0
-
-
-def display_reference(image: Any) -> str:
-    """How findings name an image: its reference, or its digest when it has no name."""
-    ref = getattr(image, "reference", "") or ""
-    return str(ref) or str(getattr(image, "id", ""))
-
-
-def inventory_of(image: Any, result: Any) -> ImageInventory:
-    plat = getattr(image, "platform", None)
-    return ImageInventory(
-        reference=display_reference(image),
-        digest=getattr(image, "digest", "") or "",
-        config_digest=getattr(image, "config_digest", "") or "",
-        os=result.os,
-        packages=tuple(result.packages),
-        not_checked=tuple(result.not_checked),
-        platform=str(plat) if plat is not None else "",
-        created=getattr(image, "created", "") or "",
-        layers=tuple(d.digest for d in getattr(image, "layers", ())),
-    )
-
-
-def run_image_rules(subject: ImageSubject, config: Config) -> tuple[list[Finding], list[tuple[str, str]]]:
-    findings: list[Finding] = []
-    errors: list[tuple[str, str]] = []
-    resource_image = subject.reference
-    for r in REGISTRY.for_target(TARGET):
-        if not config.rule_enabled(r.meta):
-            continue
-        try:
-            for v in r.check(subject, config):
-                extra = dict(v.extra)
-                layer = str(extra.pop("layer", ""))
-                findings.append(
-                    make_finding(
-                        r.meta,
-                        v.message,
-                        Resource(image=resource_image, layer=layer),
-                        Location(path=v.pointer),
-                        evidence=v.evidence,
-                        severity=v.severity,
-                        extra=tuple(extra.items()),
-                    )
-                )
-        except Exception as err:  # a rule bug costs that rule on this image, never the scan
-            errors.append((resource_image, f"rule {r.meta.id} failed: {type(err).__name__}: {err}"))
-    return findings, errors
-
-
-def analyze_image(
-    image: Any,
-    config: Config | None = None,
-    *,
-    hooks: Sequence[Callable[[LayerFile], None]] = (),
-    run: Any = None,
-    rules: bool = True,
-) -> ImageAnalysis:
-    """Inventory and check one opened image (raises SourceError on an unreadable image)."""
-    config = config or Config()
-    start = time.perf_counter()
-    all_hooks = list(hooks)
-    for factory in LAYER_FILE_HOOKS:
-        hook = factory(run, image)
-        if hook is not None:
-            all_hooks.append(hook)
-    result, fs = catalog_image(image, hooks=all_hooks)
-    inv = inventory_of(image, result)
-    analysis = ImageAnalysis(inv, files=len(fs))
-    if rules:
-        subject = subject_for(image, fs, inv, config)
-        analysis.findings, analysis.errors = run_image_rules(subject, config)
-    analysis.seconds = time.perf_counter() - start
-    return analysis
-
-
-def subject_for(image: Any, fs: ImageFS, inv: ImageInventory, config: Config) -> ImageSubject:
-    cfg = getattr(image, "config", None)
-    return ImageSubject(
-        reference=inv.reference,
-        config=cfg if isinstance(cfg, dict) else {},
-        fs=fs,
-        inventory=inv,
-        layers=inv.layers,
-        repo_tags=tuple(getattr(image, "repo_tags", ()) or ()),
-        source=str(getattr(image, "source", "")),
-        today=config.today if isinstance(config.today, dt.date) else dt.date.today(),
-        settings=config.section("image"),
-    )
 
 
 def inventory_for(run: ScanRun, image: Any) -> ImageInventory | None:

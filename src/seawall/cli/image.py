@@ -60,7 +60,7 @@ def open_from_args(args: argparse.Namespace, config_section: dict[str, Any] | No
     """Open the image named by ``args.ref`` with the source options (raises SeawallError);
     ``config_section`` is the config's ``image`` section (size limits)."""
     from seawall.sources.image import open_image
-    from seawall.sources.image.handler import limits_from_config
+    from seawall.sources.image.model import limits_from_config
 
     auth = auth_from_args(args)
     if args.verbose:

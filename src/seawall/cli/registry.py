@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
 def _client(args: argparse.Namespace, host: str, cfg: Any) -> Any:
     from seawall.registries.policy import registries_config
     from seawall.sources.image.auth import Credentials, RegistryAuth
-    from seawall.sources.image.handler import limits_from_config
+    from seawall.sources.image.model import limits_from_config
     from seawall.sources.image.registry import RegistryClient
 
     section = registries_config(cfg)

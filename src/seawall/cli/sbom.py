@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seawall.analyzers.image import analyze_image
+    from seawall.inventory.packages.analysis import analyze_image  # not analyzers.image: no engine
     from seawall.reporters import cyclonedx, spdx
 
     with open_from_args(args) as image:

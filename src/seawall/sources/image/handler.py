@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from seawall.engine import FILE_HANDLERS
 from seawall.sources.files import InputPath
-from seawall.sources.image import DEFAULT_LIMITS, Image, Limits, is_image_archive, is_oci_layout, open_image
+from seawall.sources.image import Image, is_image_archive, is_oci_layout, open_image
+from seawall.sources.image.model import limits_from_config
 
 if TYPE_CHECKING:  # pragma: no cover
     from seawall.engine import ScanRun
+
+__all__ = ["ARCHIVE_SUFFIXES", "ImageFileHandler", "ScannedImage", "limits_from_config"]
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 
@@ -28,16 +31,6 @@ class ScannedImage:
 
     path: str  # as displayed (relative to the cwd when possible)
     image: Image
-
-
-def limits_from_config(section: dict[str, Any]) -> Limits:
-    """``image: {max_layer_size: BYTES, max_image_size: BYTES}`` in .seawall.yaml."""
-    layer = section.get("max_layer_size")
-    total = section.get("max_image_size")
-    return Limits(
-        max_layer_bytes=layer if isinstance(layer, int) and layer > 0 else DEFAULT_LIMITS.max_layer_bytes,
-        max_total_bytes=total if isinstance(total, int) and total > 0 else DEFAULT_LIMITS.max_total_bytes,
-    )
 
 
 class ImageFileHandler:

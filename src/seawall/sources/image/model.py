@@ -315,3 +315,13 @@ class Image:
 
     def __repr__(self) -> str:
         return f"Image({self.reference!r}, {self.source}, {len(self.layers)} layers, {self.id[:19]})"
+
+
+def limits_from_config(section: dict[str, Any]) -> Limits:
+    """``image: {max_layer_size: BYTES, max_image_size: BYTES}`` in .seawall.yaml."""
+    layer = section.get("max_layer_size")
+    total = section.get("max_image_size")
+    return Limits(
+        max_layer_bytes=layer if isinstance(layer, int) and layer > 0 else DEFAULT_LIMITS.max_layer_bytes,
+        max_total_bytes=total if isinstance(total, int) and total > 0 else DEFAULT_LIMITS.max_total_bytes,
+    )
