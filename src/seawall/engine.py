@@ -322,8 +322,14 @@ class ScanRun:
 
     # -- the whole run ---------------------------------------------------------------------
     def read_inputs(self, inputs: Sequence[str]) -> None:
+        from seawall import forkscan
+
         claimers = [h.claims_dir for h in FILE_HANDLERS]
-        for item in iter_inputs(list(inputs), claimers):  # type: ignore[arg-type]
+        items = list(iter_inputs(list(inputs), claimers))  # type: ignore[arg-type]
+        if forkscan.usable(self, items):
+            forkscan.read_split(self, items)  # same results, in the same order, on two cores
+            return
+        for item in items:
             self.read_one(item)
 
     def read_one(self, item: InputPath) -> None:
@@ -335,9 +341,7 @@ class ScanRun:
             self.report.skipped.append((item.display, f"template of Helm chart {chart}: scan `helm template` output"))
             if chart not in self._charts_seen:
                 self._charts_seen.add(chart)
-                self.report.warnings.append(
-                    f"{chart}: Helm chart templates skipped; run `helm template {chart} | seawall scan -`"
-                )
+                self.report.warnings.append(chart_warning(chart))
             is_manifest = False
         if is_manifest:
             try:
@@ -377,6 +381,10 @@ class ScanRun:
                 if self.config.debug:
                     self.report.warnings.append(traceback.format_exc())
         self.resolve_lines()
+
+
+def chart_warning(chart: str) -> str:
+    return f"{chart}: Helm chart templates skipped; run `helm template {chart} | seawall scan -`"
 
 
 def helm_chart_of(path: Path) -> str | None:
