@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from json.encoder import encode_basestring  # the C string encoder json.dumps uses (ensure_ascii=False)
 from typing import Any, TextIO
 
 from seawall.model.finding import Finding, Severity
@@ -52,9 +53,44 @@ def finding_dict(f: Finding, with_static: bool = True) -> dict[str, Any]:
     return out
 
 
+_SEVERITY_JSON = {s: encode_basestring(s.label) for s in Severity}
+
+
+def _finding_json(f: Finding) -> str:
+    """``json.dumps(finding_dict(f, with_static=False), ensure_ascii=False)`` without its closing
+    brace, byte for byte, but written directly: the generic encoder spends most of a large
+    report's time building and walking one dict per finding."""
+    res, loc = f.resource, f.location
+    if type(loc.line) is not int:  # anything unusual goes through the generic encoder
+        return json.dumps(finding_dict(f, with_static=False), ensure_ascii=False)[:-1]
+    enc = encode_basestring
+    text = (
+        f'{{"rule_id": {enc(f.rule_id)}, "severity": {_SEVERITY_JSON[f.severity]}, "message": {enc(f.message)}, '
+        f'"resource": {{"kind": {enc(res.kind)}, "namespace": {enc(res.namespace)}, "name": {enc(res.name)}, '
+        f'"container": {enc(res.container)}'
+    )
+    if res.image:
+        text += f', "image": {enc(res.image)}'
+    if res.layer:
+        text += f', "layer": {enc(res.layer)}'
+    text += f'}}, "location": {{"path": {enc(loc.path)}, "line": {loc.line}'
+    if loc.pointer:
+        text += f', "pointer": {enc(loc.pointer)}'
+    if loc.source:
+        text += f', "source": {enc(loc.source)}'
+    text += f'}}, "fingerprint": {enc(f.fingerprint)}'
+    if f.evidence:
+        text += f', "evidence": {enc(f.evidence)}'
+    if f.suppressed:
+        text += f', "suppressed": {enc(f.suppressed)}'
+    if f.extra:
+        text += ', "details": ' + json.dumps(f.extras(), ensure_ascii=False)
+    return text
+
+
 def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
     active = [f for f in findings if not f.suppressed]
-    by_sev = Counter(f.severity.label for f in active)
+    by_sev = Counter(f.severity for f in active)
     by_cat = Counter(f.category for f in active)
     from seawall import plugins
     from seawall.reporters.compliance import evaluate
@@ -67,7 +103,7 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
     return {
         "findings": len(active),
         "suppressed": sum(1 for f in report.findings if f.suppressed),
-        "by_severity": {s.label: by_sev.get(s.label, 0) for s in sorted(Severity, reverse=True)},
+        "by_severity": {s.label: by_sev.get(s, 0) for s in sorted(Severity, reverse=True)},
         "by_category": dict(sorted(by_cat.items())),
         "incomplete": report.incomplete,
         "errors": [str(e) for e in report.errors],
@@ -113,6 +149,5 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
                 ensure_ascii=False,
             )[1:-1]
             static[key] = part
-        d = finding_dict(f, with_static=False)
-        out.write(("," if i else "") + json.dumps(d, ensure_ascii=False)[:-1] + ", " + part + "}")
+        out.write(("," if i else "") + _finding_json(f) + ", " + part + "}")
     out.write('], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n")
