@@ -1,16 +1,17 @@
-"""Read a large input set on two cores: one forked child scans the second half of the files.
+"""Read a large input set on two cores: a forked child scans files from the back of the list.
 
 The per-file phase (read, parse, per-object and pod rules, Finding building, the secrets and
 Dockerfile handlers) dominates a big scan and is independent from file to file. The parent scans
-the first half of the files while a forked child (same config, rules and plugins: fork copies
-them) scans the second half into its own :class:`~seawall.engine.ScanRun`; the child's results
-come back pickled through a pipe and are appended after the parent's, so every list (findings,
-errors, skipped, warnings, objects, workloads) ends up in the same order as a serial scan.
+files from the front while a forked child (same config, rules and plugins: fork copies
+them) takes files from the back into its own :class:`~seawall.engine.ScanRun`s, one per batch;
+each batch comes back pickled through a pipe while both still work, and the batches are appended
+after the parent's results in input order, so every list (findings, errors, skipped, warnings,
+objects, workloads) ends up in the same order as a serial scan.
 
 Only POSIX fork is used (no re-import, no pickled config). Anything unusual falls back to the
 serial path: no fork, stdin, a directory claimed as a unit, a file claimed by a handler that
 is not known to be per-file (image archives), other threads running, or a failed child (its
-half is then scanned again in the parent, so nothing is lost or duplicated).
+part is then scanned again in the parent, so nothing is lost or duplicated).
 """
 
 from __future__ import annotations
@@ -175,21 +176,110 @@ def _merge(run: ScanRun, payload: dict[str, Any]) -> None:
     run._pending_lines.update(payload["pending"])
 
 
+#: Items per batch the child sends back; batches travel (and are unpickled) while both still scan.
+BATCH = 48
+
+
+def _child(run: ScanRun, items: Sequence[InputPath], claim: Callable[[], int | None], wfd: int) -> None:
+    """Scan items claimed from the back; send each batch of results as soon as it is complete."""
+    from seawall.engine import ScanRun as _Run
+
+    with os.fdopen(wfd, "wb") as out:
+        caches: dict[str, Any] = {}
+        done = False
+        while not done:
+            batch = _Run(run.config)
+            batch.inventory.extra.update(caches)  # e.g. the compiled secret scanner
+            marks: list[tuple[list[int], dict[str, int]]] = []
+            while len(marks) < BATCH:
+                index = claim()
+                if index is None:
+                    done = True
+                    break
+                batch._charts_seen.clear()  # warn at every template; the merge keeps the first
+                batch.read_one(items[index])
+                marks.append(_sizes(batch))
+            if marks:
+                _in_input_order(batch, marks)
+                data = _export(batch)
+                out.write(len(data).to_bytes(8, "little") + data)
+                out.flush()
+            caches = {k: v for k, v in batch.inventory.extra.items() if not isinstance(v, (dict, list))}
+
+
+class _Frames:
+    """The parent's side of the pipe: collects bytes without blocking, unpickles whole frames."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = bytearray()
+        self.payloads: list[dict[str, Any]] = []
+        self.eof = False
+        self.broken = False  # a frame did not unpickle: the child's part is scanned again
+        os.set_blocking(fd, False)
+
+    def poll(self) -> None:
+        while not self.eof:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+        self._unpickle()
+
+    def finish(self) -> None:
+        os.set_blocking(self.fd, True)
+        while not self.eof:
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+            self._unpickle()
+
+    def _unpickle(self) -> None:
+        while len(self.buf) >= 8 and not self.broken:
+            size = int.from_bytes(self.buf[:8], "little")
+            if len(self.buf) < 8 + size:
+                return
+            was = gc.isenabled()
+            gc.disable()  # unpickling builds many objects; the collector would walk them repeatedly
+            try:
+                with memoryview(self.buf) as view, view[8 : 8 + size] as frame:
+                    self.payloads.append(pickle.loads(frame))
+            except Exception:
+                self.broken = True
+                return
+            finally:
+                if was:
+                    gc.enable()
+            del self.buf[: 8 + size]
+
+
 def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
     """Scan ``items`` into ``run`` with a forked child (see module doc).
 
     The parent takes items from the front, the child from the back, until they meet (a shared
-    counter pair under a lock), so both cores stay busy whatever the files cost.
+    counter pair under a lock), so both cores stay busy whatever the files cost. The child sends
+    its results in batches, which the parent unpickles between its own files.
     """
     import mmap
     import multiprocessing
     import struct
 
-    from seawall.engine import ScanRun as _Run
-
     shared = mmap.mmap(-1, 16)
     struct.pack_into("qq", shared, 0, 0, len(items))  # next front item, end of the front part
     lock = multiprocessing.get_context("fork").Lock()
+
+    def claim_back() -> int | None:
+        with lock:
+            front, back = struct.unpack_from("qq", shared, 0)
+            if back <= front:
+                return None
+            struct.pack_into("q", shared, 8, back - 1)
+            return int(back - 1)
+
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
@@ -197,29 +287,14 @@ def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
         try:
             os.close(rfd)
             gc.disable()
-            child = _Run(run.config)
-            marks: list[tuple[list[int], dict[str, int]]] = []
-            while True:
-                with lock:
-                    front, back = struct.unpack_from("qq", shared, 0)
-                    if back <= front:
-                        break
-                    back -= 1
-                    struct.pack_into("q", shared, 8, back)
-                child._charts_seen.clear()  # warn at every template; the merge keeps the first
-                child.read_one(items[back])
-                marks.append(_sizes(child))
-            _in_input_order(child, marks)
-            data = _export(child)
-            with os.fdopen(wfd, "wb") as out:
-                out.write(data)
+            _child(run, items, claim_back, wfd)
             code = 0
         finally:
             os._exit(code)
     os.close(wfd)
     reaped = False
-    reader = os.fdopen(rfd, "rb")
-    payload: dict[str, Any] | None = None
+    ok = False
+    frames = _Frames(rfd)
     try:
         while True:
             with lock:
@@ -228,23 +303,13 @@ def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
                     break
                 struct.pack_into("q", shared, 0, front + 1)
             run.read_one(items[front])
-        with reader:
-            data = reader.read()
+            frames.poll()
+        frames.finish()
         _, status = os.waitpid(pid, 0)
         reaped = True
-        if os.waitstatus_to_exitcode(status) == 0 and data:
-            was = gc.isenabled()
-            gc.disable()  # unpickling builds ~1M objects; the collector would walk them repeatedly
-            try:
-                payload = pickle.loads(data)
-            except Exception:
-                payload = None
-            finally:
-                if was:
-                    gc.enable()
-        del data
+        ok = os.waitstatus_to_exitcode(status) == 0 and not frames.buf and not frames.broken
     finally:
-        reader.close()
+        os.close(rfd)
         if not reaped:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -253,8 +318,9 @@ def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
             os.waitpid(pid, 0)
     front, back = struct.unpack_from("qq", shared, 0)
     shared.close()
-    if payload is None:  # the child failed: scan its part here, as a serial run would
+    if not ok:  # the child failed: scan its part here, as a serial run would
         for item in items[back:]:
             run.read_one(item)
         return
-    _merge(run, payload)
+    for payload in reversed(frames.payloads):  # the child's batches run from the last item back
+        _merge(run, payload)

@@ -46,6 +46,7 @@ def test_parallel_scan_equals_serial(shared_dir: Path, tmp_path: Path, monkeypat
     calls: list[int] = []
     real = forkscan.read_split
     monkeypatch.setattr(forkscan, "MIN_FILES", 10)
+    monkeypatch.setattr(forkscan, "BATCH", 7)  # many frames, batch boundaries inside Helm charts
     monkeypatch.setattr(forkscan, "read_split", lambda run, items: (calls.append(len(items)), real(run, items)))
     parallel = _view(scan(inputs, Config()))
     assert calls and calls[0] > 10  # the split path ran
