@@ -279,7 +279,7 @@ def main() -> int:
                     f"  {name:<16}{dt:>8.2f} s wall {speed[name]:>8.2f} MB/s | {LAST_CPU[0]:>7.2f} s CPU "
                     f"{cpu[name]:>8.2f} MB/CPU-s  ({len(fs)} findings)"
                 )
-            for base in (b for b in ("seawall", "seawall-engine") if b in speed):
+            for base in (b for b in ("seawall", "seawall (.pyc)", "seawall-engine") if b in speed):
                 for name, v in speed.items():
                     if not name.startswith("seawall"):
                         print(f"  {base} / {name}: {speed[base] / v:.1f}x wall, {cpu[base] / cpu[name]:.1f}x CPU")

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seawall.inventory.imagefs import ImageFS, LayerFile
-from seawall.inventory.packages.catalog import catalog_image
 from seawall.inventory.packages.model import ImageInventory
 from seawall.model.finding import Finding, Location, Resource
 
@@ -109,6 +108,10 @@ def analyze_image(
         hook = factory(run, image)
         if hook is not None:
             all_hooks.append(hook)
+    # imported here: ``seawall scan`` loads this module with every plugin, and the catalogers
+    # (zipfile, sqlite3, ...) are only needed once an image is actually analysed
+    from seawall.inventory.packages.catalog import catalog_image
+
     result, fs = catalog_image(image, hooks=all_hooks)
     inv = inventory_of(image, result)
     analysis = ImageAnalysis(inv, files=len(fs))
