@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seawall.engine import ScanRun
-from seawall.inventory.k8s import K8sObject, as_dict, as_list, as_str
+from seawall.inventory.k8s import K8sObject, PodSpecView, as_dict, as_list, as_str
 from seawall.model.finding import Finding
 from seawall.rules.registry import declare
 from seawall.secrets.engine import PLACEHOLDER, SecretHit, SecretScanner
@@ -166,9 +166,15 @@ def _scan_value(sc: SecretScanner, path: str, key: str, value: str) -> list[Secr
 
 
 def scan_object(
-    sc: SecretScanner, obj: K8sObject, data: dict[str, Any] | None = None, base: str = "", depth: int = 0
+    sc: SecretScanner,
+    obj: K8sObject,
+    data: dict[str, Any] | None = None,
+    base: str = "",
+    depth: int = 0,
+    view: PodSpecView | None = None,
 ) -> Iterator[ObjectHit]:
-    """Every secret in one object (``data`` overrides ``obj.data`` for last-applied copies)."""
+    """Every secret in one object (``data`` overrides ``obj.data`` for last-applied copies;
+    ``view`` is ``obj.pod_view()`` when the caller already has it)."""
     doc = obj.data if data is None else data
     kind = as_str(doc.get("kind"))
     path = obj.path
@@ -195,7 +201,8 @@ def scan_object(
                 for h in _scan_value(sc, path, str(key), value):
                     yield ObjectHit(h, _ptr(base, "data", str(key)), where=f"data.{key}", span=value.count("\n") + 1)
     if data is None:
-        view = obj.pod_view()
+        if view is None:
+            view = obj.pod_view()
         if view is not None:
             for c in view.containers():
                 for i, env in enumerate(as_list(c.data.get("env"))):
@@ -251,12 +258,14 @@ def findings_for_objects(run: ScanRun) -> list[Finding]:
     out: list[Finding] = []
     drop: set[int] = set()
     owned_lines: set[tuple[str, int]] = set()
+    # the engine built each workload's pod view while reading (pod_view() is pure): reuse them
+    views = {id(v.owner): v for v in run.inventory.workloads}
     for obj in run.inventory.objects:
         if obj.kind == "Secret" and obj.path in texts:
             for field in ("data", "stringData"):
                 for key in as_dict(obj.data.get(field)):
                     owned_lines.add((obj.path, run.line_for(obj, obj.pointer + _ptr("", field, str(key)))))
-        for oh in scan_object(sc, obj):
+        for oh in scan_object(sc, obj, view=views.get(id(obj))):
             if oh.hit is not None:
                 f = run.object_finding(oh.hit.rule.id, obj, "", oh.pointer, container=oh.container)
                 if f is None:
