@@ -22,7 +22,7 @@ from seawall.errors import InputError, SeawallError
 from seawall.inventory.k8s import K8sObject, PodSpecView
 from seawall.model.finding import Finding, Location, Resource, Severity
 from seawall.policy.config import Config
-from seawall.rules.registry import REGISTRY, Rule, RuleMeta, Violation
+from seawall.rules.registry import REGISTRY, Rule, RuleMeta
 from seawall.sources.files import MANIFEST_SUFFIXES, InputPath, decode_text, iter_inputs, read_bytes
 from seawall.sources.manifests import ParsedFile, parse_manifest_text
 
@@ -284,22 +284,39 @@ class ScanRun:
             pf.record_anchors(obj, (view.spec_pointer,) if view is not None else ())
         pf.drop_nodes()
 
-    def _violation_to_finding(self, r: Rule, obj: K8sObject, v: Violation, pf: ParsedFile) -> Finding:
-        ptr = v.pointer if v.pointer.startswith(obj.pointer) else obj.pointer + v.pointer
-        return make_finding(
-            r.meta,
-            v.message,
-            Resource(obj.kind, obj.effective_namespace, obj.name, v.container),
-            Location(obj.path, pf.line(obj, ptr), ptr, obj.source),
-            evidence=v.evidence,
-            severity=v.severity,
-            extra=v.extra,
-        )
+    def _run_rule(
+        self,
+        r: Rule,
+        target: Any,
+        obj: K8sObject,
+        line: Callable[[str], int],
+        resources: dict[str, Resource],
+    ) -> None:
+        """Run one rule on one object; each violation becomes a Finding with file and line.
 
-    def _run_rule(self, r: Rule, target: Any, obj: K8sObject, pf: ParsedFile) -> None:
+        ``resources`` caches the object's Resource per container and ``line`` is the document's
+        line lookup: both are per object, built once instead of once per finding.
+        """
+        meta = r.meta
+        add = self.add
+        base = obj.pointer
         try:
             for v in r.check(target, self.ctx):
-                self.add(self._violation_to_finding(r, obj, v, pf))
+                ptr = v.pointer if v.pointer.startswith(base) else base + v.pointer
+                res = resources.get(v.container)
+                if res is None:
+                    res = resources[v.container] = Resource(obj.kind, obj.effective_namespace, obj.name, v.container)
+                add(
+                    make_finding(
+                        meta,
+                        v.message,
+                        res,
+                        Location(obj.path, line(ptr), ptr, obj.source),
+                        evidence=v.evidence,
+                        severity=v.severity,
+                        extra=v.extra,
+                    )
+                )
         except Exception as err:  # a rule bug must not abort the scan; report it precisely
             self.error(
                 f"{obj.path} (document {obj.doc_index + 1}, {obj.ref()})",
@@ -309,15 +326,17 @@ class ScanRun:
                 self.report.warnings.append(traceback.format_exc())
 
     def _check_object(self, obj: K8sObject, pf: ParsedFile) -> PodSpecView | None:
+        line = pf.line_lookup(obj)
+        resources: dict[str, Resource] = {}
         for r in self._object_rules.get(obj.kind, ()):
-            self._run_rule(r, obj, obj, pf)
+            self._run_rule(r, obj, obj, line, resources)
         for r in self._any_object_rules:
-            self._run_rule(r, obj, obj, pf)
+            self._run_rule(r, obj, obj, line, resources)
         view = obj.pod_view()
         if view is not None:
             self.inventory.workloads.append(view)
             for r in self._pod_rules:
-                self._run_rule(r, view, obj, pf)
+                self._run_rule(r, view, obj, line, resources)
         return view
 
     # -- the whole run ---------------------------------------------------------------------

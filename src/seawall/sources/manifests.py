@@ -6,6 +6,7 @@ the Kubernetes objects found in them. Non-Kubernetes documents are returned as `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,16 @@ class ParsedFile:
         if doc.lines is None:
             doc.lines = LineIndex(doc.node)
         return doc.lines.line(pointer)
+
+    def line_lookup(self, obj: K8sObject) -> Callable[[str], int]:
+        """:meth:`line` for ``obj`` as one callable, for the many findings of one object."""
+        doc = self.documents[obj.doc_index] if obj.doc_index < len(self.documents) else None
+        if doc is None or doc.node is None:
+            first = obj.line
+            return lambda pointer: first
+        if doc.lines is None:
+            doc.lines = LineIndex(doc.node)
+        return doc.lines.line
 
     def record_anchors(self, obj: K8sObject, extra: tuple[str, ...] = ()) -> None:
         """Remember the lines of ``obj``'s fields down to depth 2, and of the ``extra`` pointers

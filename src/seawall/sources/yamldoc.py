@@ -237,6 +237,9 @@ class LineIndex:
 
     def line(self, pointer: str) -> int:
         """Line of the field at ``pointer``, or of its deepest existing ancestor."""
+        hit = self._resolved.get(pointer)
+        if hit is not None and not pointer.endswith("/"):  # resolved before (and not a "/x/" form)
+            return hit[1]
         if pointer.count("/") > 200:  # pathological pointer: fall back to the plain walk
             return line_of(self._root, pointer, self._root.start_mark.line + 1)
         return self._resolve(pointer.rstrip("/") if pointer != "/" else "")[1]
