@@ -27,15 +27,19 @@ METRICS: dict[str, str] = {
 
 def posture(run: Any) -> dict[str, Any]:
     workloads = run.inventory.workloads
-    tagged: dict[str, set[str]] = {}
+    # the metrics each rule feeds, once per rule id (not once per finding and metric)
+    metrics_of: dict[str, tuple[str, ...]] = {}
     for rid in {f.rule_id for f in run.report.findings}:
         if rid in REGISTRY:
-            tagged[rid] = set(REGISTRY.get(rid).meta.tags)
+            tags = set(REGISTRY.get(rid).meta.tags)
+            metrics = tuple(metric for metric, tag in METRICS.items() if tag and tag in tags)
+            if metrics:
+                metrics_of[rid] = metrics
     hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for f in run.report.findings:
-        for metric, tag in METRICS.items():
-            if tag and tag in tagged.get(f.rule_id, ()):
-                hits[(f.resource.kind, f.resource.namespace, f.resource.name)].add(metric)
+        fed = metrics_of.get(f.rule_id)
+        if fed:
+            hits[(f.resource.kind, f.resource.namespace, f.resource.name)].update(fed)
     from seawall.rules.workload.pss_checks import allowed
 
     per_ns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -38,11 +38,12 @@ def evaluate(findings: list[Finding], enabled_rules: list[Any]) -> dict[str, dic
         for cm in meta.nist_countermeasure:
             rules_by_cm.setdefault(cm, []).append(meta.id)
     fails: dict[str, Counter[str]] = {c: Counter() for c in COUNTERMEASURES}
-    for f in findings:
-        if f.suppressed:
-            continue
-        for cm in f.references.nist_countermeasure:
-            fails.setdefault(cm, Counter())[f.severity.label] += 1
+    # count (countermeasures, severity) pairs in C first; iterating them in first-seen order keeps
+    # each countermeasure's severities in the order a finding-by-finding count would insert them
+    pairs = Counter((f.references.nist_countermeasure, f.severity) for f in findings if not f.suppressed)
+    for (cms, severity), n in pairs.items():
+        for cm in cms:
+            fails.setdefault(cm, Counter())[severity.label] += n
     out: dict[str, dict[str, Any]] = {}
     for cm, title in COUNTERMEASURES.items():
         manual = (controls.get(cm) or {}).get("manual", "")

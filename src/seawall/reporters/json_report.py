@@ -135,6 +135,7 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
         return
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
     static: dict[tuple[str, str, str, str, int], str] = {}
+    chunk: list[str] = []
     for i, f in enumerate(findings):
         key = (f.rule_id, f.title, f.category, f.remediation, id(f.references))
         part = static.get(key)
@@ -149,5 +150,10 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
                 ensure_ascii=False,
             )[1:-1]
             static[key] = part
-        out.write(("," if i else "") + _finding_json(f) + ", " + part + "}")
+        chunk.append(_finding_json(f) + ", " + part + "}")
+        if len(chunk) >= 512:  # one write per 512 findings, memory stays flat
+            out.write(("," if i >= 512 else "") + ",".join(chunk))
+            chunk.clear()
+    if chunk:
+        out.write(("," if len(findings) > len(chunk) else "") + ",".join(chunk))
     out.write('], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n")
