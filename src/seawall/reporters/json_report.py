@@ -120,23 +120,19 @@ def render(report: Any, findings: list[Finding]) -> str:
     return buf.getvalue()
 
 
-def write(report: Any, findings: list[Finding], out: TextIO) -> None:
-    """Stream the report: one finding at a time, so memory does not grow with the output.
+#: From this many findings, a forked child encodes the second half while the parent does the first.
+FORK_MIN = 20_000
 
-    Per rule, the parts every finding of that rule shares (title, category, remediation,
-    references) are encoded once and reused; only the per-finding fields are encoded each time.
-    Small reports are indented for people; large ones are compact (a program reads them).
-    """
-    pretty = len(findings) <= PRETTY_LIMIT
-    head = {"schema_version": SCHEMA_VERSION, "tool": {"name": "seawall", "version": report.tool_version}}
-    if pretty:
-        body = dict(head, findings=[finding_dict(f) for f in findings], summary=summary(report, findings))
-        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        return
-    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
+
+def _encode_findings(findings: list[Finding], start: int, stop: int, out: TextIO) -> None:
+    """Write findings[start:stop] as compact JSON objects, comma-separated (a leading comma when
+    ``start`` > 0). Per rule, the parts every finding of that rule shares (title, category,
+    remediation, references) are encoded once and reused."""
     static: dict[tuple[str, str, str, str, int], str] = {}
     chunk: list[str] = []
-    for i, f in enumerate(findings):
+    lead = "," if start else ""
+    for i in range(start, stop):
+        f = findings[i]
         key = (f.rule_id, f.title, f.category, f.remediation, id(f.references))
         part = static.get(key)
         if part is None:
@@ -152,8 +148,65 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
             static[key] = part
         chunk.append(_finding_json(f) + ", " + part + "}")
         if len(chunk) >= 512:  # one write per 512 findings, memory stays flat
-            out.write(("," if i >= 512 else "") + ",".join(chunk))
+            out.write(lead + ",".join(chunk))
+            lead = ","
             chunk.clear()
     if chunk:
-        out.write(("," if len(findings) > len(chunk) else "") + ",".join(chunk))
+        out.write(lead + ",".join(chunk))
+
+
+def _fork_encode(findings: list[Finding], out: TextIO) -> bool:
+    """Encode all findings into ``out`` using two cores; False (nothing written) if not possible.
+
+    A forked child (it sees the findings without any copying) encodes the second half into an
+    unnamed temporary file while the parent encodes the first half into ``out``; the parent then
+    copies the child's text after its own. Memory stays flat in both processes.
+    """
+    import os
+    import tempfile
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    mid = len(findings) // 2
+    # surrogatepass: lone surrogates (hostile manifests) survive the round trip unchanged
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass") as tmp:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported by its exit status
+            code = 1
+            try:
+                _encode_findings(findings, mid, len(findings), tmp)
+                tmp.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        try:
+            _encode_findings(findings, 0, mid, out)
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            _encode_findings(findings, mid, len(findings), out)
+            return True
+        tmp.seek(0)
+        while block := tmp.read(1 << 20):
+            out.write(block)
+    return True
+
+
+def write(report: Any, findings: list[Finding], out: TextIO) -> None:
+    """Stream the report: one finding at a time, so memory does not grow with the output.
+
+    Per rule, the parts every finding of that rule shares (title, category, remediation,
+    references) are encoded once and reused; only the per-finding fields are encoded each time.
+    Small reports are indented for people; large ones are compact (a program reads them).
+    """
+    pretty = len(findings) <= PRETTY_LIMIT
+    head = {"schema_version": SCHEMA_VERSION, "tool": {"name": "seawall", "version": report.tool_version}}
+    if pretty:
+        body = dict(head, findings=[finding_dict(f) for f in findings], summary=summary(report, findings))
+        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
+    if not (len(findings) >= FORK_MIN and _fork_encode(findings, out)):
+        _encode_findings(findings, 0, len(findings), out)
     out.write('], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from seawall.engine import scan
+import pytest
+
+from seawall.engine import Report, scan
 from seawall.model.finding import Finding, Location, Resource, Severity
 from seawall.policy.config import Config
+from seawall.reporters import json_report
 from seawall.reporters.json_report import _finding_json, finding_dict
 
 
@@ -42,3 +45,18 @@ def test_hand_encoding_matches_on_real_scan(shared_dir: Path) -> None:
     assert len(report.findings) > 100
     for f in report.findings:
         assert _finding_json(f) == _generic(f)
+
+
+def test_two_core_encoding_writes_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = 'quote " é 中 \u2028 lone \udc80 \x01'
+    findings = [
+        Finding(f"SW-X-{i % 7}", "t", Severity(i % 5), "workload", f"{odd} {i}", Resource("Pod", "ns", f"p{i}"),
+                Location("a.yaml", i, f"/spec/{i}"), extra=(("n", i),) if i % 3 else ())
+        for i in range(6001)
+    ]
+    report = Report(findings=findings)
+    monkeypatch.setattr(json_report, "FORK_MIN", 10**9)
+    serial = json_report.render(report, findings)
+    monkeypatch.setattr(json_report, "FORK_MIN", 100)
+    assert json_report.render(report, findings) == serial
+    assert len(json.loads(serial)["findings"]) == 6001
