@@ -46,9 +46,15 @@ def combined(run: ScanRun) -> Iterator[Finding]:
         return
     factors: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     critical_images: dict[str, str] = {}
+    # which rule ids carry a root tag, decided once per rule id rather than once per finding
+    root_ids = {
+        rid
+        for rid in {f.rule_id for f in run.report.findings}
+        if rid in REGISTRY and any(t in REGISTRY.get(rid).meta.tags for t in _ROOT_TAGS)
+    }
     for f in run.report.findings:
         r = f.resource
-        if f.rule_id in REGISTRY and any(t in REGISTRY.get(f.rule_id).meta.tags for t in _ROOT_TAGS):
+        if f.rule_id in root_ids:
             factors[_key(r.kind, r.namespace, r.name)].setdefault("root", f.message)
         elif f.rule_id in _TOKEN_RULES:
             factors[_key(r.kind, r.namespace, r.name)].setdefault("token", f.message)
