@@ -83,6 +83,57 @@ def _expanded_size(root: yaml.Node) -> int:
     return memo[id(root)]
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+#: Scalar tags the fast path hands to PyYAML's own constructor, one node at a time.
+_PLAIN_SCALARS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("null", "bool", "int", "float", "timestamp")
+)
+
+
+class _Slow(Exception):
+    """The document needs PyYAML's full constructor (merge keys, tags, non-string keys...)."""
+
+
+def _fast_value(loader: Any, node: yaml.Node) -> Any:
+    """``loader.construct_document(node)`` for the common case of an alias-free document of
+    string-keyed maps, lists and plain scalars, without PyYAML's per-node generator machinery.
+    Anything else raises :class:`_Slow` and the caller constructs the document the usual way."""
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        if tag in _PLAIN_SCALARS:
+            return loader.construct_object(node)
+        raise _Slow
+    if isinstance(node, yaml.MappingNode):
+        if tag != _MAP:
+            raise _Slow
+        out: dict[Any, Any] = {}
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.tag != _STR:
+                raise _Slow
+            out[k.value] = _fast_value(loader, v)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if tag != _SEQ:
+            raise _Slow
+        return [_fast_value(loader, v) for v in node.value]
+    raise _Slow
+
+
+def _construct(loader: Any, node: yaml.Node, may_alias: bool) -> Any:
+    if not may_alias:
+        try:
+            return _fast_value(loader, node)
+        except (_Slow, RecursionError):
+            pass
+        finally:
+            loader.constructed_objects = {}
+    return loader.construct_document(node)
+
+
 def _mark_text(err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -121,7 +172,7 @@ def iter_documents(text: str) -> Iterator[Document]:
             try:
                 if may_alias:
                     _expanded_size(node)
-                value = loader.construct_document(node)
+                value = _construct(loader, node, may_alias)
             except DocumentError as err:
                 yield Document(index, None, None, start, source, error=str(err))
                 index += 1
