@@ -268,9 +268,14 @@ def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
     import multiprocessing
     import struct
 
-    shared = mmap.mmap(-1, 16)
+    try:
+        shared = mmap.mmap(-1, 16)
+        lock = multiprocessing.get_context("fork").Lock()  # a POSIX semaphore: may be unavailable
+    except (OSError, ImportError, ValueError):
+        for item in items:
+            run.read_one(item)
+        return
     struct.pack_into("qq", shared, 0, 0, len(items))  # next front item, end of the front part
-    lock = multiprocessing.get_context("fork").Lock()
 
     def claim_back() -> int | None:
         with lock:
