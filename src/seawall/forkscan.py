@@ -116,10 +116,45 @@ def _in_input_order(run: ScanRun, marks: list[tuple[list[int], dict[str, int]]])
             run.inventory.extra[key] = {k: value[k] for k in reorder(list(value), cuts)}
 
 
+def _flat_findings(findings: list[Finding]) -> tuple[list[tuple[Any, ...]], list[Resource]]:
+    """Findings as plain tuples plus a table of their (shared) Resources.
+
+    Pickling a slotted frozen dataclass calls Python code per object (three per finding); a
+    tuple of strings and ints pickles in C. A big corpus sends ~85k findings from the child, so
+    this is the difference between ~0.35 s and ~0.1 s of the child's time.
+    """
+    index: dict[int, int] = {}
+    table: list[Resource] = []
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for f in findings:
+        r = f.resource
+        i = index.get(id(r))
+        if i is None:
+            i = index[id(r)] = len(table)
+            table.append(r)
+        loc = f.location
+        append(
+            (
+                f.rule_id, f.title, f.severity, f.category, f.message, i,
+                loc.path, loc.line, loc.pointer, loc.source,
+                f.remediation, f.references, f.evidence, f.status, f.suppressed, f.extra,
+            )
+        )  # fmt: skip
+    return rows, table
+
+
+def _unflat_findings(rows: list[tuple[Any, ...]], table: list[Resource]) -> list[Finding]:
+    return [
+        Finding(rid, title, sev, cat, msg, table[i], Location(path, line, ptr, src), rem, refs, ev, st, sup, extra)
+        for (rid, title, sev, cat, msg, i, path, line, ptr, src, rem, refs, ev, st, sup, extra) in rows
+    ]
+
+
 def _export(run: ScanRun) -> bytes:
     rep, inv = run.report, run.inventory
     payload = {
-        "findings": rep.findings,
+        "findings": _flat_findings(rep.findings),
         "errors": rep.errors,
         "warnings": rep.warnings,
         "skipped": rep.skipped,
@@ -144,7 +179,7 @@ def _merge(run: ScanRun, payload: dict[str, Any]) -> None:
     from seawall.engine import chart_warning
 
     rep, inv = run.report, run.inventory
-    rep.findings.extend(payload["findings"])
+    rep.findings.extend(_unflat_findings(*payload["findings"]))
     rep.errors.extend(payload["errors"])
     # the child warns about a Helm chart at each of its templates; keep the first, as serial does
     chart_of = {chart_warning(c): c for c in payload["charts"]}
