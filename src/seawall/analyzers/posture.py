@@ -6,6 +6,10 @@ Computed from the findings (before ignores: suppressing a finding does not make 
 using rule tags, so the summary and the rules can never disagree. "Fails restricted" is
 pod-security-admission's own verdict for the restricted level (``pss_checks.allowed``), which
 differs from "has a PSS finding" in PSA's edge cases (e.g. Windows pods, ``hostUsers: false``).
+That verdict is read from the findings of the SW-PSS rules of exactly the checks PSA runs at the
+restricted level (those rules run PSA's own check functions on every workload already), so the
+checks are not run a second time; they are only re-run where the findings cannot tell: when one of
+those rules is disabled or failed, or for workloads that share file, kind, namespace and name.
 """
 
 from __future__ import annotations
@@ -35,12 +39,30 @@ def posture(run: Any) -> dict[str, Any]:
             metrics = tuple(metric for metric, tag in METRICS.items() if tag and tag in tags)
             if metrics:
                 metrics_of[rid] = metrics
+    restricted_ids = _restricted_rule_ids(run)
     hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    # (file, kind, namespace, name) of the workloads with a finding of a restricted-level check
+    failing_restricted: set[tuple[str, str, str, str]] = set()
     for f in run.report.findings:
-        fed = metrics_of.get(f.rule_id)
+        rid = f.rule_id
+        fed = metrics_of.get(rid)
         if fed:
             hits[(f.resource.kind, f.resource.namespace, f.resource.name)].update(fed)
+        if restricted_ids and rid in restricted_ids:
+            r = f.resource
+            failing_restricted.add((f.location.path, r.kind, r.namespace, r.name))
     from seawall.rules.workload.pss_checks import allowed
+
+    # workloads the findings cannot tell apart: their verdict is computed by running the checks
+    seen: set[tuple[str, str, str, str]] = set()
+    shared: set[tuple[str, str, str, str]] = set()
+    if restricted_ids:
+        for view in workloads:
+            o = view.owner
+            wkey = (o.path, o.kind, o.effective_namespace, o.name)
+            if wkey in seen:
+                shared.add(wkey)
+            seen.add(wkey)
 
     per_ns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for view in workloads:
@@ -49,6 +71,11 @@ def posture(run: Any) -> dict[str, Any]:
         per_ns[ns]["workloads"] += 1
         for metric in hits.get((o.kind, ns, o.name), ()):
             per_ns[ns][metric] += 1
+        wkey = (o.path, o.kind, ns, o.name)
+        if restricted_ids and wkey not in shared:
+            if wkey in failing_restricted:
+                per_ns[ns]["fails_restricted"] += 1
+            continue
         try:
             if not allowed(view, "restricted"):
                 per_ns[ns]["fails_restricted"] += 1
@@ -80,3 +107,18 @@ def posture(run: Any) -> dict[str, Any]:
             "names": failing,
         },
     }
+
+
+def _restricted_rule_ids(run: Any) -> frozenset[str]:
+    """Ids of the SW-PSS rules of the checks PSA runs at the restricted level, when their findings
+    are PSA's verdict: every one of those rules is enabled and none of them failed in this scan.
+    Empty otherwise (the verdict is then computed by running the checks)."""
+    from seawall.rules.workload.pss import PSS_RULE_IDS
+    from seawall.rules.workload.pss_checks import RESTRICTED, checks_for_level
+
+    ids = frozenset(PSS_RULE_IDS[c.id] for c in checks_for_level(RESTRICTED))
+    if not all(run.enabled(rid) for rid in ids):
+        return frozenset()
+    if any("SW-PSS-" in e.message for e in run.report.errors):
+        return frozenset()
+    return ids
