@@ -14,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -233,22 +234,19 @@ class ScanRun:
         pending = self._pending_lines
         if not pending:
             return
-        keys = sorted(
-            {
-                k
-                for f in self.report.findings
-                if (k := (f.location.path, f.location.line, f.location.pointer)) in pending
-            }
-        )
-        lines = {k: self.line_for(pending[k], k[2]) for k in keys}
-        out = []
-        for f in self.report.findings:
+        findings = self.report.findings
+        # one pass over the findings; only the (few) pending ones are then touched, in place
+        hits: list[tuple[int, tuple[str, int, str]]] = []
+        for i, f in enumerate(findings):
             loc = f.location
-            line = lines.get((loc.path, loc.line, loc.pointer))
-            if line is not None and line != loc.line:
-                f = dataclasses.replace(f, location=dataclasses.replace(loc, line=line))
-            out.append(f)
-        self.report.findings[:] = out
+            k = (loc.path, loc.line, loc.pointer)
+            if k in pending:
+                hits.append((i, k))
+        lines = {k: self.line_for(pending[k], k[2]) for k in sorted({k for _, k in hits})}
+        for i, k in hits:
+            line = lines[k]
+            if line != k[1]:
+                findings[i] = _with_line(findings[i], line)
         pending.clear()
         self._parsed_cache = None
 
@@ -400,6 +398,22 @@ class ScanRun:
                 if self.config.debug:
                     self.report.warnings.append(traceback.format_exc())
         self.resolve_lines()
+
+
+_FINDING_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Finding)))
+_FINDING_LOCATION = [f.name for f in dataclasses.fields(Finding)].index("location")
+_LOCATION_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Location)))
+_LOCATION_LINE = [f.name for f in dataclasses.fields(Location)].index("line")
+
+
+def _with_line(f: Finding, line: int) -> Finding:
+    """``f`` with its location's line replaced (for :meth:`ScanRun.resolve_lines`): the same as
+    two ``dataclasses.replace`` calls, in half the time (no per-call field introspection)."""
+    loc = list(_LOCATION_FIELDS(f.location))
+    loc[_LOCATION_LINE] = line
+    values = list(_FINDING_FIELDS(f))
+    values[_FINDING_LOCATION] = Location(*loc)
+    return Finding(*values)
 
 
 def chart_warning(chart: str) -> str:
