@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from seawall.model.finding import CATEGORIES, References, Severity
 
@@ -26,9 +26,11 @@ TOOLS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """What a check function yields: a message and where, relative to the object it checked.
+
+    A NamedTuple, not a frozen dataclass: a big scan builds one per finding (170k on the corpus)
+    and a tuple is built at a third of the cost.
 
     ``pointer`` is a JSON pointer inside the document (``/spec/containers/0/securityContext``);
     the engine turns it into a file line. ``fallback_pointer`` is used when the field is absent
