@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+from typing import TYPE_CHECKING
 
 from seawall.inventory.k8s import K8sObject, as_str
 from seawall.model.finding import Finding
+
+if TYPE_CHECKING:
+    from seawall.engine import ScanRun
 
 #: ``seawall.io/ignore: "SW-K8S-001,SW-K8S-002: reason why"``
 IGNORE_ANNOTATION = "seawall.io/ignore"
@@ -35,9 +39,9 @@ def _resource_key(f: Finding) -> str:
 
 def apply_policy(run: object) -> None:
     """Mutates ``run.report.findings`` in place (findings themselves are replaced, not edited)."""
-    from seawall.engine import ScanRun  # local: avoid an import cycle
+    from seawall.engine import ScanRun as _ScanRun  # local: avoid an import cycle
 
-    assert isinstance(run, ScanRun)
+    assert isinstance(run, _ScanRun)
     cfg = run.config
     report = run.report
     annotated: dict[tuple[str, str, str], tuple[set[str], str]] = {}
@@ -55,39 +59,46 @@ def apply_policy(run: object) -> None:
             continue
         annotated[_obj_key(obj)] = (ids, reason)
 
-    out: list[Finding] = []
-    for f in report.findings:
-        if f.rule_id in cfg.severity_overrides:
-            f = dataclasses.replace(f, severity=cfg.severity_overrides[f.rule_id])
-        reason = ""
-        key = (f.resource.kind, f.resource.namespace, f.resource.name)
-        if key in annotated:
-            ids, why = annotated[key]
-            if any(fnmatch.fnmatchcase(f.rule_id, p) for p in ids):
-                reason = f"annotation: {why}"
-        if not reason:
-            rkey = _resource_key(f)
-            for ig in cfg.ignores:
-                if not ig.matches_rule(f.rule_id):
-                    continue
-                if not (fnmatch.fnmatchcase(rkey, ig.resource) or fnmatch.fnmatchcase(f.location.path, ig.resource)):
-                    continue
-                if ig.expired(cfg.today):
-                    report.warnings.append(
-                        f"ignore of {ig.rule} for {ig.resource} expired on {ig.expires}; "
-                        "its findings are reported again"
-                    )
-                    continue
-                reason = f"ignored: {ig.reason}"
-                break
-        if not reason and cfg.baseline and f.fingerprint in cfg.baseline:
-            reason = "in baseline"
-        if reason:
-            f = dataclasses.replace(f, suppressed=reason)
-        out.append(f)
-    report.findings[:] = out
+    overrides, ignores, baseline = cfg.severity_overrides, cfg.ignores, cfg.baseline
+    findings = report.findings
+    if overrides or annotated or ignores or baseline:  # else nothing can change: no pass at all
+        for i, f in enumerate(findings):
+            if overrides and f.rule_id in overrides:
+                f = findings[i] = dataclasses.replace(f, severity=overrides[f.rule_id])
+            reason = ""
+            if annotated:
+                key = (f.resource.kind, f.resource.namespace, f.resource.name)
+                if key in annotated:
+                    ids, why = annotated[key]
+                    if any(fnmatch.fnmatchcase(f.rule_id, p) for p in ids):
+                        reason = f"annotation: {why}"
+            if not reason and ignores:
+                reason = _ignore_reason(f, run)
+            if not reason and baseline and f.fingerprint in baseline:
+                reason = "in baseline"
+            if reason:
+                findings[i] = dataclasses.replace(f, suppressed=reason)
     # de-duplicate repeated expiry warnings
     report.warnings[:] = list(dict.fromkeys(report.warnings))
+
+
+def _ignore_reason(f: Finding, run: ScanRun) -> str:
+    """The reason of the first unexpired config ignore matching ``f`` ("" if none); an expired
+    one that matches adds a warning."""
+    cfg = run.config
+    rkey = _resource_key(f)
+    for ig in cfg.ignores:
+        if not ig.matches_rule(f.rule_id):
+            continue
+        if not (fnmatch.fnmatchcase(rkey, ig.resource) or fnmatch.fnmatchcase(f.location.path, ig.resource)):
+            continue
+        if ig.expired(cfg.today):
+            run.report.warnings.append(
+                f"ignore of {ig.rule} for {ig.resource} expired on {ig.expires}; its findings are reported again"
+            )
+            continue
+        return f"ignored: {ig.reason}"
+    return ""
 
 
 def _obj_key(obj: K8sObject) -> tuple[str, str, str]:
