@@ -270,3 +270,45 @@ def test_too_many_layers(tmp_path: Path) -> None:
     write_docker_archive(tmp_path / "a.tar", [OK] * 5, layer_names=[f"l{i}/layer.tar" for i in range(5)])
     with pytest.raises(SourceError, match=r"lists 5 layers \(limit 4\)"):
         open_image(str(tmp_path / "a.tar"), limits=Limits(max_layers=4))
+
+
+def _big_layer() -> bytes:
+    return layer_tar([E("etc/os-release", b"ID=alpine\n"), E("data/big.bin", os.urandom(3 * 1024 * 1024))])
+
+
+@pytest.mark.parametrize("fmt", ["docker", "oci-plain", "oci-archive-plain"])
+def test_in_place_layers_verify_bytes_nobody_reads(tmp_path: Path, fmt: str) -> None:
+    """Uncompressed layers stored in a file are parsed in place (file data skipped, not read),
+    yet a changed byte inside data no cataloger looks at is still a digest error."""
+    layer = _big_layer()
+    if fmt == "docker":
+        target = tmp_path / "a.tar"
+        write_docker_archive(target, [layer])
+        expect = "diff_id mismatch"
+    else:
+        write_oci_layout(tmp_path / "img", [layer], compression="plain")
+        target = tmp_path / "img"
+        if fmt == "oci-archive-plain":
+            target = tar_directory(tmp_path / "img", tmp_path / "img.tar")
+        expect = "digest mismatch"
+    with open_image(str(target)) as img, img.open_layer(0) as stream:
+        assert stream.in_place
+        assert squash(img, lambda p: False).get("data/big.bin") is not None
+    raw = bytearray(target.read_bytes() if target.is_file() else b"")
+    if fmt == "oci-plain":
+        blob = next(p for p in (target / "blobs" / "sha256").iterdir() if p.stat().st_size > 3 * 1024 * 1024)
+        raw = bytearray(blob.read_bytes())
+    i = raw.index(layer[-(1024 * 1024) : -(1024 * 1024) + 64])  # inside big.bin's data
+    raw[i] ^= 0x01
+    (blob if fmt == "oci-plain" else target).write_bytes(bytes(raw))
+    for prefetch in (0, 1 << 62):  # hashed in a thread / after the walk
+        with pytest.raises(SourceError, match=expect), open_image(
+            str(target), limits=Limits(prefetch_min_bytes=prefetch)
+        ) as img:
+            squash(img, lambda p: False)
+
+
+def test_gzip_layers_are_streamed(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "img", [OK], compression="gzip")
+    with open_image(str(tmp_path / "img")) as img, img.open_layer(0) as stream:
+        assert not stream.in_place

@@ -79,8 +79,18 @@ class _MemberReader(ReadStream):
     def __init__(self, owner: TarBlobs, offset: int, size: int) -> None:
         super().__init__()
         self._owner = owner
-        self._pos = offset
+        self._start = self._pos = offset
         self._end = offset + size
+
+    def region(self) -> tuple[int, int, int] | None:
+        """``(fd, offset, size)`` of the member in the archive file when the archive is a plain
+        tar (layers are then parsed and hashed in place, see ``layers._RegionReader``)."""
+        owner = self._owner
+        if owner.compressed or self._pos != self._start:
+            return None
+        if owner._fh.closed:
+            owner._reopen()
+        return owner._fh.fileno(), self._start, self._end - self._start
 
     def read(self, size: int | None = -1) -> bytes:
         left = self._end - self._pos

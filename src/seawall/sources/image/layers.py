@@ -8,7 +8,10 @@ an image are capped: a 1 MB gzip bomb cannot turn into 1 TB of work.
 
 from __future__ import annotations
 
+import io
+import os
 import queue
+import stat
 import threading
 import zlib
 from collections.abc import Callable
@@ -256,8 +259,10 @@ class LayerStream(ReadStream):
         # hash over the uncompressed stream) is checked when it is the only check or when asked
         self.bytes_out = 0
         self._eof = False
-        head = self._verifier.read(8) or b""
-        self.compression = sniff_compression(head)
+        #: the layer is an uncompressed byte range of a file, parsed and hashed in place
+        self.in_place = False
+        self._prefetch: _Prefetcher | None = None
+        self._region: _RegionReader | None = None
         # the descriptor digest already binds compressed bytes to the manifest; a second hash of
         # the uncompressed stream runs when it is the only check (docker-save) or when asked
         check_diff = bool(spec.diff_id) and (not spec.verify_descriptor or limits.verify_diff_ids)
@@ -265,6 +270,11 @@ class LayerStream(ReadStream):
             check_diff = False  # an uncompressed layer: the same hash over the same bytes
         self._diff_id = spec.diff_id
         self._diff_hasher = new_hasher(spec.diff_id) if check_diff else None
+        region = file_region(raw)
+        if region is not None and self._open_region(region, spec, limits):
+            return
+        head = self._verifier.read(8) or b""
+        self.compression = sniff_compression(head)
         src = _Prefixed(head, self._verifier)
         self._reader: _GzipReader | _ZstdReader | _PlainReader
         if self.compression == "gzip":
@@ -276,26 +286,42 @@ class LayerStream(ReadStream):
         else:
             raise SourceError(f"{self.compression}-compressed layers are not supported by OCI", subject=subject)
 
-        self._prefetch: _Prefetcher | None = None
         if desc.size < 0 or desc.size >= limits.prefetch_min_bytes:
             self._prefetch = _Prefetcher(self._pull)
 
-    def read(self, size: int | None = -1) -> bytes:
-        n = CHUNK if size is None or size < 0 else max(size, 1)
-        if self._prefetch is not None:
-            return self._prefetch.read(n)
-        return self._pull(n)
+    def _open_region(self, region: tuple[int, int, int], spec: LayerSpec, limits: Limits) -> bool:
+        """Use an uncompressed layer stored in a regular file in place (see :class:`_RegionReader`);
+        False (nothing consumed) when the layer is compressed."""
+        fd, offset, size = region
+        try:
+            head = os.pread(fd, 8, offset) if size else b""
+        except OSError:
+            return False  # the stream path reports the error the usual way
+        if sniff_compression(head) != "plain":
+            return False
+        desc = spec.descriptor
+        if spec.verify_descriptor and desc.size >= 0 and size != desc.size:
+            if size < desc.size:
+                why = f"blob {desc.digest[:19]} is truncated: {size} of {desc.size} bytes"
+            else:
+                why = f"blob {desc.digest[:19]} is longer than the {desc.size} bytes its descriptor says"
+            raise SourceError(why, subject=self.subject)
+        self._count(size)
+        # uncompressed: the descriptor digest and the diff_id are hashes of the same bytes
+        checks: list[tuple[str, str]] = []  # (expected digest, "descriptor" | "diff_id")
+        if spec.verify_descriptor:
+            checks.append((desc.digest, "descriptor"))
+        if self._diff_hasher is not None:
+            checks.append((spec.diff_id, "diff_id"))
+        threaded = size >= limits.prefetch_min_bytes
+        self._region = _RegionReader(fd, offset, size, checks, self.subject, threaded=threaded)
+        self._diff_hasher = None
+        self.in_place = True
+        return True
 
-    def _pull(self, n: int) -> bytes:
-        """Read, verify, decompress, bound and hash up to ``n`` bytes (maybe in the prefetch thread)."""
-        if self._eof:
-            return b""
-        data = self._reader.read(n)
-        if not data:
-            self._finish()
-            return b""
-        self.bytes_out += len(data)
-        self._total[0] += len(data)
+    def _count(self, n: int) -> None:
+        self.bytes_out += n
+        self._total[0] += n
         if self.bytes_out > self._limits.max_layer_bytes:
             raise SourceError(
                 f"layer decompresses to more than {self._limits.max_layer_bytes} bytes (limit; gzip bomb?)",
@@ -305,6 +331,37 @@ class LayerStream(ReadStream):
             raise SourceError(
                 f"image decompresses to more than {self._limits.max_total_bytes} bytes (limit)", subject=self.subject
             )
+
+    def read(self, size: int | None = -1) -> bytes:
+        n = CHUNK if size is None or size < 0 else max(size, 1)
+        if self._region is not None:
+            return self._region.read(n)
+        if self._prefetch is not None:
+            return self._prefetch.read(n)
+        return self._pull(n)
+
+    def skip(self, n: int) -> int:
+        """Move ``n`` bytes forward without handing them out; the bytes skipped (fewer only at
+        EOF). Skipped bytes are still verified: in place by the hashing thread, else read."""
+        if self._region is not None:
+            return self._region.skip(n)
+        done = 0
+        while done < n:
+            chunk = self.read(min(n - done, CHUNK))
+            if not chunk:
+                break
+            done += len(chunk)
+        return done
+
+    def _pull(self, n: int) -> bytes:
+        """Read, verify, decompress, bound and hash up to ``n`` bytes (maybe in the prefetch thread)."""
+        if self._eof:
+            return b""
+        data = self._reader.read(n)
+        if not data:
+            self._finish()
+            return b""
+        self._count(len(data))
         if self._diff_hasher is not None:
             self._diff_hasher.update(data)
         return data
@@ -323,16 +380,161 @@ class LayerStream(ReadStream):
 
     def drain(self) -> None:
         """Read everything left (bounded by the limits) so every digest check runs."""
+        if self._region is not None:
+            self._region.finish()
+            return
         while self.read(CHUNK):
             pass
 
     def close(self) -> None:
         try:
+            if self._region is not None:
+                self._region.close()
             if self._prefetch is not None:
                 self._prefetch.close()
             self._verifier.close()
         finally:
             super().close()
+
+
+def file_region(raw: Any) -> tuple[int, int, int] | None:
+    """``(fd, offset, size)`` when the blob ``raw`` is a byte range of a regular file it has open
+    (an archive member of a plain tar, a blob file of an OCI layout), else None (a registry
+    response, a member of a gzipped archive)."""
+    region = getattr(raw, "region", None)
+    if callable(region):
+        got: tuple[int, int, int] | None = region()
+        return got
+    if isinstance(raw, io.BufferedReader | io.FileIO):
+        try:
+            fd = raw.fileno()
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            pos = raw.tell()
+        except (OSError, ValueError):
+            return None
+        return fd, pos, max(st.st_size - pos, 0)
+    return None
+
+
+_HASH_BLOCK = 8 * 1024 * 1024
+
+
+class _RegionReader:
+    """An uncompressed layer stored in a regular file, parsed in place and hashed alongside.
+
+    Why: a ``docker save`` archive (and an OCI layout with uncompressed layers) holds the layer
+    tar as plain bytes in a file, so nothing has to flow through a queue. The tar parser reads
+    at an offset with ``pread`` (headers and the few files a cataloger wants) and skips file
+    data by moving the offset, while every byte is still hashed: by a second thread that reads
+    the whole byte range in large blocks into one reused buffer (``preadv`` and hashlib release
+    the GIL, so the hash runs on another core with a handful of GIL hand-offs per layer). With
+    ``threaded=False`` the hash runs in :meth:`finish` instead. Memory: one block buffer,
+    whatever the layer size. The digests are compared in :meth:`finish`; a mismatch or a file
+    that ends early is a SourceError.
+    """
+
+    def __init__(
+        self, fd: int, offset: int, size: int, checks: list[tuple[str, str]], subject: str, *, threaded: bool
+    ) -> None:
+        self._fd = fd
+        self._start = self._pos = offset
+        self._end = offset + size
+        self._checks = checks
+        self._hashers = [new_hasher(digest) for digest, _ in checks]
+        self._subject = subject
+        self._error: BaseException | None = None
+        self._stop = False
+        self._finished = False
+        self._thread: threading.Thread | None = None
+        if self._hashers and threaded:
+            self._thread = threading.Thread(target=self._hash_in_thread, name="seawall-layer-hash", daemon=True)
+            self._thread.start()
+
+    def _truncated(self) -> SourceError:
+        return SourceError("layer is truncated (the file ends early)", subject=self._subject)
+
+    def _hash_in_thread(self) -> None:
+        try:
+            self._hash_all()
+        except BaseException as err:  # re-raised by finish() in the caller's thread
+            self._error = err
+
+    def _hash_all(self) -> None:
+        pos, end, fd, hashers = self._start, self._end, self._fd, self._hashers
+        buf = memoryview(bytearray(min(_HASH_BLOCK, max(end - pos, 1))))
+        block = len(buf)
+        while pos < end and not self._stop:
+            try:
+                n = _preadinto(fd, buf if end - pos >= block else buf[: end - pos], pos)
+            except OSError as err:
+                raise SourceError(f"cannot read the layer ({err.strerror or err})", subject=self._subject) from None
+            if n <= 0:
+                raise self._truncated()
+            part = buf[:n]
+            for h in hashers:
+                h.update(part)
+            pos += n
+
+    def read(self, n: int) -> bytes:
+        left = self._end - self._pos
+        if left <= 0:
+            self.finish()
+            return b""
+        try:
+            data = os.pread(self._fd, min(n, left), self._pos)
+        except OSError as err:
+            raise SourceError(f"cannot read the layer ({err.strerror or err})", subject=self._subject) from None
+        if not data:
+            raise self._truncated()
+        self._pos += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        k = min(n, max(self._end - self._pos, 0))
+        self._pos += k
+        return k
+
+    def finish(self) -> None:
+        """Wait for the hash (or compute it now) and compare every digest."""
+        if self._finished:
+            return
+        self._finished = True
+        self._pos = self._end
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            if self._error is not None:
+                raise self._error
+        elif self._hashers:
+            self._hash_all()
+        for (expected, kind), h in zip(self._checks, self._hashers, strict=True):
+            got = f"{expected.split(':', 1)[0]}:{h.hexdigest()}"
+            if got == expected:
+                continue
+            if kind == "descriptor":
+                raise SourceError(f"digest mismatch: expected {expected}, content is {got}", subject=self._subject)
+            raise SourceError(
+                f"diff_id mismatch: config says {expected}, uncompressed layer is {got}", subject=self._subject
+            )
+
+    def close(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+def _preadinto(fd: int, buf: memoryview, offset: int) -> int:
+    if _preadv is not None:
+        return int(_preadv(fd, [buf], offset))
+    data = os.pread(fd, len(buf), offset)  # pragma: no cover - platforms without preadv
+    buf[: len(data)] = data
+    return len(data)
+
+
+_preadv = getattr(os, "preadv", None)
 
 
 class _Prefetcher:

@@ -25,8 +25,10 @@ REGULAR = "0"
 HARDLINK = "1"
 SYMLINK = "2"
 DIRECTORY = "5"
-_REGULAR_TYPES = frozenset({"0", "\0", "7"})
-_OTHER_TYPES = frozenset({"3", "4", "6"})
+_KINDS = {"0": "file", "\0": "file", "7": "file", "5": "dir", "2": "symlink", "1": "hardlink"}
+_META_TYPES = frozenset({"x", "g", "L", "K"})
+_NO_DATA = frozenset({"1", "2", "3", "4", "5", "6"})
+_TYPES = tuple(chr(i) for i in range(256))  # type byte -> flag character
 
 
 @dataclass(slots=True)
@@ -107,6 +109,8 @@ class TarReader:
         self._left = 0  # unread data bytes of the current member
         self._pad = 0  # padding after the current member's data
         self.count = 0
+        skip = getattr(stream, "skip", None)
+        self._skip_src = skip if callable(skip) else None
 
     # -- buffer -----------------------------------------------------------------------------------
     def _fill(self, n: int) -> bool:
@@ -140,6 +144,10 @@ class TarReader:
             return
         n -= avail
         self._buf, self._pos = b"", 0
+        if self._skip_src is not None:  # a seekable source moves on without handing bytes out
+            if self._skip_src(n) != n:
+                raise SourceError("layer tar is truncated (unexpected end of data)", subject=self._subject)
+            return
         while n > 0:
             chunk = self._src.read(min(_READ, n) if n < _READ else _READ)
             if not chunk:
@@ -194,32 +202,54 @@ class TarReader:
         gpax: dict[str, str] = {}
         first = True
         while True:
-            self._finish_member()
-            if not self._fill(BLOCK):
-                if first and len(self._buf) == 0:
-                    raise SourceError("layer is empty (not a tar archive)", subject=subject)
-                if len(self._buf) - self._pos == 0:
-                    return  # EOF without the end-of-archive marker: tolerated (digests decide)
-                raise SourceError("layer tar is truncated (partial header)", subject=subject)
-            hdr = self._buf[self._pos : self._pos + BLOCK]
-            self._pos += BLOCK
-            if hdr.count(0) == BLOCK:
+            if self._left or self._pad:
+                self._finish_member()
+            pos = self._pos
+            if len(self._buf) - pos < BLOCK:
+                if not self._fill(BLOCK):
+                    if first and len(self._buf) == 0:
+                        raise SourceError("layer is empty (not a tar archive)", subject=subject)
+                    if len(self._buf) - self._pos == 0:
+                        return  # EOF without the end-of-archive marker: tolerated (digests decide)
+                    raise SourceError("layer tar is truncated (partial header)", subject=subject)
+                pos = self._pos
+            hdr = self._buf[pos : pos + BLOCK]
+            self._pos = pos + BLOCK
+            if not hdr[0] and hdr.count(0) == BLOCK:
                 return  # end-of-archive marker
+            # the checksum counts its own 8-byte field as spaces (8 * 32 = 256)
+            total = sum(hdr) - sum(hdr[148:156]) + 256
             try:
                 chk = _num(hdr[148:156], "checksum", subject)
             except SourceError:
                 chk = -1
-            if chk != sum(hdr[:148]) + 256 + sum(hdr[156:]) and chk != _signed_sum(hdr):
+            if chk != total and chk != _signed_sum(hdr):
                 if first:
                     raise SourceError("layer is not a tar archive (bad header checksum)", subject=subject)
                 raise SourceError(f"corrupt tar header after member {self.count} (bad checksum)", subject=subject)
             first = False
             self.count += 1
-            tflag = chr(hdr[156]) if hdr[156] else "\0"
-            size = _num(hdr[124:136], "size", subject)
+            tflag = _TYPES[hdr[156]]
+            # fast path: octal fields ending in NUL or space (what tar writers emit); anything
+            # else (base-256, blank or oddly padded fields) goes through _num
+            try:
+                if max(hdr[107], hdr[115], hdr[123], hdr[135], hdr[147]) > 32:
+                    raise ValueError
+                mode = int(hdr[100:107], 8)
+                uid = int(hdr[108:115], 8)
+                gid = int(hdr[116:123], 8)
+                size = int(hdr[124:135], 8)
+                mtime = int(hdr[136:147], 8)
+            except ValueError:
+                size = _num(hdr[124:136], "size", subject)
+                if tflag not in _META_TYPES:  # extension headers: only the size matters
+                    mode = _num(hdr[100:108], "mode", subject)
+                    uid = _num(hdr[108:116], "uid", subject)
+                    gid = _num(hdr[116:124], "gid", subject)
+                    mtime = _num(hdr[136:148], "mtime", subject)
             if size < 0:
                 raise SourceError("corrupt tar header: negative size", subject=subject)
-            if tflag in ("x", "g", "L", "K"):
+            if tflag in _META_TYPES:
                 if size > _MAX_META:
                     raise SourceError(f"tar extension header of {size} bytes (limit {_MAX_META})", subject=subject)
                 data = self._take(size)
@@ -235,18 +265,21 @@ class TarReader:
                 else:
                     long_link = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
                 continue
-            ext = {**gpax, **pax} if gpax else pax
-            name = _str(hdr[0:100])
-            if hdr[257:262] == b"ustar" and hdr[345] and hdr[257:263] != b"ustar ":
-                name = _str(hdr[345:500]) + "/" + name
             if long_name is not None:
                 name = long_name
-            linkname = long_link if long_link is not None else _str(hdr[157:257])
-            mode = _num(hdr[100:108], "mode", subject)
-            uid = _num(hdr[108:116], "uid", subject)
-            gid = _num(hdr[116:124], "gid", subject)
-            mtime = _num(hdr[136:148], "mtime", subject)
-            if ext:
+            else:
+                name = _str(hdr[0:100])
+                if hdr[345] and hdr[257:262] == b"ustar" and hdr[262] != 32:  # ustar, not GNU: prefix/name
+                    name = _str(hdr[345:500]) + "/" + name
+            etype = _KINDS.get(tflag, "other")  # devices, fifos, GNU sparse, unknown: data skipped
+            if long_link is not None:
+                linkname = long_link
+            elif etype == "symlink" or etype == "hardlink":
+                linkname = _str(hdr[157:257])
+            else:
+                linkname = ""
+            if pax or gpax:
+                ext = {**gpax, **pax} if gpax else pax
                 name = ext.get("path", name)
                 linkname = ext.get("linkpath", linkname)
                 try:
@@ -258,18 +291,11 @@ class TarReader:
                     raise SourceError(f"corrupt PAX value for {name[:100]!r}", subject=subject) from None
                 if size < 0:
                     raise SourceError("corrupt PAX size", subject=subject)
-            long_name = long_link = None
-            pax = {}
-            if tflag in _REGULAR_TYPES:
-                etype = "file"
-            elif tflag == "5":
-                etype = "dir"
-            elif tflag == "2":
-                etype = "symlink"
-            elif tflag == "1":
-                etype = "hardlink"
+                long_name = long_link = None
+                pax = {}
             else:
-                etype = "other"  # devices, fifos, GNU sparse and unknown types: data skipped
-            self._left = size if tflag not in ("1", "2", "3", "4", "5", "6") else 0
-            self._pad = (-self._left) % BLOCK
+                long_name = long_link = None
+            left = 0 if tflag in _NO_DATA else size
+            self._left = left
+            self._pad = (-left) % BLOCK
             yield Member(name, etype, size if etype == "file" else 0, mode & 0o7777, uid, gid, mtime, linkname)
