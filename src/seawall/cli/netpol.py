@@ -5,19 +5,23 @@
     are np-guard's formats too; ``table`` and ``html`` are for people. np-guard's filters are offered
     under the same names: ``--focusworkload``, ``--focusworkload-peer``, ``--focus-direction``,
     ``--focus-conn`` and ``--exposure``.
+    With ``--each``, every PATH is a cluster of its own (a repository holding several clusters'
+    manifests, or a batch of cases): one run, one result per PATH under a ``==> PATH <==`` header.
 ``seawall netpol explain SRC DST [PORT/PROTO] PATH...``  which policy rules allow the connection, or
     why it is denied. SRC/DST are ``ns/name``, ``name``, ``ns/name[Kind]`` or an IP address.
+
+Start-up matters here (one process per cluster in CI loops; ``python -m seawall.netpol`` is the lean
+entry): this module imports nothing beyond argparse at load, and a matrix run imports only the
+analysis and the plain-text renderers (no findings model, exposure, admin-policy or HTML code unless
+the input or the options need them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from seawall.cli.output import write_output
 from seawall.errors import InputError
 
 MATRIX_FORMATS = ("table", "connlist", "txt", "json", "csv", "md", "dot", "html")
@@ -57,6 +61,12 @@ def register(sub: Any) -> None:
     )
     m.add_argument("--focus-conn", metavar="PROTO-PORT", help="only pairs allowing this connection, e.g. tcp-8080")
     m.add_argument("--exposure", action="store_true", help="add exposure analysis (np-guard --exposure)")
+    m.add_argument(
+        "--each",
+        action="store_true",
+        help="analyze each PATH as a cluster of its own and print each result under a '==> PATH <==' header "
+        "(json: an object keyed by PATH; csv: a leading input column; not with dot/html)",
+    )
     m.set_defaults(func=run_matrix)
 
     e = nsub.add_parser("explain", help="why a connection between two peers is allowed or denied")
@@ -72,26 +82,41 @@ def register(sub: Any) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
-    """Like write_output, but a file gets the trailing newline too."""
-    write_output(text if text.endswith("\n") else text + "\n", output)
+    """Like cli.output.write_output (imported only for ``-o``: stdout needs none of it), but a file
+    gets the trailing newline too."""
+    text = text if text.endswith("\n") else text + "\n"
+    if output:
+        from seawall.cli.output import write_output
+
+        write_output(text, output)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
-def _load(paths: list[str]) -> Any:
+def _warn(message: str, label: str | None = None) -> None:
+    print(f"seawall: warning: {label + ': ' if label else ''}{message}", file=sys.stderr)
+
+
+def _load(paths: list[str], label: str | None = None) -> Any:
     from seawall.netpol import analyze, load_objects
 
     objs, skipped = load_objects(paths)
     for s in skipped:
-        print(f"seawall: warning: skipped {s}", file=sys.stderr)
+        _warn(f"skipped {s}")
     conn = analyze(objs)
     for w in conn.warnings:
-        print(f"seawall: warning: {w}", file=sys.stderr)
+        _warn(w, label)
     return conn
 
 
 def run_matrix(args: argparse.Namespace) -> int:
     from seawall.netpol.connlist import ConnlistOptions, connlist
+    from seawall.netpol.output import SECTION_FORMATS, join_sections
     from seawall.netpol.ports import ConnectionSet
 
+    if args.each and args.format not in SECTION_FORMATS:
+        raise InputError(f"--each cannot combine {args.format} outputs in one document; run once per PATH")
     focus_conn = None
     if args.focus_conn:
         try:
@@ -100,18 +125,23 @@ def run_matrix(args: argparse.Namespace) -> int:
             raise InputError(str(err), subject="--focus-conn") from None
     fw = [x for v in args.focusworkload for x in _csv_list(v)]
     fp = [x for v in args.focusworkload_peer for x in _csv_list(v)]
-    conn = _load(args.paths)
-    result = connlist(
-        conn,
-        ConnlistOptions(tuple(fw), tuple(fp), args.focus_direction, focus_conn, args.exposure),
-    )
-    for w in result.warnings:
-        print(f"seawall: warning: {w}", file=sys.stderr)
-    _write(result.render(args.format), args.output)
+    opts = ConnlistOptions(tuple(fw), tuple(fp), args.focus_direction, focus_conn, args.exposure)
+    # --each: one cluster per PATH, analysed in turn in this one process; nothing is written until
+    # every PATH has been analysed, so a bad PATH gives its one-line error and no partial output
+    groups = [(p, [p]) for p in args.paths] if args.each else [(None, list(args.paths))]
+    sections: list[tuple[str, str]] = []
+    for label, paths in groups:
+        result = connlist(_load(paths, label), opts)
+        for w in result.warnings:
+            _warn(w, label)
+        sections.append((label or "", result.render(args.format)))
+    _write(join_sections(args.format, sections) if args.each else sections[0][1], args.output)
     return 0
 
 
 def _split_explain_args(items: list[str]) -> tuple[str, str, str | None, list[str]]:
+    from pathlib import Path
+
     from seawall.netpol.ports import ConnectionSet
 
     if len(items) < 3:
@@ -143,6 +173,8 @@ def run_explain(args: argparse.Namespace) -> int:
     query = ConnectionSet.parse(query_s) if query_s else None
     ex = explain(conn, src, dst, query)
     if args.format == "json":
+        import json
+
         _write(json.dumps(ex.as_dict(), indent=2), None)
     else:
         _write(ex.text(), None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from seawall.inventory.k8s import K8sObject
 from seawall.netpol.ipblocks import IPBlock, atoms
@@ -24,6 +25,9 @@ from seawall.netpol.model import INGRESS_CONTROLLER, Cluster, IngressController,
 from seawall.netpol.policy import Policy, Rule, RulePeer, compile_policy
 from seawall.netpol.ports import ALL, NONE, ConnectionSet
 from seawall.netpol.selectors import LabelIndex, Selector
+
+if TYPE_CHECKING:
+    from seawall.netpol.admin import AdminLayers
 
 _EMPTY: frozenset[int] = frozenset()
 
@@ -57,11 +61,24 @@ class Connectivity:
         self._ip_indexes: dict[int, list[tuple[int, list[int], list[int]]]] = {}
         self._by_object: dict[int, Workload] | None = None
         self._ingress_conns: list[tuple[Workload, ConnectionSet]] | None = None
-        from seawall.netpol.admin import build_layers
+        # AdminNetworkPolicy layers; None when the input has no admin policies (the common case,
+        # where the admin module is never imported: see the ``admin`` property)
+        self._admin: AdminLayers | None = None
+        if cluster.admin:
+            from seawall.netpol.admin import build_layers
 
-        self.admin, admin_warnings = build_layers(cluster.admin)
-        self.warnings.extend(admin_warnings)
+            self._admin, admin_warnings = build_layers(cluster.admin)
+            self.warnings.extend(admin_warnings)
         self._prepare()
+
+    @property
+    def admin(self) -> AdminLayers:
+        """The (Baseline)AdminNetworkPolicy layers (empty, and false, when there are none)."""
+        if self._admin is None:
+            from seawall.netpol.admin import AdminLayers
+
+            self._admin = AdminLayers([], None)
+        return self._admin
 
     # -- precomputation -----------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -102,7 +119,9 @@ class Connectivity:
             for r in (*p.ingress, *p.egress)
             for pt in r.ports
             if isinstance(pt.port, str)
-        } | self.admin.port_names()
+        }
+        if self._admin:
+            names |= self._admin.port_names()
         self._named = self._named or bool(names)
         sigs: dict[tuple[object, ...], int] = {}
         for w in ws:
@@ -111,7 +130,8 @@ class Connectivity:
         # external ranges
         src_blocks = [pe.ip_block for r in self._ingress.rules for pe in r.peers if pe.ip_block]
         dst_blocks = [pe.ip_block for r in self._egress.rules for pe in r.peers if pe.ip_block]
-        dst_blocks += self.admin.blocks()
+        if self._admin:
+            dst_blocks += self._admin.blocks()
         self.src_ips = [IPPeer(lo, hi) for lo, hi in atoms(src_blocks)]
         self.dst_ips = [IPPeer(lo, hi) for lo, hi in atoms(dst_blocks)]
 
@@ -205,18 +225,20 @@ class Connectivity:
         return frozenset(self._member(self._ingress if direction == "ingress" else self._egress, peer))
 
     def _admin_src_key(self, p: Peer) -> tuple[object, ...]:
-        if not self.admin:
+        admin = self._admin
+        if not admin:
             return ()
         ns = self._ns_labels(p)
-        sel = self.admin.selection(p, ns, "egress") if isinstance(p, Workload) else ()
-        return (sel, self.admin.membership(p, ns, "ingress"))
+        sel = admin.selection(p, ns, "egress") if isinstance(p, Workload) else ()
+        return (sel, admin.membership(p, ns, "ingress"))
 
     def _admin_dst_key(self, p: Peer) -> tuple[object, ...]:
-        if not self.admin:
+        admin = self._admin
+        if not admin:
             return ()
         ns = self._ns_labels(p)
-        sel = self.admin.selection(p, ns, "ingress") if isinstance(p, Workload) else ()
-        return (sel, self.admin.membership(p, ns, "egress"))
+        sel = admin.selection(p, ns, "ingress") if isinstance(p, Workload) else ()
+        return (sel, admin.membership(p, ns, "egress"))
 
     def _src_class(self, p: Peer) -> tuple[object, ...]:
         """Everything ``allowed(p, *)`` depends on: peers with equal keys behave identically."""
@@ -302,19 +324,21 @@ class Connectivity:
 
     def _egress_side(self, src: Workload, dst: Peer) -> ConnectionSet:
         np_allowed = self.egress_allowed(src, dst)
-        if not self.admin:
+        admin = self._admin
+        if not admin:
             return np_allowed
         captured = bool(self._egress.selecting[src.index])
-        return self.admin.combine(
+        return admin.combine(
             "egress", src, self._ns_labels(src), dst, self._ns_labels(dst), captured, np_allowed
         )
 
     def _ingress_side(self, src: Peer, dst: Workload) -> ConnectionSet:
         np_allowed = self.ingress_allowed(src, dst)
-        if not self.admin:
+        admin = self._admin
+        if not admin:
             return np_allowed
         captured = bool(self._ingress.selecting[dst.index])
-        return self.admin.combine(
+        return admin.combine(
             "ingress", dst, self._ns_labels(dst), src, self._ns_labels(src), captured, np_allowed
         )
 
@@ -364,10 +388,15 @@ class Connectivity:
     def ingress_connections(self) -> list[tuple[Workload, ConnectionSet]]:
         """What Ingress/Route objects deliver to each workload, after its ingress policies (sorted)."""
         if self._ingress_conns is None:
-            from seawall.netpol.ingress import backend_connections
+            out: list[tuple[Workload, ConnectionSet]] = []
+            # fronts are Services, Ingresses and Routes: without an Ingress or Route nothing enters
+            if any(o.kind != "Service" for o in self.cluster.fronts):
+                from seawall.netpol.ingress import backend_connections
 
-            out = []
-            for wi, backend in backend_connections(self.cluster.fronts, self.workloads).items():
+                backends = backend_connections(self.cluster.fronts, self.workloads)
+            else:
+                backends = {}
+            for wi, backend in backends.items():
                 w = self.workloads[wi]
                 c = backend & self._ingress_side(INGRESS_CONTROLLER, w)
                 if c.is_empty():

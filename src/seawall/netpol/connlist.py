@@ -13,12 +13,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from seawall.netpol.analysis import Connectivity
-from seawall.netpol.exposure import ExposedWorkload, Exposure
 from seawall.netpol.model import Peer, Workload
-from seawall.netpol.output import Row, render, render_exposure
+from seawall.netpol.output import Row, render
 from seawall.netpol.ports import ConnectionSet
+
+if TYPE_CHECKING:
+    from seawall.netpol.exposure import ExposedWorkload
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +44,13 @@ class ConnlistResult:
     def render(self, fmt: str) -> str:
         fc = self.options.focus_conn
         if self.exposed is not None:
+            from seawall.netpol.exposure_output import render_exposure  # only --exposure needs it
+
             return render_exposure(fmt, self.rows, self.exposed, self.workloads, fc)
         if fc is not None and fmt in ("connlist", "txt", "csv", "json", "md"):
             return _render_focus_conn(fmt, self.rows, fc)
         if fc is not None and fmt == "dot":  # np-guard labels every edge with the focus connection
             return render(fmt, [Row(r.src, r.dst, fc) for r in self.rows], self.workloads)
-        if self.exposed is not None:
-            return render_exposure(fmt, self.rows, self.exposed, self.workloads)
         return render(fmt, self.rows, self.workloads)
 
 
@@ -90,6 +93,8 @@ def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> Connlis
     wls = [w for w in conn.workloads if _matches(w, fw) or (fp and _matches(w, fp))]
     exposed = None
     if o.exposure and not (fw and fp):
+        from seawall.netpol.exposure import Exposure
+
         exposed = Exposure(conn, o.focus_conn).results([w for w in conn.workloads if _matches(w, fw)])
         for ew in exposed:  # a focus direction keeps only that direction's exposure (as np-guard)
             if direction == "ingress":

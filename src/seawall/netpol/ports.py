@@ -17,8 +17,8 @@ PROTOCOLS: tuple[str, ...] = ("SCTP", "TCP", "UDP")  # np-guard prints protocols
 MIN_PORT = 1
 MAX_PORT = 65535
 
-_PROTO_FIRST = re.compile(r"^(?P<proto>tcp|udp|sctp)(?:[-/: ]+(?P<lo>\d+)(?:-(?P<hi>\d+))?)?$", re.I)
-_PORT_FIRST = re.compile(r"^(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:[/: ](?P<proto>tcp|udp|sctp))?$", re.I)
+_PROTO_FIRST = r"^(?P<proto>tcp|udp|sctp)(?:[-/: ]+(?P<lo>\d+)(?:-(?P<hi>\d+))?)?$"
+_PORT_FIRST = r"^(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:[/: ](?P<proto>tcp|udp|sctp))?$"
 _FULL: Intervals = ((MIN_PORT, MAX_PORT),)
 
 
@@ -106,7 +106,8 @@ class ConnectionSet:
         t = text.strip()
         if t.lower() in {"all", "all connections", "*"}:
             return ALL
-        m = _PROTO_FIRST.match(t) or _PORT_FIRST.match(t)
+        # compiled on first use (re caches them): a listing without --focus-conn never parses one
+        m = re.match(_PROTO_FIRST, t, re.I) or re.match(_PORT_FIRST, t, re.I)
         if m is None:
             raise ValueError(f"invalid connection {text!r} (use e.g. TCP/8080, 8080/TCP, udp-53 or all)")
         proto = (m.group("proto") or "TCP").upper()

@@ -125,3 +125,25 @@ def test_explain_names_admin_policy_decisions(shared_dir: Path, capsys: pytest.C
     assert main(["netpol", "explain", "mymonitoring", "myfoo", demo]) == 0
     out = capsys.readouterr().out
     assert "NetworkPolicy foo/allow-monitoring ingress rule #1" in out and "Baseline" not in out
+
+
+def test_matrix_each_to_file_labels_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n"
+    pol = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n"
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "pod.yaml").write_text(pod, encoding="utf-8")
+    (b / "all.yaml").write_text(f"{pod}---\n{pol}---\n{pol}", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    assert main(["netpol", "matrix", "--each", str(a), str(b), "--format", "txt", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == (
+        f"==> {a} <==\n"
+        "0.0.0.0-255.255.255.255[External] => default/p[Pod] : All Connections\n"
+        "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n"
+        f"\n==> {b} <==\n"
+        "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n"
+    )
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert f"seawall: warning: {b}: " in cap.err and "defined twice" in cap.err and f"{a}:" not in cap.err
