@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from collections.abc import Callable
 from json.encoder import encode_basestring  # the C string encoder json.dumps uses (ensure_ascii=False)
 from typing import Any, TextIO
 
@@ -94,11 +95,10 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
     by_cat = Counter(f.category for f in active)
     from seawall import plugins
     from seawall.reporters.compliance import evaluate
-    from seawall.rules.registry import REGISTRY
 
-    plugins.load()
     nist = {
-        cm: {"status": r["status"], "findings": r["findings"]} for cm, r in evaluate(findings, REGISTRY.metas()).items()
+        cm: {"status": r["status"], "findings": r["findings"]}
+        for cm, r in evaluate(findings, plugins.countermeasure_rules()).items()
     }
     return {
         "findings": len(active),
@@ -124,29 +124,69 @@ def render(report: Any, findings: list[Finding]) -> str:
 FORK_MIN = 20_000
 
 
+def _static_json(f: Finding) -> str:
+    """The per-rule fields (title, category, remediation, references) as JSON members."""
+    return json.dumps(
+        {"title": f.title, "category": f.category, "remediation": f.remediation, "references": f.references.to_dict()},
+        ensure_ascii=False,
+    )[1:-1]
+
+
 def _encode_findings(findings: list[Finding], start: int, stop: int, out: TextIO) -> None:
     """Write findings[start:stop] as compact JSON objects, comma-separated (a leading comma when
-    ``start`` > 0). Per rule, the parts every finding of that rule shares (title, category,
-    remediation, references) are encoded once and reused."""
-    static: dict[tuple[str, str, str, str, int], str] = {}
+    ``start`` > 0), the same bytes as ``_finding_json(f) + ", " + _static_json(f) + "}"`` each.
+
+    What findings share is encoded once and reused: per rule (and severity) the opening members and
+    the per-rule fields; per resource (every finding of one object and container shares its
+    Resource) the resource member; per file the path. A finding then costs a few string joins.
+    """
+    heads: dict[tuple[str, Severity, str, str, str, int], tuple[str, str]] = {}
+    resources: dict[int, str] = {}
+    paths: dict[str, str] = {}
+    enc = encode_basestring
     chunk: list[str] = []
     lead = "," if start else ""
     for i in range(start, stop):
         f = findings[i]
-        key = (f.rule_id, f.title, f.category, f.remediation, id(f.references))
-        part = static.get(key)
-        if part is None:
-            part = json.dumps(
-                {
-                    "title": f.title,
-                    "category": f.category,
-                    "remediation": f.remediation,
-                    "references": f.references.to_dict(),
-                },
-                ensure_ascii=False,
-            )[1:-1]
-            static[key] = part
-        chunk.append(_finding_json(f) + ", " + part + "}")
+        loc = f.location
+        key = (f.rule_id, f.severity, f.title, f.category, f.remediation, id(f.references))
+        head = heads.get(key)
+        if head is None:
+            head = heads[key] = (
+                f'{{"rule_id": {enc(f.rule_id)}, "severity": {_SEVERITY_JSON[f.severity]}, "message": ',
+                ", " + _static_json(f) + "}",
+            )
+        if type(loc.line) is not int:  # anything unusual goes through the generic encoder
+            chunk.append(_finding_json(f) + head[1])
+        else:
+            res = f.resource
+            rtext = resources.get(id(res))  # ids are stable: ``findings`` keeps every Resource alive
+            if rtext is None:
+                rtext = (
+                    f', "resource": {{"kind": {enc(res.kind)}, "namespace": {enc(res.namespace)}, '
+                    f'"name": {enc(res.name)}, "container": {enc(res.container)}'
+                )
+                if res.image:
+                    rtext += f', "image": {enc(res.image)}'
+                if res.layer:
+                    rtext += f', "layer": {enc(res.layer)}'
+                rtext = resources[id(res)] = rtext + '}, "location": {"path": '
+            ptext = paths.get(loc.path)
+            if ptext is None:
+                ptext = paths[loc.path] = enc(loc.path) + ', "line": '
+            text = f"{head[0]}{enc(f.message)}{rtext}{ptext}{loc.line}"
+            if loc.pointer:
+                text += ', "pointer": ' + enc(loc.pointer)
+            if loc.source:
+                text += ', "source": ' + enc(loc.source)
+            text += f'}}, "fingerprint": "{f.fingerprint}"'  # hex digits: nothing to escape
+            if f.evidence:
+                text += ', "evidence": ' + enc(f.evidence)
+            if f.suppressed:
+                text += ', "suppressed": ' + enc(f.suppressed)
+            if f.extra:
+                text += ', "details": ' + json.dumps(f.extras(), ensure_ascii=False)
+            chunk.append(text + head[1])
         if len(chunk) >= 512:  # one write per 512 findings, memory stays flat
             out.write(lead + ",".join(chunk))
             lead = ","
@@ -155,12 +195,30 @@ def _encode_findings(findings: list[Finding], start: int, stop: int, out: TextIO
         out.write(lead + ",".join(chunk))
 
 
-def _fork_encode(findings: list[Finding], out: TextIO) -> bool:
-    """Encode all findings into ``out`` using two cores; False (nothing written) if not possible.
+def _same_bytes_file(out: TextIO) -> bool:
+    """Whether ``out`` is a UTF-8 text file over a binary buffer, so that text a child encoded
+    with ``out``'s encoding and error handler can be copied into it as bytes, unchanged."""
+    import codecs
 
-    A forked child (it sees the findings without any copying) encodes the second half into an
-    unnamed temporary file while the parent encodes the first half into ``out``; the parent then
-    copies the child's text after its own. Memory stays flat in both processes.
+    enc, errors = getattr(out, "encoding", None), getattr(out, "errors", None)
+    if not isinstance(enc, str) or not isinstance(errors, str) or getattr(out, "buffer", None) is None:
+        return False
+    try:
+        return codecs.lookup(enc).name == "utf-8"  # not utf-8-sig / utf-16: no second BOM
+    except LookupError:
+        return False
+
+
+def _fork_encode(findings: list[Finding], out: TextIO, tail: Callable[[], str]) -> bool:
+    """Write all findings and then ``tail()`` into ``out`` using two cores; False (nothing
+    written) if not possible.
+
+    A forked child (it sees the findings without any copying) encodes the second half and the
+    tail (the summary) into an unnamed temporary file while the parent encodes the first half into
+    ``out``; the parent then copies the child's text after its own: as bytes when ``out`` is a
+    UTF-8 file (the child encoded it with ``out``'s own error handler, so an unencodable character
+    fails the child and the parent then writes that part itself, failing as a serial write would),
+    else as text. Memory stays flat in both processes.
     """
     import os
     import tempfile
@@ -169,13 +227,17 @@ def _fork_encode(findings: list[Finding], out: TextIO) -> bool:
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return False
     mid = len(findings) // 2
-    # surrogatepass: lone surrogates (hostile manifests) survive the round trip unchanged
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass") as tmp:
+    as_bytes = _same_bytes_file(out)
+    # surrogatepass (text copy): lone surrogates (hostile manifests) survive the round trip unchanged
+    errors = out.errors if as_bytes else "surrogatepass"
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors=errors, newline="") as tmp:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, reported by its exit status
             code = 1
             try:
                 _encode_findings(findings, mid, len(findings), tmp)
+                text = tail()
+                tmp.write(text[:-1] if text.endswith("\n") else text)  # the parent writes the newline
                 tmp.flush()
                 code = 0
             finally:
@@ -186,10 +248,18 @@ def _fork_encode(findings: list[Finding], out: TextIO) -> bool:
             _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             _encode_findings(findings, mid, len(findings), out)
+            out.write(tail())
             return True
         tmp.seek(0)
-        while block := tmp.read(1 << 20):
-            out.write(block)
+        if as_bytes:
+            out.flush()
+            dst = out.buffer
+            while chunk := tmp.buffer.read(1 << 20):
+                dst.write(chunk)
+        else:
+            while block := tmp.read(1 << 20):
+                out.write(block)
+        out.write("\n")
     return True
 
 
@@ -207,6 +277,10 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
         out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         return
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
-    if not (len(findings) >= FORK_MIN and _fork_encode(findings, out)):
+
+    def tail() -> str:
+        return '], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n"
+
+    if not (len(findings) >= FORK_MIN and _fork_encode(findings, out, tail)):
         _encode_findings(findings, 0, len(findings), out)
-    out.write('], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n")
+        out.write(tail())

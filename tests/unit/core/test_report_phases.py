@@ -68,3 +68,67 @@ def test_posture_restricted_verdict_matches_psa_checks(shared_dir: Path, tmp_pat
     assert sum(expected.values()) > 50 and len(run.inventory.workloads) > sum(expected.values())
     assert expected["t"] == 1  # one of the two same-named Deployments passes
     assert _fails_restricted(run) == expected
+
+
+FORK_CHECK = r'''
+import io, os, sys
+from seawall.engine import Report
+from seawall.model.finding import Finding, Location, Resource, Severity
+from seawall.reporters import json_report
+
+forks = []
+real_fork = os.fork
+def counting_fork():
+    forks.append(1)
+    return real_fork()
+os.fork = counting_fork
+
+def findings(odd):
+    res = [Resource("Pod", "ns", f"p{i}", "c") for i in range(40)]
+    return [
+        Finding(f"SW-X-{i % 7}", "t", Severity(i % 5), "workload", f"{odd} {i}", res[i % 40],
+                Location(f"d/{i % 13}.yaml", i, f"/spec/{i}" if i % 4 else ""), evidence="e" if i % 5 else "",
+                extra=(("n", i),) if i % 3 else ())
+        for i in range(6001)
+    ]
+
+def to_file(fs, path, fork, errors="strict"):
+    json_report.FORK_MIN = 100 if fork else 10**9
+    with open(path, "w", encoding="utf-8", errors=errors) as fh:
+        json_report.write(Report(findings=fs), fs, fh)
+    return open(path, "rb").read()
+
+def to_text(fs, fork):
+    json_report.FORK_MIN = 100 if fork else 10**9
+    return json_report.render(Report(findings=fs), fs)
+
+tmp = sys.argv[1]
+ok = findings('quote " é 中 \u2028 \x01 \r\n')
+serial = to_file(ok, tmp + "/a", False)
+assert to_file(ok, tmp + "/b", True) == serial
+assert to_text(ok, True) == to_text(ok, False) == serial.decode("utf-8")
+bad = findings("lone \udc80")
+assert to_text(bad, True) == to_text(bad, False)
+assert to_file(bad, tmp + "/c", True, "surrogatepass") == to_file(bad, tmp + "/d", False, "surrogatepass")
+for fork in (False, True):
+    try:
+        to_file(bad, tmp + "/e", fork)
+    except UnicodeEncodeError:
+        pass
+    else:
+        raise AssertionError("a lone surrogate must not be written into a strict UTF-8 file")
+assert len(forks) == 5, forks
+print("OK")
+'''
+
+
+def test_json_report_written_on_two_cores_is_byte_identical(tmp_path: Path) -> None:
+    """In a fresh interpreter (a test session has threads, and the writer then rightly refuses to
+    fork): files (copied as bytes) and text streams, with and without unencodable characters."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", FORK_CHECK, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0 and r.stdout.strip() == "OK", r.stdout[-2000:] + r.stderr[-3000:]
