@@ -420,6 +420,34 @@ class _Layer:
                 fs.truncated.add(path)
         return entry
 
+    def put(
+        self, path: str, etype: EntryType, size: int, mode: int, uid: int, gid: int, mtime: int, linkname: str
+    ) -> FileEntry | None:
+        """:meth:`apply` of a "put" (not a hard link), with the common case inline: the parent
+        is a directory already and no directory is replaced by a non-directory."""
+        fs = self.fs
+        entries = fs._entries
+        parent, _, name = path.rpartition("/")
+        if parent:
+            pe = entries.get(parent)
+            if pe is None or pe.type != "dir":
+                return self.apply(_Op(path, "put", etype, size, mode, uid, gid, mtime, linkname))
+        old = entries.get(path)
+        if old is not None:
+            if old.type == "dir" and etype != "dir":
+                return self.apply(_Op(path, "put", etype, size, mode, uid, gid, mtime, linkname))
+            fs._content.pop(path, None)
+            fs.truncated.discard(path)
+        kids = fs._children.get(parent)
+        if kids is None:
+            kids = fs._children[parent] = set()
+        kids.add(name)
+        entry = entries[path] = FileEntry(path, etype, size, mode, uid, gid, linkname, self.digest, self.index, mtime)
+        if etype == "dir" and path not in fs._children:
+            fs._children[path] = set()
+        self.added.add(path)
+        return entry
+
     def done(self) -> None:
         self.fs.whiteouts[self.index] = self.whiteouts
         self.fs.layer_entries.append(self.count)
@@ -431,6 +459,7 @@ def _walk_layer(
     *,
     deferred: list[_Op] | None,
     on_layer_file: Callable[[LayerFile], None] | None,
+    layer_file_filter: Callable[[FileEntry], bool] | None,
     max_file_bytes: int,
     layer_file_limit: int,
     max_entries: int,
@@ -440,26 +469,34 @@ def _walk_layer(
     subject = layer.subject
     wants = layer.wants
     reader = TarReader(stream, subject)
+    count = 0
     for m in reader:
-        layer.count += 1
-        if layer.count > max_entries:
+        count += 1
+        if count > max_entries:
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
-        path = member_path(m.name, subject)
-        if not path:
-            continue  # the root directory itself
-        parent, _, base = path.rpartition("/")
-        if base.startswith(".wh."):
-            if base == ".wh..wh..opq":
-                op = _Op(parent, "opaque")
-            elif base.startswith(".wh..wh."):
-                continue  # .wh..wh.plnk etc. are aufs bookkeeping, not deletions
-            else:
-                op = _Op(f"{parent}/{base[4:]}" if parent else base[4:], "whiteout")
-            if deferred is None:
-                layer.apply(op)
-            else:
-                deferred.append(op)
-            continue
+        name = m.name
+        if name[:1] in ("/", ".") or "/." in name or "//" in name:
+            path = member_path(name, subject)  # "./x", ".wh.*", "a/../b", "/abs": the careful way
+            if not path:
+                continue  # the root directory itself
+        else:
+            path = name[:-1] if name[-1:] == "/" else name
+            if not path:
+                continue
+        if "/.wh." in path or path.startswith(".wh."):
+            parent, _, base = path.rpartition("/")
+            if base.startswith(".wh."):
+                if base == ".wh..wh..opq":
+                    op = _Op(parent, "opaque")
+                elif base.startswith(".wh..wh."):
+                    continue  # .wh..wh.plnk etc. are aufs bookkeeping, not deletions
+                else:
+                    op = _Op(f"{parent}/{base[4:]}" if parent else base[4:], "whiteout")
+                if deferred is None:
+                    layer.apply(op)
+                else:
+                    deferred.append(op)
+                continue
         etype = m.type
         linkname = m.linkname
         if etype == "symlink":
@@ -469,18 +506,23 @@ def _walk_layer(
             linkname = member_path(m.linkname, subject)
         else:
             linkname = ""
-        op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
         if deferred is None:
-            entry = layer.apply(op)
+            if etype == "hardlink":
+                op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)
+                entry = layer.apply(op)
+            else:
+                entry = layer.put(path, etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
             if entry is None or etype != "file":
                 continue
         else:
-            entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)  # type: ignore[arg-type]
+            op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
             deferred.append(op)
             if etype != "file":
                 continue
+            entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)  # type: ignore[arg-type]
         want = wants(entry.path)
-        if not want and on_layer_file is None:
+        show = on_layer_file is not None and (layer_file_filter is None or layer_file_filter(entry))
+        if not want and not show:
             continue
         prefix = b""
         if want:
@@ -491,11 +533,13 @@ def _walk_layer(
                     layer.fs.truncated.add(entry.path)
             else:
                 op.content, op.truncated = prefix, m.size > max_file_bytes
-        if on_layer_file is not None:
+        if show:
+            assert on_layer_file is not None
             lf = LayerFile(entry, reader, prefix, layer_file_limit)
             on_layer_file(lf)
             lf._stream = None  # the tar stream moves on: a kept LayerFile must not read other files
             lf._remaining = min(lf._remaining, max(len(prefix) - lf._pos, 0))
+    layer.count += count
 
 
 def _read_n(reader: TarReader, n: int) -> bytes:
@@ -516,13 +560,15 @@ def squash(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     *,
     layer_file_limit: int | None = None,
+    layer_file_filter: Callable[[FileEntry], bool] | None = None,
     strict_links: bool = True,
 ) -> SquashedFS:
     """Walk every layer of ``image`` once and return the squashed filesystem.
 
     ``wants(path)`` decides which regular files have their content captured (at most
     ``max_file_bytes`` each). ``on_layer_file`` is called for every regular file of every layer
-    with a reader bounded by ``layer_file_limit`` (default ``max_file_bytes``). Each layer is
+    with a reader bounded by ``layer_file_limit`` (default ``max_file_bytes``), except files for
+    which ``layer_file_filter(entry)`` is false (a cheap pre-check by path). Each layer is
     read to its end so its digests are verified; any hostile content (absolute or ``..``
     member paths, symlinks climbing out of the root when ``strict_links``, hard links to
     missing files, decompression bombs, truncation, digest mismatch) raises SourceError naming
@@ -547,6 +593,7 @@ def squash(
                 stream,
                 deferred=deferred,
                 on_layer_file=on_layer_file,
+                layer_file_filter=layer_file_filter,
                 max_file_bytes=max_file_bytes,
                 layer_file_limit=limit,
                 max_entries=image.limits.max_layer_entries,

@@ -149,3 +149,21 @@ def test_sniff() -> None:
     assert sniff_compression(b"\x28\xb5\x2f\xfd") == "zstd"
     assert sniff_compression(b"\xfd7zXZ\x00") == "xz"
     assert sniff_compression(b"etc/") == "plain"
+
+
+@pytest.mark.parametrize("long_fields", [False, True])
+def test_header_checksum_exact_for_sparse_and_dense_headers(long_fields: bool) -> None:
+    """Headers with few non-zero bytes are summed through Adler-32, dense ones byte by byte:
+    both accept a valid header and refuse the same header with one byte changed."""
+    if long_fields:  # ustar prefix + name + link name: over 256 non-zero header bytes
+        name, link = "p" * 150 + "/" + "n" * 99, "l" * 100
+    else:
+        name, link = "etc/passwd-link", "passwd"
+    raw = _tar(tarfile.USTAR_FORMAT, [(_ti(name, tarfile.SYMTYPE, linkname=link), b"")])
+    nonzero = 512 - raw[:512].count(0)
+    assert (nonzero > 256) == long_fields
+    assert [(m.name, m.linkname) for m in TarReader(io.BytesIO(raw), "t")] == [(name, link)]
+    bad = bytearray(raw)
+    bad[300] ^= 0x01  # inside the magic/uname area, covered by the checksum
+    with pytest.raises(SourceError, match="bad header checksum"):
+        list(TarReader(io.BytesIO(bytes(bad)), "t"))

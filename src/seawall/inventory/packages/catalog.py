@@ -217,6 +217,7 @@ def catalog_image(
     from seawall.inventory.imagefs import squash
 
     col = Collector(catalogers, hooks)
+    # without extra hooks only files some cataloger may want are worth a LayerFile
     fs = squash(image, wants=wants_capture, on_layer_file=col.on_layer_file, max_file_bytes=1024 * 1024,
-                layer_file_limit=512 * 1024 * 1024)
+                layer_file_limit=512 * 1024 * 1024, layer_file_filter=None if hooks else col._maybe)
     return col.finish(fs), fs

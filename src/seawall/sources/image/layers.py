@@ -261,6 +261,8 @@ class LayerStream(ReadStream):
         self._eof = False
         #: the layer is an uncompressed byte range of a file, parsed and hashed in place
         self.in_place = False
+        #: how much a parser should ask for per read (see tarstream.TarReader)
+        self.read_size = CHUNK
         self._prefetch: _Prefetcher | None = None
         self._region: _RegionReader | None = None
         # the descriptor digest already binds compressed bytes to the manifest; a second hash of
@@ -317,6 +319,7 @@ class LayerStream(ReadStream):
         self._region = _RegionReader(fd, offset, size, checks, self.subject, threaded=threaded)
         self._diff_hasher = None
         self.in_place = True
+        self.read_size = _IN_PLACE_READ
         return True
 
     def _count(self, n: int) -> None:
@@ -419,6 +422,9 @@ def file_region(raw: Any) -> tuple[int, int, int] | None:
 
 
 _HASH_BLOCK = 8 * 1024 * 1024
+#: read size for a parser of an in-place layer: small files come with their header, larger
+#: data is skipped by moving the offset (a 1 MiB read would copy most of the layer)
+_IN_PLACE_READ = 64 * 1024
 
 
 class _RegionReader:

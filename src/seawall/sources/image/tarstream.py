@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from zlib import adler32 as _adler32
 
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import ByteStream
@@ -111,6 +112,9 @@ class TarReader:
         self.count = 0
         skip = getattr(stream, "skip", None)
         self._skip_src = skip if callable(skip) else None
+        #: bytes asked of the source per refill: a source that reads in place suggests less
+        #: (file data beyond the buffer is then skipped, never copied)
+        self._chunk = int(getattr(stream, "read_size", _READ))
 
     # -- buffer -----------------------------------------------------------------------------------
     def _fill(self, n: int) -> bool:
@@ -119,7 +123,7 @@ class TarReader:
         if avail >= n:
             return True
         if avail == 0:  # the common case at 512-aligned chunk boundaries: no copy
-            chunk = self._src.read(max(_READ, n))
+            chunk = self._src.read(max(self._chunk, n))
             self._buf, self._pos = chunk, 0
             if len(chunk) >= n:
                 return True
@@ -128,7 +132,7 @@ class TarReader:
             avail = len(chunk)
         parts = [self._buf[self._pos :]]
         while avail < n:
-            chunk = self._src.read(max(_READ, n - avail))
+            chunk = self._src.read(max(self._chunk, n - avail))
             if not chunk:
                 self._buf, self._pos = b"".join(parts), 0
                 return False
@@ -172,7 +176,7 @@ class TarReader:
             n = self._left
         avail = len(self._buf) - self._pos
         if avail <= 0:
-            if not self._fill(min(n, _READ)) and len(self._buf) - self._pos <= 0:
+            if not self._fill(min(n, self._chunk)) and len(self._buf) - self._pos <= 0:
                 raise SourceError("layer tar is truncated inside a file", subject=self._subject)
             avail = len(self._buf) - self._pos
         take = min(n, avail)
@@ -202,9 +206,15 @@ class TarReader:
         gpax: dict[str, str] = {}
         first = True
         while True:
-            if self._left or self._pad:
-                self._finish_member()
             pos = self._pos
+            if self._left or self._pad:
+                end = pos + self._left + self._pad
+                if end <= len(self._buf):  # the rest of a small member is in the buffer
+                    pos = self._pos = end
+                    self._left = self._pad = 0
+                else:
+                    self._finish_member()
+                    pos = self._pos
             if len(self._buf) - pos < BLOCK:
                 if not self._fill(BLOCK):
                     if first and len(self._buf) == 0:
@@ -215,14 +225,25 @@ class TarReader:
                 pos = self._pos
             hdr = self._buf[pos : pos + BLOCK]
             self._pos = pos + BLOCK
-            if not hdr[0] and hdr.count(0) == BLOCK:
+            zeros = hdr.count(0)
+            if zeros == BLOCK:
                 return  # end-of-archive marker
-            # the checksum counts its own 8-byte field as spaces (8 * 32 = 256)
-            total = sum(hdr) - sum(hdr[148:156]) + 256
-            try:
-                chk = _num(hdr[148:156], "checksum", subject)
-            except SourceError:
+            # the checksum is the byte sum with its own 8-byte field counted as spaces (8 * 32).
+            # Adler-32's low half is (1 + byte sum) mod 65521: with at most 256 non-zero bytes
+            # (every real header) the sum is below 65521, so that is the exact sum, in C.
+            if zeros >= BLOCK - 256:
+                total = (_adler32(hdr) & 0xFFFF) - 1 - sum(hdr[148:156]) + 256
+            else:
+                total = sum(hdr) - sum(hdr[148:156]) + 256
+            try:  # fast path: the octal digits with NULs dropped and spaces stripped (by int)
+                chk = int(hdr[148:156].translate(None, b"\0"), 8)
+            except ValueError:
                 chk = -1
+            if chk != total:  # the exact field rules, and the signed-char sum old tars wrote
+                try:
+                    chk = _num(hdr[148:156], "checksum", subject)
+                except SourceError:
+                    chk = -1
             if chk != total and chk != _signed_sum(hdr):
                 if first:
                     raise SourceError("layer is not a tar archive (bad header checksum)", subject=subject)
