@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import ByteStream
@@ -497,7 +497,7 @@ def _walk_layer(
                 else:
                     deferred.append(op)
                 continue
-        etype = m.type
+        etype = cast(EntryType, m.type)
         linkname = m.linkname
         if etype == "symlink":
             if strict_links and symlink_escapes(path, linkname):
@@ -511,15 +511,15 @@ def _walk_layer(
                 op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)
                 entry = layer.apply(op)
             else:
-                entry = layer.put(path, etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
+                entry = layer.put(path, etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)
             if entry is None or etype != "file":
                 continue
         else:
-            op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)  # type: ignore[arg-type]
+            op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)
             deferred.append(op)
             if etype != "file":
                 continue
-            entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)  # type: ignore[arg-type]
+            entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)
         want = wants(entry.path)
         show = on_layer_file is not None and (layer_file_filter is None or layer_file_filter(entry))
         if not want and not show:
