@@ -10,11 +10,17 @@ identity (kind/namespace/name, image reference), plus the scan's network connect
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from seawall.engine import ScanRun, analyzer
 from seawall.model.finding import Finding, Severity
 from seawall.rules.registry import REGISTRY, declare
+
+if TYPE_CHECKING:
+    from seawall.inventory.k8s import K8sObject
+    from seawall.netpol.analysis import Connectivity
+    from seawall.netpol.model import Workload
 
 RULE = declare(
     id="SW-RISK-001",
@@ -40,6 +46,27 @@ def _key(kind: str, ns: str, name: str) -> tuple[str, str, str]:
     return (kind, ns, name)
 
 
+def _workload_lookup(conn: Connectivity) -> Callable[[K8sObject], Workload | None]:
+    """``conn.workload_for`` answered from two indexes built once: the same answers (the peer
+    holding the object itself, else the first peer in the model's order with an object of the
+    same kind, name and namespace), without a scan of every peer for each manifest that is not one
+    of a peer's own objects (a duplicate of another file's workload, for instance)."""
+    by_object = {id(o): w for w in conn.workloads for o in w.objects}
+    by_name: dict[tuple[str, str, str], Workload] = {}
+    for w in conn.workloads:
+        for o in w.objects:
+            if (o.namespace or "default") == w.namespace:
+                by_name.setdefault((w.namespace, o.kind, o.name), w)
+
+    def lookup(obj: K8sObject) -> Workload | None:
+        hit = by_object.get(id(obj))
+        if hit is not None:
+            return hit
+        return by_name.get((obj.namespace or "default", obj.kind, obj.name))
+
+    return lookup
+
+
 @analyzer("combined", joins=True)
 def combined(run: ScanRun) -> Iterator[Finding]:
     if not run.enabled(RULE.id) or not run.inventory.workloads:
@@ -52,14 +79,14 @@ def combined(run: ScanRun) -> Iterator[Finding]:
         for rid in {f.rule_id for f in run.report.findings}
         if rid in REGISTRY and any(t in REGISTRY.get(rid).meta.tags for t in _ROOT_TAGS)
     }
+    factor_of = dict.fromkeys(_TOKEN_RULES, "token") | dict.fromkeys(root_ids, "root")  # root wins
     for f in run.report.findings:
-        r = f.resource
-        if f.rule_id in root_ids:
-            factors[_key(r.kind, r.namespace, r.name)].setdefault("root", f.message)
-        elif f.rule_id in _TOKEN_RULES:
-            factors[_key(r.kind, r.namespace, r.name)].setdefault("token", f.message)
-        elif f.category == "vulnerability" and f.severity >= Severity.CRITICAL and r.image:
-            critical_images.setdefault(r.image, f.message)
+        factor = factor_of.get(f.rule_id)
+        if factor is not None:
+            r = f.resource
+            factors[_key(r.kind, r.namespace, r.name)].setdefault(factor, f.message)
+        elif f.category == "vulnerability" and f.severity >= Severity.CRITICAL and f.resource.image:
+            critical_images.setdefault(f.resource.image, f.message)
     conn = None
     try:
         from seawall.analyzers.netpol import run_connectivity
@@ -67,12 +94,13 @@ def combined(run: ScanRun) -> Iterator[Finding]:
         conn = run_connectivity(run)
     except Exception as err:  # the join must not fail the scan; say what is missing
         run.report.warnings.append(f"combined analysis without network data: {type(err).__name__}: {err}")
+    workload_for = _workload_lookup(conn) if conn is not None else None
     for view in run.inventory.workloads:
         o = view.owner
         key = _key(o.kind, o.effective_namespace, o.name)
         found = dict(factors.get(key, {}))
-        if conn is not None:
-            w = conn.workload_for(o)
+        if conn is not None and workload_for is not None:
+            w = workload_for(o)
             if w is not None and not conn.ingress_policies(w):
                 found["exposed"] = "no NetworkPolicy restricts its ingress: reachable from every namespace"
         for c in view.containers():

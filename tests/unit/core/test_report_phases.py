@@ -132,3 +132,17 @@ def test_json_report_written_on_two_cores_is_byte_identical(tmp_path: Path) -> N
         [sys.executable, "-c", FORK_CHECK, str(tmp_path)], capture_output=True, text=True, timeout=300
     )
     assert r.returncode == 0 and r.stdout.strip() == "OK", r.stdout[-2000:] + r.stderr[-3000:]
+
+
+def test_combined_workload_lookup_matches_connectivity(shared_dir: Path) -> None:
+    from seawall.analyzers.combined import _workload_lookup
+    from seawall.analyzers.netpol import run_connectivity
+
+    run = _run([str(shared_dir / "corpus" / "k8s" / d) for d in ("kube-linter", "polaris")],
+               Config(enable=("SW-RISK-*",)))
+    conn = run_connectivity(run)
+    lookup = _workload_lookup(conn)
+    own = {id(o) for w in conn.workloads for o in w.objects}
+    objs = [v.owner for v in run.inventory.workloads]
+    assert sum(id(o) not in own for o in objs) > 10  # manifests that are not a peer's own object
+    assert [lookup(o) for o in objs] == [conn.workload_for(o) for o in objs]
