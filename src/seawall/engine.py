@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from seawall import __version__
 from seawall.errors import InputError, SeawallError
 from seawall.inventory.k8s import K8sObject, PodSpecView
-from seawall.model.finding import Finding, Location, Resource, Severity
+from seawall.model.finding import Finding, Location, References, Resource, Severity, Status
 from seawall.policy.config import Config
 from seawall.rules.registry import REGISTRY, Rule, RuleMeta
 from seawall.sources.files import MANIFEST_SUFFIXES, InputPath, decode_text, iter_inputs, read_bytes
@@ -145,18 +145,31 @@ def make_finding(
 ) -> Finding:
     """The one place a Finding is built from rule metadata (so metadata is never copied by hand)."""
     return Finding(
-        rule_id=meta.id,
-        title=meta.title,
-        severity=severity if severity is not None else meta.severity,
-        category=meta.category,
-        message=message,
-        resource=resource,
-        location=location,
-        remediation=meta.remediation,
-        references=references if references is not None else meta.references,
-        evidence=evidence,
-        extra=extra,
+        meta.id,
+        meta.title,
+        severity if severity is not None else meta.severity,
+        meta.category,
+        message,
+        resource,
+        location,
+        meta.remediation,
+        references if references is not None else meta.references,
+        evidence,
+        _FAIL,
+        "",
+        extra,
     )
+
+
+#: A rule as :meth:`ScanRun._run_rule` runs it: its check and the metadata every finding copies
+#: (id, title, default severity, category, remediation, references), in Finding field order.
+_Prepared = tuple[Callable[..., Iterable[Any]], str, str, Severity, str, str, References]
+_FAIL = Status.FAIL
+
+
+def _prepare(r: Rule) -> _Prepared:
+    m = r.meta
+    return (r.check, m.id, m.title, m.severity, m.category, m.remediation, m.references)
 
 
 class ScanRun:
@@ -170,14 +183,15 @@ class ScanRun:
         self._parsed_cache: tuple[str, ParsedFile] | None = None
         self._pending_lines: dict[tuple[str, int, str], K8sObject] = {}
         self._charts_seen: set[str] = set()
-        self._pod_rules = [r for r in REGISTRY.for_target("pod") if config.rule_enabled(r.meta)]
-        self._object_rules: dict[str, list[Rule]] = {}
+        # enabled rules, prepared for _run_rule; object rules indexed by the kinds they check
+        self._pod_rules = [_prepare(r) for r in REGISTRY.for_target("pod") if config.rule_enabled(r.meta)]
+        self._object_rules: dict[str, list[_Prepared]] = {}
         for r in REGISTRY.for_target("object"):
             if config.rule_enabled(r.meta):
                 for k in r.meta.kinds:
-                    self._object_rules.setdefault(k, []).append(r)
+                    self._object_rules.setdefault(k, []).append(_prepare(r))
         self._any_object_rules = [
-            r for r in REGISTRY.for_target("object") if not r.meta.kinds and config.rule_enabled(r.meta)
+            _prepare(r) for r in REGISTRY.for_target("object") if not r.meta.kinds and config.rule_enabled(r.meta)
         ]
 
     # -- recording -------------------------------------------------------------------------
@@ -276,65 +290,88 @@ class ScanRun:
             self.error(f"{item.display} (document {idx + 1})", msg)
         for idx, reason in pf.skipped:
             self.report.skipped.append((f"{item.display} (document {idx + 1})", reason))
+        # Anchors serve the many line lookups of rules and analyzers after the nodes are dropped.
+        # When only prefiltered analyzers read the objects (a secrets-only scan), their few lookups
+        # re-read the file instead (``line_for``; stdin cannot be re-read).
+        anchors = item.stdin or self.inventory.extra.get(UNPARSED_FILTER_KEY) is None
         for obj in pf.objects:
             self.inventory.objects.append(obj)
             view = self._check_object(obj, pf)
-            pf.record_anchors(obj, (view.spec_pointer,) if view is not None else ())
+            if anchors:
+                pf.record_anchors(obj, (view.spec_pointer,) if view is not None else ())
         pf.drop_nodes()
 
     def _run_rule(
         self,
-        r: Rule,
+        rules: Sequence[_Prepared],
         target: Any,
         obj: K8sObject,
         line: Callable[[str], int],
         resources: dict[str, Resource],
+        locations: dict[str, Location],
     ) -> None:
-        """Run one rule on one object; each violation becomes a Finding with file and line.
+        """Run ``rules`` on one object; each violation becomes a Finding with file and line.
 
-        ``resources`` caches the object's Resource per container and ``line`` is the document's
-        line lookup: both are per object, built once instead of once per finding.
+        ``resources`` caches the object's Resource per container, ``locations`` its Location per
+        pointer (some fifty pod rules point at the same few fields of a workload), and ``line`` is
+        the document's line lookup: all per object, built once instead of once per finding. The
+        Finding is built as :func:`make_finding` builds it, from the rule's prepared metadata
+        (the hot path of a scan: ~170k findings on a large corpus).
         """
-        meta = r.meta
-        add = self.add
+        ctx = self.ctx
+        add = self.report.findings.append
         base = obj.pointer
-        try:
-            for v in r.check(target, self.ctx):
-                ptr = v.pointer if v.pointer.startswith(base) else base + v.pointer
-                res = resources.get(v.container)
-                if res is None:
-                    res = resources[v.container] = Resource(obj.kind, obj.effective_namespace, obj.name, v.container)
-                add(
-                    make_finding(
-                        meta,
-                        v.message,
-                        res,
-                        Location(obj.path, line(ptr), ptr, obj.source),
-                        evidence=v.evidence,
-                        severity=v.severity,
-                        extra=v.extra,
+        path = obj.path
+        source = obj.source
+        for check, rid, title, default_sev, category, remediation, references in rules:
+            try:
+                for message, vptr, container, _l, evidence, severity, extra in check(target, ctx):
+                    ptr = vptr if vptr.startswith(base) else base + vptr
+                    res = resources.get(container)
+                    if res is None:
+                        res = resources[container] = Resource(obj.kind, obj.effective_namespace, obj.name, container)
+                    loc = locations.get(ptr)
+                    if loc is None:
+                        loc = locations[ptr] = Location(path, line(ptr), ptr, source)
+                    add(
+                        Finding(
+                            rid,
+                            title,
+                            default_sev if severity is None else severity,
+                            category,
+                            message,
+                            res,
+                            loc,
+                            remediation,
+                            references,
+                            evidence,
+                            _FAIL,
+                            "",
+                            extra,
+                        )
                     )
+            except Exception as err:  # a rule bug must not abort the scan; report it precisely
+                self.error(
+                    f"{obj.path} (document {obj.doc_index + 1}, {obj.ref()})",
+                    f"rule {rid} failed: {type(err).__name__}: {err}",
                 )
-        except Exception as err:  # a rule bug must not abort the scan; report it precisely
-            self.error(
-                f"{obj.path} (document {obj.doc_index + 1}, {obj.ref()})",
-                f"rule {r.meta.id} failed: {type(err).__name__}: {err}",
-            )
-            if self.config.debug:
-                self.report.warnings.append(traceback.format_exc())
+                if self.config.debug:
+                    self.report.warnings.append(traceback.format_exc())
 
     def _check_object(self, obj: K8sObject, pf: ParsedFile) -> PodSpecView | None:
         line = pf.line_lookup(obj)
         resources: dict[str, Resource] = {}
-        for r in self._object_rules.get(obj.kind, ()):
-            self._run_rule(r, obj, obj, line, resources)
-        for r in self._any_object_rules:
-            self._run_rule(r, obj, obj, line, resources)
+        locations: dict[str, Location] = {}
+        rules = self._object_rules.get(obj.kind)
+        if rules:
+            self._run_rule(rules, obj, obj, line, resources, locations)
+        if self._any_object_rules:
+            self._run_rule(self._any_object_rules, obj, obj, line, resources, locations)
         view = obj.pod_view()
         if view is not None:
             self.inventory.workloads.append(view)
-            for r in self._pod_rules:
-                self._run_rule(r, view, obj, line, resources)
+            if self._pod_rules:
+                self._run_rule(self._pod_rules, view, obj, line, resources, locations)
         return view
 
     # -- the whole run ---------------------------------------------------------------------
@@ -350,7 +387,15 @@ class ScanRun:
             self.read_one(item)
 
     def read_one(self, item: InputPath) -> None:
-        handlers = [h for h in FILE_HANDLERS if (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))]
+        from seawall import plugins
+
+        mods = plugins.active(self.config)  # handlers of the modules the selected rules need
+        handlers = [
+            h
+            for h in FILE_HANDLERS
+            if (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))
+            and plugins.defined_in_active(h, mods)
+        ]
         is_manifest = item.stdin or item.path.suffix.lower() in MANIFEST_SUFFIXES
         chart = helm_chart_of(item.path) if is_manifest and not item.stdin else None
         if chart is not None:
@@ -366,7 +411,15 @@ class ScanRun:
             except InputError as err:
                 self.error("", str(err))
             else:
-                self.scan_manifest(item, text)
+                wants = self.inventory.extra.get(UNPARSED_FILTER_KEY, _UNSET)
+                if wants is _UNSET:
+                    wants = self.inventory.extra[UNPARSED_FILTER_KEY] = plugins.manifest_filter(self)
+                if wants is None or wants(text):
+                    self.scan_manifest(item, text)
+                else:
+                    # no enabled rule can report anything from this manifest's objects: not parsed
+                    self.inventory.files += 1
+                    self.inventory.extra.setdefault(UNPARSED_KEY, []).append(item.display)
         for h in handlers:
             try:
                 h.scan(item, self)
@@ -380,14 +433,10 @@ class ScanRun:
             self.report.skipped.append((item.display, "not a manifest or other scannable file"))
 
     def run_analyzers(self) -> None:
-        for name, fn in [*ANALYZERS.items(), *JOIN_ANALYZERS.items()]:
-            if not self.config.analyzer_enabled(name):
-                continue
-            prefixes = ANALYZER_RULES.get(name)
-            if prefixes and not any(
-                r.meta.id.startswith(prefixes) and self.config.rule_enabled(r.meta) for r in REGISTRY
-            ):
-                continue
+        from seawall import plugins
+
+        # enabled analyzers of the active modules that can report an enabled rule
+        for name, fn in plugins.runnable_analyzers(self):
             try:
                 for f in fn(self):
                     self.add(f)
@@ -414,6 +463,13 @@ def _with_line(f: Finding, line: int) -> Finding:
     values = list(_FINDING_FIELDS(f))
     values[_FINDING_LOCATION] = Location(*loc)
     return Finding(*values)
+
+
+#: ``inventory.extra`` keys of :meth:`ScanRun.read_one`: the manifests it did not parse (no enabled
+#: rule could report anything from their objects, see ``plugins.manifest_filter``), and that filter.
+UNPARSED_KEY = "manifests.not_parsed"
+UNPARSED_FILTER_KEY = "manifests.filter"
+_UNSET: Any = object()
 
 
 def chart_warning(chart: str) -> str:
@@ -457,10 +513,10 @@ def merge_duplicate_secrets(findings: list[Finding]) -> list[Finding]:
 
 def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
     """Scan files, directories and ``-`` (stdin); return the full report (policy applied)."""
-    from seawall import plugins  # registers every rule family, handler and analyzer
+    from seawall import plugins
 
-    plugins.load()
     config = config or Config()
+    plugins.load(config)  # registers the rule families, handlers and analyzers the config needs
     # A scan allocates hundreds of thousands of long-lived objects (parsed documents, findings)
     # and almost no reference cycles; the cyclic collector would re-walk that growing heap again
     # and again (about a fifth of the scan time on a large corpus). Pause it for the scan only.
@@ -483,7 +539,11 @@ def _scan(inputs: Sequence[str], config: Config) -> Report:
     run.run_analyzers()
     report = run.report
     report.findings[:] = merge_duplicate_secrets(report.findings)
-    report.posture = posture(run)
+    if any(config.rule_enabled(r.meta) for r in REGISTRY.for_target("pod")):
+        report.posture = posture(run)
+    else:
+        # the summary is made of workload (pod) rule verdicts: none ran, so there is none to give
+        report.posture = {"computed": False, "reason": "no workload (pod) rule selected"}
     apply_policy(run)
     report.findings.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id, f.resource.identity()))
     report.stats = {
@@ -493,4 +553,7 @@ def _scan(inputs: Sequence[str], config: Config) -> Report:
         "workloads": len(run.inventory.workloads),
         "duration_seconds": round(time.perf_counter() - start, 3),
     }
+    unparsed = run.inventory.extra.get(UNPARSED_KEY)
+    if unparsed:
+        report.stats["manifests_not_parsed"] = len(unparsed)
     return report

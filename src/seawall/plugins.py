@@ -1,11 +1,22 @@
-"""Import every rule family, file handler and analyzer exactly once, so the registries are full.
+"""Import the rule families, file handlers and analyzers a scan needs, each exactly once.
 
-Adding a family: create its module and add one import line below. Nothing else registers rules.
+Adding a family: create its module and add one import line to ``_MODULES`` (and, to let a rule
+selection skip it, one line to ``_REPORTS``). Nothing else registers rules.
+
+``load()`` imports every module. ``load(config)`` imports only the modules that can report a rule
+the config selects (``--rule 'SW-SEC-*'``, ``rules.enable``): a secrets-only scan then does not
+pay for importing (nor running) the RBAC graph, the network-policy model, the Dockerfile linter,
+the vulnerability matcher... :func:`active` names those modules, and the engine runs only the
+handlers and analyzers defined in them, so a scan reports the same whether the other modules
+happen to be imported (a long-lived process, the test suite) or not.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 _MODULES: tuple[str, ...] = (
     "seawall.rules.workload.hardening_securitycontext",
@@ -48,13 +59,223 @@ _MODULES: tuple[str, ...] = (
     "seawall.analyzers.combined",
 )
 
-_loaded = False
+#: Module -> the rule-id prefixes of every finding it can produce: the rules it registers, the
+#: findings its analyzer or handler builds, and the families whose input it reads for them (the
+#: image file handler and image analyzer feed image, layer-secret, vulnerability... rules). "*":
+#: any rule (it joins other families' findings). A module missing here is always loaded.
+#: tests/unit/core/test_plugins_index.py checks this against what the modules really register.
+_REPORTS: dict[str, tuple[str, ...]] = {
+    "seawall.rules.workload.hardening_securitycontext": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_resources": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_probes": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_images": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_serviceaccount": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_env": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_volumes": ("SW-K8S-",),
+    "seawall.rules.workload.hardening_pod": ("SW-K8S-",),
+    "seawall.rules.k8s.namespaces": ("SW-K8S-",),
+    "seawall.rules.k8s.services": ("SW-K8S-",),
+    "seawall.rules.k8s.ingress": ("SW-K8S-",),
+    "seawall.rules.k8s.configmaps": ("SW-K8S-",),
+    "seawall.rules.k8s.apiversions": ("SW-K8S-",),
+    "seawall.rules.rbac.roles": ("SW-RBAC-",),
+    "seawall.rules.rbac.access": ("SW-RBAC-",),
+    "seawall.analyzers.rbac": ("SW-RBAC-",),
+    "seawall.rules.isolation.sensitive": ("SW-ISO-",),
+    "seawall.analyzers.isolation": ("SW-ISO-",),
+    # the posture summary is computed by the engine when a workload rule runs (see engine._scan)
+    "seawall.analyzers.posture": ("SW-K8S-", "SW-PSS-"),
+    "seawall.rules.network.netpol": ("SW-NET-",),
+    "seawall.analyzers.netpol": ("SW-NET-",),
+    "seawall.secrets.handler": ("SW-SEC-",),
+    "seawall.analyzers.secrets": ("SW-SEC-",),
+    "seawall.rules.workload.pss": ("SW-PSS-",),
+    "seawall.analyzers.admission": ("SW-POL-",),
+    "seawall.dockerfile.handler": ("SW-DF-",),
+    "seawall.sources.image.handler": ("SW-IMG-", "SW-SEC-", "SW-VULN-", "SW-SUP-", "SW-FRESH-"),
+    "seawall.rules.image.config": ("SW-IMG-",),
+    "seawall.rules.image.secrets": ("SW-IMG-",),
+    "seawall.rules.image.contents": ("SW-IMG-",),
+    "seawall.analyzers.image": ("SW-IMG-", "SW-SEC-", "SW-VULN-", "SW-SUP-", "SW-FRESH-"),
+    "seawall.secrets.image": ("SW-SEC-", "SW-IMG-"),
+    "seawall.analyzers.vulnerabilities": ("SW-VULN-",),
+    "seawall.analyzers.signatures": ("SW-SUP-",),
+    "seawall.rules.supply_chain.trusted_registries": ("SW-SUP-",),
+    "seawall.rules.supply_chain.runtime_config": ("SW-SUP-",),
+    "seawall.analyzers.freshness": ("SW-FRESH-",),
+    "seawall.analyzers.combined": ("SW-RISK-", "*"),
+}
+
+#: Analyzers that never read the parsed manifests (``inventory.objects``/``workloads``).
+_OBJECT_FREE_ANALYZERS = frozenset({"secrets-scrub", "image"})
+
+#: Analyzers that read manifests only for findings a look at the raw text can rule out: analyzer
+#: name -> "module:function"; ``function(run)`` returns ``wants(text) -> bool``, False only when
+#: parsing that manifest cannot change the analyzer's findings (see :func:`manifest_filter`).
+_MANIFEST_PREFILTERS: dict[str, str] = {"secrets": "seawall.secrets.k8s:manifest_prefilter"}
+
+#: Manifest text that policy reads whatever rules run: ignore annotations (which also warn when
+#: they carry no reason). A backslash may hide any text in an escape sequence.
+_POLICY_MARKERS = ("seawall.io/ignore", "\\")
+
+#: The NIST SP 800-190 countermeasures at least one rule serves, whichever module registers it
+#: (tests/unit/core/test_plugins_index.py checks it against the full registry). After a narrow
+#: scan the JSON summary tells PASS from MANUAL with it instead of importing every module.
+_SERVED_COUNTERMEASURES = frozenset(
+    {
+        "4.1.1",
+        "4.1.2",
+        "4.1.3",
+        "4.1.4",
+        "4.1.5",
+        "4.2.1",
+        "4.2.2",
+        "4.2.3",
+        "4.3.1",
+        "4.3.2",
+        "4.3.3",
+        "4.3.4",
+        "4.4.1",
+        "4.4.2",
+        "4.4.3",
+        "4.4.4",
+        "4.4.5",
+        "4.5.2",
+        "4.5.3",
+        "4.5.5",
+    }
+)
+
+_loaded: set[str] = set()
+_active_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
 
-def load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for name in _MODULES:
-        importlib.import_module(name)
-    _loaded = True
+def _literal_prefix(pattern: str) -> str:
+    """The part of a rule-id glob before its first wildcard ("SW-SEC-*" -> "SW-SEC-")."""
+    cut = min((i for i in (pattern.find(c) for c in "*?[") if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def active(config: Any = None) -> tuple[str, ...]:
+    """The modules a scan with ``config`` needs, in ``_MODULES`` order (all of them without a
+    config, without an ``enable`` selection, with a ``category:`` selection or custom rules).
+
+    Conservative by construction: a module is left out only when no selected pattern can match an
+    id with any of its prefixes (``rules.disable`` never removes a module)."""
+    enable = tuple(getattr(config, "enable", ()) or ())
+    key = (enable, bool(getattr(config, "custom_rules", None)), bool(getattr(config, "rules_dirs", None)))
+    if config is not None and key in _active_cache:
+        return _active_cache[key]
+    out = _active(config, enable)
+    if config is not None:
+        _active_cache[key] = out
+    return out
+
+
+def _active(config: Any, enable: tuple[str, ...]) -> tuple[str, ...]:
+    if (
+        config is None
+        or not enable
+        or getattr(config, "custom_rules", None)
+        or getattr(config, "rules_dirs", None)
+        or any(p.startswith("category:") for p in enable)
+    ):
+        return _MODULES
+    lits = [_literal_prefix(p) for p in enable]
+
+    def wanted(module: str) -> bool:
+        prefixes = _REPORTS.get(module)
+        if prefixes is None:
+            return True
+        return any(lit.startswith(x) or x.startswith(lit) for lit in lits for x in prefixes if x != "*")
+
+    out = tuple(m for m in _MODULES if wanted(m))
+    if any("*" in _REPORTS.get(m, ()) for m in out):
+        return _MODULES  # a module that joins every family's findings needs them all
+    return out
+
+
+def load(config: Any = None) -> None:
+    """Import the modules :func:`active` names for ``config`` (all of them by default)."""
+    for name in active(config):
+        if name not in _loaded:
+            importlib.import_module(name)
+            _loaded.add(name)
+
+
+def defined_in_active(obj: Any, modules: tuple[str, ...]) -> bool:
+    """Whether a handler or analyzer function ``obj`` comes from one of ``modules`` (or from a
+    module outside the plugin list, e.g. one a test registered)."""
+    mod = getattr(obj, "__module__", None)
+    return mod in modules or mod not in _REPORTS
+
+
+def runnable_analyzers(run: Any) -> list[tuple[str, Callable[[Any], Iterable[Any]]]]:
+    """The analyzers a run executes, in order (every plain analyzer, then the joining ones): those
+    defined in an active module, enabled in the config, and with an enabled rule among the
+    prefixes they report (an analyzer without declared prefixes always runs)."""
+    from seawall.engine import ANALYZER_RULES, ANALYZERS, JOIN_ANALYZERS
+    from seawall.rules.registry import REGISTRY
+
+    config = run.config
+    mods = active(config)
+    out = []
+    for name, fn in [*ANALYZERS.items(), *JOIN_ANALYZERS.items()]:
+        if not config.analyzer_enabled(name) or not defined_in_active(fn, mods):
+            continue
+        prefixes = ANALYZER_RULES.get(name)
+        if prefixes and not any(r.meta.id.startswith(prefixes) and config.rule_enabled(r.meta) for r in REGISTRY):
+            continue
+        out.append((name, fn))
+    return out
+
+
+def manifest_filter(run: Any) -> Callable[[str], bool] | None:
+    """``wants(text)``: whether a manifest must be parsed, or None when every manifest must be.
+
+    A manifest is parsed for the object and pod rules, the analyzers and policy (ignore
+    annotations). When no object or pod rule is enabled and every analyzer that runs either never
+    reads manifests or has a prefilter (``--rule 'SW-SEC-*'``: the secrets analyzer), a manifest
+    whose text none of them wants is not parsed: no enabled rule could report anything from it.
+    Its text is still scanned by the file handlers (the secret scan reads every file)."""
+    from seawall.rules.registry import REGISTRY
+
+    config = run.config
+    for target in ("pod", "object"):
+        if any(config.rule_enabled(r.meta) for r in REGISTRY.for_target(target)):
+            return None
+    wants: list[Callable[[str], bool]] = []
+    for name, _fn in runnable_analyzers(run):
+        if name in _OBJECT_FREE_ANALYZERS:
+            continue
+        spec = _MANIFEST_PREFILTERS.get(name)
+        if spec is None:
+            return None
+        module, _, func = spec.partition(":")
+        wants.append(getattr(importlib.import_module(module), func)(run))
+
+    def wanted(text: str) -> bool:
+        return any(m in text for m in _POLICY_MARKERS) or any(w(text) for w in wants)
+
+    return wanted
+
+
+@dataclass(frozen=True, slots=True)
+class ServedBy:
+    """Stands for the rules of a module that is not loaded, in :func:`countermeasure_rules`."""
+
+    id: str
+    nist_countermeasure: tuple[str, ...]
+
+
+def countermeasure_rules() -> list[Any]:
+    """What :func:`seawall.reporters.compliance.evaluate` reads of every rule (``id``,
+    ``nist_countermeasure``), without importing the modules a narrow scan left out: the registered
+    rules, plus one :class:`ServedBy` for each countermeasure only such modules serve. The
+    statuses (FAIL / PASS / MANUAL) are then the same as with every module loaded."""
+    from seawall.rules.registry import REGISTRY
+
+    metas: list[Any] = list(REGISTRY.metas())
+    have = {cm for m in metas for cm in m.nist_countermeasure}
+    metas.extend(ServedBy("(module not loaded)", (cm,)) for cm in sorted(_SERVED_COUNTERMEASURES - have))
+    return metas

@@ -55,6 +55,8 @@ def render(report: Any, findings: list[Finding], *, verbose: int = 0, width: int
     )
     p = report.posture or {}
     overall = p.get("overall")
+    if p.get("computed") is False:
+        console.print(f"Workload posture: not computed ({escape(str(p.get('reason', '')))})")
     if overall and overall.get("workloads"):
         pt = Table(title="Workload posture", header_style="bold")
         for col in (

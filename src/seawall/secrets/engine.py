@@ -251,6 +251,10 @@ class SecretScanner:
         self._automaton: Any = _build_automaton(self._keywords)
 
     # -- prefilter -------------------------------------------------------------------------------
+    def keyword_set(self) -> list[str]:
+        """Every keyword of the scanner's rules (lower case): no rule runs on a text without one."""
+        return list(self._keywords)
+
     def keyword_hits(self, low: str) -> dict[str, list[int]]:
         """Start offsets of every keyword occurrence in the lower-cased buffer."""
         out: dict[str, list[int]] = {}

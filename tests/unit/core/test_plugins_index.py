@@ -1,0 +1,148 @@
+"""The plugin index (``seawall.plugins._REPORTS``): a narrow rule selection loads only the modules
+that can report a selected rule. The table is checked against what the modules really register,
+so a stale entry fails here instead of silently dropping rules from a scan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seawall import plugins
+from seawall.policy.config import Config
+from seawall.reporters.compliance import evaluate
+from seawall.rules.registry import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[3]
+
+#: Imports each plugin module in order in a fresh interpreter and tells which module registered
+#: which rule ids, analyzers (with their rule prefixes) and file handlers.
+_ATTRIBUTE = r"""
+import importlib, json
+from seawall import engine, plugins
+from seawall.rules.registry import REGISTRY
+out, seen, an, hn = {}, set(), set(), 0
+for m in plugins._MODULES:
+    importlib.import_module(m)
+    ids = sorted(set(REGISTRY._by_id) - seen)
+    seen.update(ids)
+    names = sorted((set(engine.ANALYZERS) | set(engine.JOIN_ANALYZERS)) - an)
+    an.update(names)
+    analyzers = {n: list(engine.ANALYZER_RULES.get(n, ())) for n in names}
+    handlers = [h.name for h in engine.FILE_HANDLERS[hn:]]
+    hn = len(engine.FILE_HANDLERS)
+    out[m] = {"ids": ids, "analyzers": analyzers, "handlers": handlers}
+print(json.dumps(out))
+"""
+
+
+def _python(code: str) -> str:
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def attribution() -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads(_python(_ATTRIBUTE))
+    return data
+
+
+def test_every_module_is_in_the_index(attribution: dict[str, dict[str, Any]]) -> None:
+    # a module missing from the index is always loaded (safe), but every current one is indexed
+    assert set(attribution) == set(plugins._REPORTS)
+
+
+def test_registered_rules_carry_the_indexed_prefixes(attribution: dict[str, dict[str, Any]]) -> None:
+    bad = {
+        m: [i for i in a["ids"] if not i.startswith(plugins._REPORTS[m])]
+        for m, a in attribution.items()
+        if any(not i.startswith(plugins._REPORTS[m]) for i in a["ids"])
+    }
+    assert not bad, f"add these rule-id prefixes to seawall.plugins._REPORTS: {bad}"
+
+
+def test_selecting_any_rule_loads_its_module_and_analyzers(attribution: dict[str, dict[str, Any]]) -> None:
+    owner = {i: m for m, a in attribution.items() for i in a["ids"]}
+    assert len(owner) > 400
+    analyzer_of = {n: (m, tuple(p)) for m, a in attribution.items() for n, p in a["analyzers"].items()}
+    for rid, module in owner.items():
+        for pattern in (rid, rid.rsplit("-", 1)[0] + "-*"):
+            active = plugins.active(Config(enable=(pattern,)))
+            assert module in active, (pattern, module)
+            for name, (amod, prefixes) in analyzer_of.items():
+                if prefixes and rid.startswith(prefixes):
+                    assert amod in active, (pattern, name)
+
+
+def test_a_narrow_selection_leaves_other_families_out() -> None:
+    active = plugins.active(Config(enable=("SW-SEC-*",)))
+    assert "seawall.secrets.handler" in active and "seawall.analyzers.secrets" in active
+    # secrets in image layers need the image file handler and the image analyzer
+    assert "seawall.sources.image.handler" in active and "seawall.analyzers.image" in active
+    for left_out in ("seawall.analyzers.rbac", "seawall.analyzers.netpol", "seawall.dockerfile.handler"):
+        assert left_out not in active
+    assert "seawall.analyzers.rbac" in plugins.active(Config(enable=("SW-RBAC-007",)))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        None,
+        Config(),
+        Config(enable=("*",)),
+        Config(enable=("SW-*",)),
+        Config(enable=("category:secret",)),
+        Config(enable=("SW-SEC-*",), custom_rules=[{"id": "X"}]),
+        Config(enable=("SW-SEC-*",), rules_dirs=(Path("policies"),)),
+        Config(enable=("SW-RISK-001",)),  # joins every family's findings
+    ],
+)
+def test_broad_or_open_selections_load_everything(config: Config | None) -> None:
+    assert plugins.active(config) == plugins._MODULES
+
+
+def test_secrets_only_scan_imports_only_its_modules(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("DB_PASSWORD=Xq7mR2vLp9Tz\n")
+    report = tmp_path / "r.json"
+    argv = ["scan", str(tmp_path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
+    code = (
+        "import json, sys\nfrom seawall.cli.main import main\n"
+        f"rc = main({argv!r})\n"
+        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('seawall.'))]))"
+    )
+    rc, loaded = json.loads(_python(code))
+    assert rc == 1  # a finding
+    assert "seawall.analyzers.secrets" in loaded
+    for left_out in ("seawall.analyzers.rbac", "seawall.analyzers.netpol", "seawall.dockerfile.handler"):
+        assert left_out not in loaded
+    assert "seawall.vulndb.match" not in loaded
+    body = json.loads(report.read_text())
+    assert [f["rule_id"] for f in body["findings"]] == ["SW-SEC-160"]
+    assert body["summary"]["posture"] == {"computed": False, "reason": "no workload (pod) rule selected"}
+
+
+def test_served_countermeasures_match_the_registry() -> None:
+    plugins.load()
+    served = {cm for m in REGISTRY.metas() for cm in m.nist_countermeasure}
+    assert served == plugins._SERVED_COUNTERMEASURES, "update seawall.plugins._SERVED_COUNTERMEASURES"
+
+
+def test_nist_statuses_after_a_narrow_load_equal_the_full_ones() -> None:
+    """The JSON summary's NIST statuses, computed in a process that loaded the secrets modules
+    only, equal the ones computed with every rule registered."""
+    plugins.load()
+    full = {cm: r["status"] for cm, r in evaluate([], REGISTRY.metas()).items()}
+    code = (
+        "import json\nfrom seawall import plugins\nfrom seawall.policy.config import Config\n"
+        "from seawall.reporters.compliance import evaluate\n"
+        "plugins.load(Config(enable=('SW-SEC-*',)))\n"
+        "print(json.dumps({cm: r['status'] for cm, r in evaluate([], plugins.countermeasure_rules()).items()}))"
+    )
+    narrow = json.loads(_python(code))
+    assert narrow == full
+    assert set(full.values()) == {"pass", "manual"}

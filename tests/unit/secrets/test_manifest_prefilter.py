@@ -1,0 +1,213 @@
+"""A secrets-only scan (``--rule 'SW-SEC-*'``) does not parse the manifests whose raw text cannot
+hold a secret the object-aware path reports (``seawall.secrets.k8s.manifest_prefilter``). That is
+only a shortcut if nothing changes: these tests scan the same inputs with every manifest parsed
+and with the prefilter, and compare findings (rules, files, lines, messages) and warnings."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from seawall import forkscan, plugins
+from seawall.engine import UNPARSED_FILTER_KEY, UNPARSED_KEY, ScanRun, merge_duplicate_secrets, scan
+from seawall.model.finding import Finding
+from seawall.policy.apply import apply_policy
+from seawall.policy.config import Config
+from seawall.secrets.handler import get_scanner
+from seawall.secrets.k8s import manifest_prefilter, object_fragments
+
+SECRETS_ONLY = Config(enable=("SW-SEC-*",))
+PASSWORD = "Zx8mQ2rT7vLp4K"
+
+
+def _run(inputs: list[str], config: Config, *, parse_all: bool) -> ScanRun:
+    plugins.load(config)
+    run = ScanRun(config)
+    if parse_all:
+        run.inventory.extra[UNPARSED_FILTER_KEY] = None  # the filter's "parse every manifest"
+    run.read_inputs(inputs)
+    run.run_analyzers()
+    run.report.findings[:] = merge_duplicate_secrets(run.report.findings)
+    apply_policy(run)
+    return run
+
+
+def _key(f: Finding) -> tuple[str, int, str, str]:
+    return (f.location.path, f.location.line, f.rule_id, f.message)
+
+
+def _compare(inputs: list[str], config: Config = SECRETS_ONLY) -> tuple[ScanRun, ScanRun]:
+    full = _run(inputs, config, parse_all=True)
+    lean = _run(inputs, config, parse_all=False)
+    assert sorted(lean.report.findings, key=_key) == sorted(full.report.findings, key=_key)
+    assert lean.report.warnings == full.report.warnings
+    # unparsed manifests cannot report invalid YAML; everything else is reported as before
+    assert set(map(str, lean.report.errors)) <= set(map(str, full.report.errors))
+    assert lean.inventory.files == full.inventory.files
+    return full, lean
+
+
+@pytest.fixture(autouse=True)
+def _serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forkscan, "MIN_FILES", 10**9)  # forkscan has its own equivalence tests
+
+
+def b64(s: str) -> str:
+    return base64.b64encode(s.encode()).decode()
+
+
+#: Manifests whose object-aware findings the raw text hides from a naive keyword check.
+TRICKY = {
+    # the keyword only appears once YAML decodes the escape: the object path reports, the text scan not
+    "escaped-key.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  "\\u0070assword": "'
+    + PASSWORD
+    + '"\n',
+    # NAME=value is built from two scalars: generic rules see the name
+    "env.yaml": f"""apiVersion: v1
+kind: Pod
+metadata: {{name: p}}
+spec:
+  containers:
+    - name: app
+      image: nginx
+      env:
+        - name: DB_PASSWORD
+          value: {PASSWORD}
+""",
+    # base64 in a Secret: the text never shows the decoded value
+    "secret.yaml": f"""apiVersion: v1
+kind: Secret
+metadata: {{name: s}}
+data:
+  token: {b64("ghp_" + "a" * 36)}
+  api: {b64("sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc")}
+""",
+    # the JSON copy kept by kubectl apply, with escapes
+    "applied.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n"
+    "    kubectl.kubernetes.io/last-applied-configuration: "
+    + json.dumps('{"kind": "ConfigMap", "data": {"\\u0070assword": "' + PASSWORD + '"}}')
+    + "\ndata: {}\n",
+    # an ignore annotation without a reason warns, whatever rules run
+    "ignored.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: i
+  annotations: {seawall.io/ignore: SW-SEC-160}
+data: {a: b}
+""",
+    # nothing any secret rule could see: not parsed
+    "service.yaml": """apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+""",
+}
+
+
+def test_tricky_manifests_are_parsed_and_report_the_same(tmp_path: Path) -> None:
+    for name, text in TRICKY.items():
+        (tmp_path / name).write_text(text)
+    _full, lean = _compare([str(tmp_path)])
+    assert [Path(p).name for p in lean.inventory.extra[UNPARSED_KEY]] == ["service.yaml"]
+    found = {(Path(f.location.path).name, f.resource.kind) for f in lean.report.findings}
+    for name, kind in [("escaped-key.yaml", "ConfigMap"), ("env.yaml", "Pod"), ("secret.yaml", "Secret")]:
+        assert (name, kind) in found, name
+    assert ("applied.yaml", "ConfigMap") in found
+    assert any("has no reason" in w for w in lean.report.warnings)
+
+
+def test_the_report_says_what_was_not_parsed(tmp_path: Path) -> None:
+    for name, text in TRICKY.items():
+        (tmp_path / name).write_text(text)
+    narrow = scan([str(tmp_path)], SECRETS_ONLY)
+    assert narrow.stats["manifests_not_parsed"] == 1
+    assert narrow.posture == {"computed": False, "reason": "no workload (pod) rule selected"}
+    everything = scan([str(tmp_path)], Config())
+    assert "manifests_not_parsed" not in everything.stats
+    assert everything.posture["overall"]["workloads"] == 1  # the Pod
+
+
+def test_rules_that_read_objects_turn_the_shortcut_off(tmp_path: Path) -> None:
+    (tmp_path / "service.yaml").write_text(TRICKY["service.yaml"])
+    for config in (Config(), Config(enable=("SW-SEC-*", "SW-K8S-*")), Config(enable=("SW-RBAC-*",))):
+        run = _run([str(tmp_path)], config, parse_all=False)
+        assert UNPARSED_KEY not in run.inventory.extra
+        assert run.inventory.documents == 1
+
+
+def test_k8s_corpus_reports_the_same(shared_dir: Path) -> None:
+    full, lean = _compare([str(shared_dir / "corpus" / "k8s")])
+    unparsed = lean.inventory.extra[UNPARSED_KEY]
+    assert len(unparsed) > 1000  # most of the corpus is left unparsed ...
+    assert full.report.findings  # ... and its secrets are still found, on the same lines
+    assert any(f.resource.kind == "Secret" for f in lean.report.findings)
+
+
+def test_secrets_corpus_reports_the_same(shared_dir: Path) -> None:
+    full, _ = _compare([str(shared_dir / "corpus" / "secrets")])
+    assert full.report.findings
+
+
+def test_object_fragments_cover_keywords_across_joins() -> None:
+    frags = object_fragments(["password=", "-----begin rsa private key", "env ", "jdbc:", "x-api-key"])
+    assert "password" in frags  # DB_PASSWORD + "=" + value
+    assert "-----begin" in frags
+    assert {"env ", "env\n", "env\t"} <= set(frags) and "env" not in frags  # "env:" is no match
+    assert "jdbc" in frags  # a key ending in "jdbc" + ": "
+    assert "x-api-key" in frags
+
+
+def test_prefilter_decisions() -> None:
+    plugins.load(SECRETS_ONLY)
+    run = ScanRun(SECRETS_ONLY)
+    wants = manifest_prefilter(run)
+    assert not wants(TRICKY["service.yaml"])
+    assert wants("kind: Secret\n")
+    assert wants('data: {"k": "\\x41"}\n')  # an escape may hide anything
+    assert wants("data:\n  Dockerfile: FROM x\n    ENV\n    A=b\n")  # folds to "ENV A=b"
+    assert not wants("spec:\n  env:\n  - name: A\n    value: b\n")
+    # every keyword of the scanner wakes the filter
+    for kw in get_scanner(run).keyword_set():
+        assert wants(f"data:\n  k: {kw}\n"), kw
+
+
+def test_json_report_of_a_narrow_scan(tmp_path: Path) -> None:
+    from seawall.reporters import json_report
+
+    for name, text in TRICKY.items():
+        (tmp_path / name).write_text(text)
+    report = scan([str(tmp_path)], SECRETS_ONLY)
+    body = json.loads(json_report.render(report, report.findings))
+    assert body["summary"]["stats"]["manifests_not_parsed"] == 1
+    assert body["summary"]["posture"]["computed"] is False
+
+
+def test_twins_are_dropped_when_findings_were_copied(tmp_path: Path) -> None:
+    """A forked scan (seawall.forkscan) sends the report's findings and the secret handler's store
+    of them back as separate copies: the object finding must still replace its plain-text twin."""
+    import dataclasses
+
+    from seawall.secrets.handler import FILE_HITS_KEY
+
+    (tmp_path / "s.yaml").write_text(
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\nstringData:\n  password: {PASSWORD}\n"
+    )
+    plugins.load(SECRETS_ONLY)
+    results = []
+    for copy in (False, True):
+        run = ScanRun(SECRETS_ONLY)
+        run.read_inputs([str(tmp_path)])
+        if copy:
+            store = run.inventory.extra[FILE_HITS_KEY]
+            for path, fs in store.items():
+                store[path] = [dataclasses.replace(f) for f in fs]
+            run.report.findings[:] = [dataclasses.replace(f) for f in run.report.findings]
+        run.run_analyzers()
+        results.append(sorted(run.report.findings, key=_key))
+    assert results[0] == results[1]
+    assert [(f.resource.kind, f.location.line) for f in results[1]] == [("Secret", 5)]
