@@ -198,26 +198,40 @@ def _at(data: Any, pointer: str) -> Any:
     return cur
 
 
-@dataclass(frozen=True, slots=True)
 class ContainerView:
-    """One container (regular, init or ephemeral) with its pointer inside the document."""
+    """One container (regular, init or ephemeral) with its pointer inside the document.
 
-    data: dict[str, Any]
-    pointer: str  # e.g. /spec/template/spec/containers/0
-    kind: str  # "containers" | "initContainers" | "ephemeralContainers"
-    index: int
+    Read-only by convention. ``name``, ``image`` and ``security_context`` are computed once when
+    the view is built: some fifty pod rules read them for every container of every workload
+    (hundreds of thousands of reads on a large corpus), and a property recomputing them each
+    time was a visible share of the rule phase.
+    """
 
-    @property
-    def name(self) -> str:
-        return as_str(self.data.get("name")) or f"{self.kind}[{self.index}]"
+    __slots__ = ("cache", "data", "image", "index", "kind", "name", "pointer", "security_context")
 
-    @property
-    def image(self) -> str:
-        return as_str(self.data.get("image"))
+    def __init__(self, data: dict[str, Any], pointer: str, kind: str, index: int) -> None:
+        self.data = data
+        self.pointer = pointer  # e.g. /spec/template/spec/containers/0
+        self.kind = kind  # "containers" | "initContainers" | "ephemeralContainers"
+        self.index = index
+        name = data.get("name")
+        self.name: str = (name if isinstance(name, str) else as_str(name)) or f"{kind}[{index}]"
+        self.image: str = as_str(data.get("image"))
+        sc = data.get("securityContext")
+        self.security_context: dict[str, Any] = sc if isinstance(sc, dict) else {}
+        #: facts derived from the container by rule helpers, computed on first use (keyed by
+        #: helper name, e.g. the parsed capability lists)
+        self.cache: dict[str, Any] = {}
 
-    @property
-    def security_context(self) -> dict[str, Any]:
-        return as_dict(self.data.get("securityContext"))
+    def __repr__(self) -> str:
+        return f"ContainerView(pointer={self.pointer!r}, kind={self.kind!r}, index={self.index})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContainerView):
+            return NotImplemented
+        return (self.data, self.pointer, self.kind, self.index) == (other.data, other.pointer, other.kind, other.index)
+
+    __hash__ = None  # type: ignore[assignment]  # holds a dict, like the dataclass it replaced
 
     def ptr(self, *parts: object) -> str:
         return join_pointer(self.pointer, *parts)
@@ -225,7 +239,12 @@ class ContainerView:
 
 @dataclass(slots=True)
 class PodSpecView:
-    """A pod spec wherever it lives (Pod, Deployment template, CronJob job template, ...)."""
+    """A pod spec wherever it lives (Pod, Deployment template, CronJob job template, ...).
+
+    Read-only by convention: the pod-level facts the rules consult for every workload
+    (security context, annotations, labels, Windows or not, the container lists) are computed
+    once, on construction or first use.
+    """
 
     owner: K8sObject
     spec: dict[str, Any]
@@ -234,6 +253,18 @@ class PodSpecView:
     spec_pointer: str
     metadata_pointer: str
     _containers: list[ContainerView] | None = field(default=None, repr=False)
+    _by_kinds: dict[tuple[str, ...], list[ContainerView]] = field(default_factory=dict, repr=False)
+    security_context: dict[str, Any] = field(init=False, repr=False, compare=False)
+    annotations: dict[str, Any] = field(init=False, repr=False, compare=False)
+    labels: dict[str, Any] = field(init=False, repr=False, compare=False)
+    is_windows: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.security_context = as_dict(spec.get("securityContext"))
+        self.annotations = as_dict(self.metadata.get("annotations"))
+        self.labels = as_dict(self.metadata.get("labels"))
+        self.is_windows = as_str(dig(spec, "os", "name")).lower() == "windows"
 
     def ptr(self, *parts: object) -> str:
         """Pointer to a field of the pod spec (``view.ptr('securityContext', 'runAsUser')``)."""
@@ -243,37 +274,31 @@ class PodSpecView:
         return join_pointer(self.metadata_pointer, *parts)
 
     @property
-    def security_context(self) -> dict[str, Any]:
-        return as_dict(self.spec.get("securityContext"))
-
-    @property
-    def annotations(self) -> dict[str, Any]:
-        return as_dict(self.metadata.get("annotations"))
-
-    @property
-    def labels(self) -> dict[str, Any]:
-        return as_dict(self.metadata.get("labels"))
-
-    @property
-    def is_windows(self) -> bool:
-        return as_str(dig(self.spec, "os", "name")).lower() == "windows"
-
-    @property
     def volumes(self) -> list[tuple[int, dict[str, Any]]]:
         return [(i, v) for i, v in enumerate(as_list(self.spec.get("volumes"))) if isinstance(v, dict)]
 
     def containers(
         self, kinds: tuple[str, ...] = ("initContainers", "containers", "ephemeralContainers")
     ) -> list[ContainerView]:
-        """Containers of the given kinds (default: all three), skipping non-map entries."""
+        """Containers of the given kinds (default: all three), skipping non-map entries.
+
+        The list is built once per ``kinds`` and shared between callers: do not modify it.
+        """
+        hit = self._by_kinds.get(kinds)
+        if hit is not None:
+            return hit
         if self._containers is None:
             out: list[ContainerView] = []
             for ck in ("initContainers", "containers", "ephemeralContainers"):
-                for i, c in enumerate(as_list(self.spec.get(ck))):
-                    if isinstance(c, dict):
-                        out.append(ContainerView(c, join_pointer(self.spec_pointer, ck, i), ck, i))
+                items = self.spec.get(ck)
+                if isinstance(items, list):
+                    base = join_pointer(self.spec_pointer, ck)
+                    for i, c in enumerate(items):
+                        if isinstance(c, dict):
+                            out.append(ContainerView(c, f"{base}/{i}", ck, i))
             self._containers = out
-        return [c for c in self._containers if c.kind in kinds]
+        hit = self._by_kinds[kinds] = [c for c in self._containers if c.kind in kinds]
+        return hit
 
     def iter_all(self) -> Iterator[ContainerView]:
         return iter(self.containers())

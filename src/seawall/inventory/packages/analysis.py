@@ -14,7 +14,6 @@ e.g. the secrets scanner).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -126,6 +125,8 @@ def analyze_image(
 
 
 def subject_for(image: Any, fs: ImageFS, inv: ImageInventory, config: Config) -> ImageSubject:
+    import datetime as dt
+
     from seawall.rules.image.subject import ImageSubject
 
     cfg = getattr(image, "config", None)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall.inventory.packages.base import CatalogContext, Found, Reader
 from seawall.inventory.packages.model import Package, PackageLocation, make_purl
+
+if TYPE_CHECKING:  # imported when an archive is actually read: most images hold no jar
+    import zipfile
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".jpi", ".hpi")
 _MAX_ARCHIVE = 256 * 1024 * 1024
@@ -96,6 +98,8 @@ def _from_name(filename: str) -> tuple[str, str]:
 
 def scan_archive(data: bytes, display: str, depth: int = 0) -> Iterator[JavaArtifact]:
     """Artifacts in one archive given as bytes, then in its nested archives."""
+    import zipfile
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as err:
@@ -154,6 +158,8 @@ class JavaCataloger:
         return path.lower().endswith(ARCHIVE_SUFFIXES)
 
     def parse(self, path: str, reader: Reader) -> Any:
+        import zipfile
+
         data = reader.read(_MAX_ARCHIVE + 1)
         if len(data) > _MAX_ARCHIVE:
             return ("unread", f"archive larger than {_MAX_ARCHIVE} bytes")

@@ -14,7 +14,6 @@ that has one gets a "not checked" record, so a missing RPM inventory is never si
 
 from __future__ import annotations
 
-import sqlite3
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -154,6 +153,8 @@ def read_sqlite_rpmdb(data: bytes, subject: str) -> Iterator[RpmHeader]:
         # mode (header bytes 18/19 = 1). rpm checkpoints the WAL when it closes the database, so
         # the main file holds every committed package of a finished image build.
         data = data[:18] + b"\x01\x01" + data[20:]
+    import sqlite3  # here, not at import: most images have no rpm database
+
     conn = sqlite3.connect(":memory:")
     try:
         try:

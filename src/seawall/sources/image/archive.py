@@ -39,18 +39,11 @@ from seawall.sources.image.streams import ReadStream
 
 _MAX_MEMBERS = 200_000
 _HEX_NAME = re.compile(r"(?:^|/)([a-f0-9]{64})(?:\.json|\.tar)?$")
-_isal_error: type[Exception]
-try:
-    from isal import isal_zlib as _iz
-
-    _isal_error = cast(type[Exception], _iz.error)
-except ImportError:  # pragma: no cover
-    _isal_error = zlib.error
+#: what reading a corrupt archive may raise (ISA-L's error is added when ISA-L is first used)
 _ERRORS: tuple[type[Exception], ...] = (
     tarfile.TarError,
     EOFError,
     zlib.error,
-    _isal_error,
     OSError,
     gzip.BadGzipFile,
     ValueError,
@@ -59,13 +52,18 @@ _ERRORS: tuple[type[Exception], ...] = (
 
 
 def _gzip_file(fh: IO[bytes]) -> Any:
-    """A seekable gzip reader: ISA-L's (about 2.5x faster) when installed, else the stdlib's."""
+    """A seekable gzip reader: ISA-L's (about 2.5x faster) when installed, else the stdlib's.
+    ISA-L is imported here, on first use: a plain tar never needs it."""
+    global _ERRORS, _SNIFF_ERRORS
     try:
-        from isal import igzip
-
-        return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[no-untyped-call]
+        from isal import igzip, isal_zlib
     except ImportError:  # pragma: no cover
         return gzip.GzipFile(fileobj=fh, mode="rb")
+    isal_error = cast(type[Exception], isal_zlib.error)
+    if isal_error not in _ERRORS:
+        _ERRORS = (*_ERRORS, isal_error)
+        _SNIFF_ERRORS = (*_SNIFF_ERRORS, isal_error)
+    return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[no-untyped-call]
 
 
 def _norm(name: str) -> str:

@@ -15,19 +15,32 @@ import stat
 import threading
 import zlib
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import CHUNK, ByteStream, VerifyingReader, new_hasher
 from seawall.sources.image.model import DEFAULT_LIMITS, LayerSpec, Limits
 from seawall.sources.image.streams import ReadStream
 
-_zlib: Any
-try:  # ISA-L inflate is ~2.5x faster than zlib on layer-sized streams; same API
-    from isal import isal_zlib as _zlib
-except ImportError:  # pragma: no cover - platforms without isal wheels
-    _zlib = zlib
-_ZLIB_ERRORS: tuple[type[Exception], ...] = (zlib.error, _zlib.error)
+_zlib: Any = None
+_ZLIB_ERRORS: tuple[type[Exception], ...] = (zlib.error,)
+
+
+def _inflate_module() -> Any:
+    """ISA-L's inflate (~2.5x faster than zlib on layer-sized streams; same API) when installed,
+    else zlib; imported on first use (an uncompressed layer never needs it)."""
+    global _zlib, _ZLIB_ERRORS
+    if _zlib is None:
+        try:
+            from isal import isal_zlib
+
+            _ZLIB_ERRORS = (zlib.error, cast(type[Exception], isal_zlib.error))
+            _zlib = isal_zlib
+        except ImportError:  # pragma: no cover - platforms without isal wheels
+            _zlib = zlib
+    return _zlib
+
+
 _GZIP_IN = 256 * 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -72,6 +85,7 @@ class _GzipReader:
     def __init__(self, src: IO[bytes], subject: str) -> None:
         self._src = src
         self._subject = subject
+        self._zlib = _inflate_module()  # here, not in the prefetch thread
         self._d: Any = None
         self._pending = b""
         self._in_member = False
@@ -100,7 +114,7 @@ class _GzipReader:
                 if not stripped.startswith(GZIP_MAGIC):
                     raise SourceError("garbage after the end of the gzip stream", subject=self._subject)
                 buf = stripped
-                d = self._d = _zlib.decompressobj(zlib.MAX_WBITS | 16)
+                d = self._d = self._zlib.decompressobj(zlib.MAX_WBITS | 16)
                 self._in_member = True
             try:
                 out: bytes = d.decompress(buf, n)

@@ -14,7 +14,6 @@ a silent pass.
 
 from __future__ import annotations
 
-import platform as _platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -95,7 +94,9 @@ class Platform:
     @classmethod
     def host(cls) -> Platform:
         """linux/<this machine's architecture> (images are Linux images whatever the host)."""
-        m = _platform.machine().lower()
+        import platform  # here: only a multi-platform image without --platform needs it
+
+        m = platform.machine().lower()
         arch, variant = {
             "x86_64": ("amd64", ""),
             "amd64": ("amd64", ""),
