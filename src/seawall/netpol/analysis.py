@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seawall.inventory.k8s import K8sObject
@@ -32,13 +31,15 @@ if TYPE_CHECKING:
 _EMPTY: frozenset[int] = frozenset()
 
 
-@dataclass(slots=True)
 class _Side:
     """Per-direction precomputation."""
 
-    rules: list[Rule] = field(default_factory=list)  # global list, rule.gid = position
-    selecting: list[tuple[int, ...]] = field(default_factory=list)  # per workload: policy ids
-    member: list[tuple[int, ...]] = field(default_factory=list)  # per workload: rule gids selecting it
+    __slots__ = ("member", "rules", "selecting")
+
+    def __init__(self) -> None:
+        self.rules: list[Rule] = []  # global list, rule.gid = position
+        self.selecting: list[tuple[int, ...]] = []  # per workload: policy ids
+        self.member: list[tuple[int, ...]] = []  # per workload: rule gids selecting it
 
 
 class Connectivity:

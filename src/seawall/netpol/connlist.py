@@ -12,34 +12,52 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seawall.netpol.analysis import Connectivity
 from seawall.netpol.model import Peer, Workload
 from seawall.netpol.output import Row, render
 from seawall.netpol.ports import ConnectionSet
+from seawall.netpol.values import Value
 
 if TYPE_CHECKING:
     from seawall.netpol.exposure import ExposedWorkload
 
 
-@dataclass(frozen=True, slots=True)
-class ConnlistOptions:
-    focus_workloads: tuple[str, ...] = ()
-    focus_workload_peers: tuple[str, ...] = ()
-    focus_direction: str = ""  # "", "ingress" or "egress"
-    focus_conn: ConnectionSet | None = None
-    exposure: bool = False
+class ConnlistOptions(Value):
+    __slots__ = ("exposure", "focus_conn", "focus_direction", "focus_workload_peers", "focus_workloads")
+
+    def __init__(
+        self,
+        focus_workloads: tuple[str, ...] = (),
+        focus_workload_peers: tuple[str, ...] = (),
+        focus_direction: str = "",
+        focus_conn: ConnectionSet | None = None,
+        exposure: bool = False,
+    ) -> None:
+        self.focus_workloads = focus_workloads
+        self.focus_workload_peers = focus_workload_peers
+        self.focus_direction = focus_direction  # "", "ingress" or "egress"
+        self.focus_conn = focus_conn
+        self.exposure = exposure
 
 
-@dataclass(slots=True)
 class ConnlistResult:
-    rows: list[Row]
-    workloads: list[Workload]  # workloads drawn in graphs (focus applied)
-    exposed: list[ExposedWorkload] | None = None
-    warnings: list[str] = field(default_factory=list)
-    options: ConnlistOptions = field(default_factory=ConnlistOptions)
+    __slots__ = ("exposed", "options", "rows", "warnings", "workloads")
+
+    def __init__(
+        self,
+        rows: list[Row],
+        workloads: list[Workload],
+        exposed: list[ExposedWorkload] | None = None,
+        warnings: list[str] | None = None,
+        options: ConnlistOptions | None = None,
+    ) -> None:
+        self.rows = rows
+        self.workloads = workloads  # workloads drawn in graphs (focus applied)
+        self.exposed = exposed
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.options = options or ConnlistOptions()
 
     def render(self, fmt: str) -> str:
         fc = self.options.focus_conn

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from seawall.netpol.intervals import Intervals, merge, subtract
+from seawall.netpol.values import Value
 
 V4_SIZE = 1 << 32
 V6_OFFSET = V4_SIZE
@@ -33,13 +33,15 @@ def _net_interval(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-@dataclass(frozen=True, slots=True)
-class IPBlock:
+class IPBlock(Value):
     """``cidr`` minus ``except`` as canonical intervals; ``text`` is how the policy wrote it."""
 
-    intervals: Intervals
-    text: str
-    is_v6: bool = False
+    __slots__ = ("intervals", "is_v6", "text")
+
+    def __init__(self, intervals: Intervals, text: str, is_v6: bool = False) -> None:
+        self.intervals = intervals
+        self.text = text
+        self.is_v6 = is_v6
 
     @classmethod
     def parse(cls, cidr: str, excepts: Iterable[str] = ()) -> IPBlock:

@@ -13,13 +13,13 @@ directory does not hide the connectivity of the rest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.errors import SeawallError
 from seawall.inventory.k8s import K8sObject, as_dict, as_int, as_list, as_str, dig
 from seawall.netpol.ipblocks import format_range
 from seawall.netpol.selectors import labels_of
+from seawall.netpol.values import Value
 
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -36,32 +36,47 @@ _TEMPLATE: dict[str, tuple[str, ...]] = {
 WORKLOAD_KINDS = frozenset(_TEMPLATE) | {"Pod"}
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerPort:
-    name: str
-    port: int
-    protocol: str  # TCP when unset
+# Plain classes with __slots__ rather than dataclasses: see seawall.netpol.values for why.
 
 
-@dataclass(eq=False, slots=True)
+class ContainerPort(Value):
+    __slots__ = ("name", "port", "protocol")
+
+    def __init__(self, name: str, port: int, protocol: str) -> None:
+        self.name = name
+        self.port = port
+        self.protocol = protocol  # TCP when unset
+
+
 class Workload:
-    """A group of pods with one owner; analysed through its (first) pod's labels and ports."""
+    """A group of pods with one owner; analysed through its (first) pod's labels and ports.
+    Compared by identity."""
 
-    kind: str
-    name: str
-    namespace: str
-    labels: dict[str, str]
-    ports: tuple[ContainerPort, ...]
-    objects: list[K8sObject] = field(default_factory=list)
-    pods: int = 1
-    index: int = -1
-    key: str = field(init=False)  # ``ns/name[Kind]``: np-guard's peer string
+    __slots__ = ("index", "key", "kind", "labels", "name", "namespace", "objects", "pods", "ports")
 
     is_ip = False
     is_virtual = False
 
-    def __post_init__(self) -> None:
-        self.key = f"{self.namespace}/{self.name}[{self.kind}]"
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        namespace: str,
+        labels: dict[str, str],
+        ports: tuple[ContainerPort, ...],
+        objects: list[K8sObject] | None = None,
+        pods: int = 1,
+        index: int = -1,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.labels = labels
+        self.ports = ports
+        self.objects: list[K8sObject] = [] if objects is None else objects
+        self.pods = pods
+        self.index = index
+        self.key = f"{namespace}/{name}[{kind}]"  # np-guard's peer string
 
     def __str__(self) -> str:
         return self.key
@@ -76,24 +91,33 @@ class Workload:
         return None
 
 
-@dataclass(frozen=True, slots=True)
 class IPPeer:
-    """An external address range (inclusive) that every ipBlock either contains or misses."""
+    """An external address range (inclusive) that every ipBlock either contains or misses.
+    Equal (and hashed) by its range."""
 
-    lo: int
-    hi: int
-    name: str = field(init=False, compare=False)  # a.b.c.d-e.f.g.h
-    key: str = field(init=False, compare=False)  # a.b.c.d-e.f.g.h[External]
+    __slots__ = ("hi", "key", "lo", "name")
 
     is_ip = True
     is_virtual = False
     namespace = ""
     kind = "External"
 
-    def __post_init__(self) -> None:
-        name = format_range(self.lo, self.hi)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "key", f"{name}[External]")
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.name = format_range(lo, hi)  # a.b.c.d-e.f.g.h
+        self.key = f"{self.name}[External]"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IPPeer):
+            return NotImplemented
+        return self.lo == other.lo and self.hi == other.hi
+
+    def __hash__(self) -> int:
+        return hash((self.lo, self.hi))
+
+    def __repr__(self) -> str:
+        return f"IPPeer(lo={self.lo!r}, hi={self.hi!r})"
 
     def __str__(self) -> str:
         return self.key
@@ -103,21 +127,23 @@ CONTROLLER_NAME = "ingress-controller"
 CONTROLLER_NAMESPACE = "ingress-controller-ns"
 
 
-@dataclass(eq=False, slots=True)
 class IngressController:
     """The virtual source of Ingress/Route traffic (np-guard's ``{ingress-controller}``): one pod
     without labels in namespace ``ingress-controller-ns`` (see :mod:`seawall.netpol.ingress`)."""
 
-    name: str = CONTROLLER_NAME
-    namespace: str = CONTROLLER_NAMESPACE
-    labels: dict[str, str] = field(default_factory=dict)
-    ns_labels: dict[str, str] = field(default_factory=lambda: {NS_NAME_LABEL: CONTROLLER_NAMESPACE})
-    key: str = "{" + CONTROLLER_NAME + "}"
-    kind: str = ""
-    index: int = -1
+    __slots__ = ("index", "key", "kind", "labels", "name", "namespace", "ns_labels")
 
     is_ip = False
     is_virtual = True
+
+    def __init__(self) -> None:
+        self.name = CONTROLLER_NAME
+        self.namespace = CONTROLLER_NAMESPACE
+        self.labels: dict[str, str] = {}
+        self.ns_labels = {NS_NAME_LABEL: CONTROLLER_NAMESPACE}
+        self.key = "{" + CONTROLLER_NAME + "}"
+        self.kind = ""
+        self.index = -1
 
     def __str__(self) -> str:
         return self.key
@@ -128,21 +154,25 @@ INGRESS_CONTROLLER = IngressController()
 Peer = Workload | IPPeer | IngressController
 
 
-@dataclass(slots=True)
 class Namespace:
-    name: str
-    labels: dict[str, str]
-    obj: K8sObject | None = None
+    __slots__ = ("labels", "name", "obj")
+
+    def __init__(self, name: str, labels: dict[str, str], obj: K8sObject | None = None) -> None:
+        self.name = name
+        self.labels = labels
+        self.obj = obj
 
 
-@dataclass(slots=True)
 class Cluster:
-    namespaces: dict[str, Namespace] = field(default_factory=dict)
-    workloads: list[Workload] = field(default_factory=list)
-    policies: list[K8sObject] = field(default_factory=list)
-    fronts: list[K8sObject] = field(default_factory=list)  # Services, Ingresses, Routes
-    admin: list[K8sObject] = field(default_factory=list)  # (Baseline)AdminNetworkPolicies
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("admin", "fronts", "namespaces", "policies", "warnings", "workloads")
+
+    def __init__(self) -> None:
+        self.namespaces: dict[str, Namespace] = {}
+        self.workloads: list[Workload] = []
+        self.policies: list[K8sObject] = []
+        self.fronts: list[K8sObject] = []  # Services, Ingresses, Routes
+        self.admin: list[K8sObject] = []  # (Baseline)AdminNetworkPolicies
+        self.warnings: list[str] = []
 
     def namespace(self, name: str) -> Namespace:
         ns = self.namespaces.get(name)

@@ -23,7 +23,6 @@ piece select nothing and produce a warning, never an exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.inventory.k8s import K8sObject, as_dict, as_int, as_list, as_str
@@ -31,14 +30,19 @@ from seawall.netpol.ipblocks import IPBlock
 from seawall.netpol.model import Workload
 from seawall.netpol.ports import ALL, NONE, PROTOCOLS, ConnectionSet
 from seawall.netpol.selectors import Selector, compile_selector
+from seawall.netpol.values import Value
+
+# Plain classes with __slots__ rather than dataclasses: see seawall.netpol.values for why.
 
 
-@dataclass(frozen=True, slots=True)
-class RulePort:
-    protocol: str  # upper-case; may be an unsupported protocol (matches nothing)
-    port: int | str | None  # None = all ports of the protocol
-    end_port: int | None = None
-    error: str = ""
+class RulePort(Value):
+    __slots__ = ("end_port", "error", "port", "protocol")
+
+    def __init__(self, protocol: str, port: int | str | None, end_port: int | None = None, error: str = "") -> None:
+        self.protocol = protocol  # upper-case; may be an unsupported protocol (matches nothing)
+        self.port = port  # None = all ports of the protocol
+        self.end_port = end_port
+        self.error = error
 
     @property
     def named(self) -> bool:
@@ -67,14 +71,22 @@ class RulePort:
         return f"{self.protocol} {self.port}"
 
 
-@dataclass(frozen=True, slots=True)
-class RulePeer:
+class RulePeer(Value):
     """One entry of ``from``/``to``: selectors (None = field absent) or an ipBlock."""
 
-    namespace_selector: Selector | None = None
-    pod_selector: Selector | None = None
-    ip_block: IPBlock | None = None
-    error: str = ""
+    __slots__ = ("error", "ip_block", "namespace_selector", "pod_selector")
+
+    def __init__(
+        self,
+        namespace_selector: Selector | None = None,
+        pod_selector: Selector | None = None,
+        ip_block: IPBlock | None = None,
+        error: str = "",
+    ) -> None:
+        self.namespace_selector = namespace_selector
+        self.pod_selector = pod_selector
+        self.ip_block = ip_block
+        self.error = error
 
     def describe(self, policy_ns: str) -> str:
         if self.error:
@@ -86,14 +98,26 @@ class RulePeer:
         return f"{pods} in {ns}"
 
 
-@dataclass(slots=True)
 class Rule:
-    policy: Policy
-    direction: str  # "ingress" | "egress"
-    index: int
-    peers: tuple[RulePeer, ...]  # empty: every peer
-    ports: tuple[RulePort, ...]  # empty: every port
-    gid: int = -1  # global rule id, set by the analysis
+    """One ingress/egress rule of a policy (compared by identity)."""
+
+    __slots__ = ("direction", "gid", "index", "peers", "policy", "ports")
+
+    def __init__(
+        self,
+        policy: Policy,
+        direction: str,
+        index: int,
+        peers: tuple[RulePeer, ...],
+        ports: tuple[RulePort, ...],
+        gid: int = -1,
+    ) -> None:
+        self.policy = policy
+        self.direction = direction  # "ingress" | "egress"
+        self.index = index
+        self.peers = peers  # empty: every peer
+        self.ports = ports  # empty: every port
+        self.gid = gid  # global rule id, set by the analysis
 
     @property
     def all_peers(self) -> bool:
@@ -120,18 +144,41 @@ class Rule:
         return out
 
 
-@dataclass(slots=True)
 class Policy:
-    obj: K8sObject
-    namespace: str
-    name: str
-    pod_selector: Selector
-    affects_ingress: bool
-    affects_egress: bool
-    ingress: list[Rule] = field(default_factory=list)
-    egress: list[Rule] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    index: int = -1
+    """A compiled NetworkPolicy (compared by identity)."""
+
+    __slots__ = (
+        "affects_egress",
+        "affects_ingress",
+        "egress",
+        "index",
+        "ingress",
+        "name",
+        "namespace",
+        "obj",
+        "pod_selector",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        obj: K8sObject,
+        namespace: str,
+        name: str,
+        pod_selector: Selector,
+        affects_ingress: bool,
+        affects_egress: bool,
+    ) -> None:
+        self.obj = obj
+        self.namespace = namespace
+        self.name = name
+        self.pod_selector = pod_selector
+        self.affects_ingress = affects_ingress
+        self.affects_egress = affects_egress
+        self.ingress: list[Rule] = []
+        self.egress: list[Rule] = []
+        self.warnings: list[str] = []
+        self.index = -1
 
     @property
     def key(self) -> str:

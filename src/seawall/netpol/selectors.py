@@ -13,19 +13,21 @@ indexes (key=value -> ids), so selecting among thousands of pods costs set opera
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from seawall.inventory.k8s import as_dict, as_list, as_str
+from seawall.netpol.values import Value
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    key: str
-    operator: str  # one of OPERATORS
-    values: tuple[str, ...] = ()
+class Requirement(Value):
+    __slots__ = ("key", "operator", "values")
+
+    def __init__(self, key: str, operator: str, values: tuple[str, ...] = ()) -> None:
+        self.key = key
+        self.operator = operator  # one of OPERATORS
+        self.values = values
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         if self.operator == "In":
@@ -41,13 +43,20 @@ class Requirement:
         return f"{{Key:{self.key},Operator:{self.operator},Values:[{' '.join(self.values)}],}}"
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(Value):
     """A compiled label selector. ``error`` set means "invalid: matches nothing"."""
 
-    match_labels: tuple[tuple[str, str], ...] = ()
-    expressions: tuple[Requirement, ...] = ()
-    error: str = ""
+    __slots__ = ("error", "expressions", "match_labels")
+
+    def __init__(
+        self,
+        match_labels: tuple[tuple[str, str], ...] = (),
+        expressions: tuple[Requirement, ...] = (),
+        error: str = "",
+    ) -> None:
+        self.match_labels = match_labels
+        self.expressions = expressions
+        self.error = error
 
     @property
     def empty(self) -> bool:
@@ -136,15 +145,17 @@ def compile_selector(value: Any) -> Selector:
     return Selector(ml, tuple(reqs))
 
 
-@dataclass(slots=True)
 class LabelIndex:
     """Inverted index over a fixed population of label maps (ids are positions)."""
 
-    population: Sequence[Mapping[str, str]]
-    by_kv: dict[tuple[str, str], set[int]] = field(default_factory=dict)
-    by_key: dict[str, set[int]] = field(default_factory=dict)
-    everyone: frozenset[int] = frozenset()
-    _cache: dict[tuple[Any, ...], frozenset[int]] = field(default_factory=dict)
+    __slots__ = ("_cache", "by_key", "by_kv", "everyone", "population")
+
+    def __init__(self, population: Sequence[Mapping[str, str]]) -> None:
+        self.population = population
+        self.by_kv: dict[tuple[str, str], set[int]] = {}
+        self.by_key: dict[str, set[int]] = {}
+        self.everyone: frozenset[int] = frozenset()
+        self._cache: dict[tuple[Any, ...], frozenset[int]] = {}
 
     @classmethod
     def build(cls, population: Sequence[Mapping[str, str]]) -> LabelIndex:
