@@ -14,7 +14,7 @@ from seawall.engine import ScanRun, analyzer
 from seawall.inventory.k8s import PodSpecView
 from seawall.model.finding import Finding, Severity
 from seawall.rbac.capabilities import CAPABILITIES, binding_capabilities, is_admin_rule, request
-from seawall.rbac.graph import EscalationGraph, render
+from seawall.rbac.graph import EscalationGraph, render, workload_label
 from seawall.rbac.matcher import Authorizer, Grant, Identity, binding_allows, scoped
 from seawall.rbac.model import (
     RBAC_GROUP,
@@ -23,8 +23,6 @@ from seawall.rbac.model import (
     Role,
     Subject,
     is_builtin_role_name,
-    token_mounted,
-    workload_sa_name,
 )
 from seawall.rules.rbac.access import CAPABILITY_RULES
 
@@ -209,23 +207,31 @@ def subject_paths(run: ScanRun, model: RbacModel, graph: EscalationGraph) -> Ite
 
 def workload_findings(run: ScanRun, model: RbacModel, graph: EscalationGraph | None) -> Iterator[Finding | None]:
     authz = graph.authz if graph is not None else Authorizer(model)
-    cache: dict[tuple[str, str], tuple[list[Grant], list[str]]] = {}
-    for view in model.workloads:
+    # What a token can do, once per service account (many workloads share one), and the grants
+    # part once per binding profile: accounts bound by the same bindings get the same answers.
+    cache: dict[tuple[str, str], tuple[Grant | None, list[str], list[str] | None]] = {}
+    by_profile: dict[tuple[int, ...], tuple[Grant | None, bool, list[str]]] = {}
+    for view, sa in model.mounted_tokens():
         o = view.owner
         ns = o.effective_namespace
-        sa = model.service_account(ns, workload_sa_name(view))
-        if not token_mounted(view, sa):
-            continue
         key = (ns, sa.name)
-        if key not in cache:
+        facts = cache.get(key)
+        if facts is None:
             ident = Identity.service_account(ns, sa.name)
-            cache[key] = (identity_grants(authz, model, ident), takeover_capabilities(authz, model, ident))
-        grants, takeover = cache[key]
+            prof = authz.profile(ident)
+            granted = by_profile.get(prof)
+            if granted is None:
+                admin = [g for g in identity_grants(authz, model, ident) if _is_admin_role(g.role)]
+                direct_cluster_admin = any(g.binding.kind == "ClusterRoleBinding" for g in admin)
+                granted = by_profile[prof] = (
+                    admin[0] if admin else None, direct_cluster_admin, takeover_capabilities(authz, model, ident)
+                )
+            first_admin, direct_cluster_admin, takeover = granted
+            path = graph.path_from(ns, sa.name) if graph is not None and not direct_cluster_admin else None
+            facts = cache[key] = (first_admin, takeover, path)
+        g, takeover, path = facts
         ptr = _rel(view, view.ptr("serviceAccountName") if "serviceAccountName" in view.spec else view.spec_pointer)
-        admin = [g for g in grants if _is_admin_role(g.role)]
-        direct_cluster_admin = any(g.binding.kind == "ClusterRoleBinding" for g in admin)
-        if admin:
-            g = admin[0]
+        if g is not None:
             yield run.object_finding(
                 "SW-RBAC-020", o,
                 f"{o.kind} {o.name} mounts the token of ServiceAccount {ns}/{sa.name}, which has administrator "
@@ -239,13 +245,12 @@ def workload_findings(run: ScanRun, model: RbacModel, graph: EscalationGraph | N
                 + "; ".join(takeover),
                 ptr, evidence=f"ServiceAccount/{ns}/{sa.name}",
             )
-        if graph is not None and not direct_cluster_admin:
-            path = graph.workload_path(view)
-            if path:
-                yield run.object_finding(
-                    "SW-RBAC-019", o, f"escalation path: {render(path)}", ptr,
-                    evidence=render(path), extra=(("path", tuple(path)),),
-                )
+        if path:
+            full = [workload_label(view), *path]  # what graph.workload_path(view) answers
+            yield run.object_finding(
+                "SW-RBAC-019", o, f"escalation path: {render(full)}", ptr,
+                evidence=render(full), extra=(("path", tuple(full)),),
+            )
 
 
 @analyzer("rbac", rules=("SW-RBAC-",))

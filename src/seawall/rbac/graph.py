@@ -70,11 +70,8 @@ class EscalationGraph:
             key = sa_key(ns, name)
             self.labels[key] = f"sa {ns}/{name}" + (" (built-in)" if (ns, name) == self.builtin_sa else "")
         self._workload_sas: dict[str, set[tuple[str, str]]] = {}  # ns -> SAs with mounted tokens
-        for v in model.workloads:
-            ns = v.owner.effective_namespace
-            sa = model.service_account(ns, workload_sa_name(v))
-            if token_mounted(v, sa):
-                self._workload_sas.setdefault(ns, set()).add((ns, sa.name))
+        for _, sa in model.mounted_tokens():
+            self._workload_sas.setdefault(sa.namespace, set()).add((sa.namespace, sa.name))
         # the assumed built-in SA last, so that on equal length a path through the input wins
         for ns, name in sorted(sas, key=lambda k: (k == self.builtin_sa, k)):
             self._build(ns, name)
@@ -256,7 +253,13 @@ class EscalationGraph:
         path = self.path_from(ns, sa.name)
         if path is None:
             return None
-        return [f"{o.kind.lower()} {ns}/{o.name}", *path]
+        return [workload_label(view), *path]
+
+
+def workload_label(view: PodSpecView) -> str:
+    """A workload as the first step of its escalation path."""
+    o = view.owner
+    return f"{o.kind.lower()} {o.effective_namespace}/{o.name}"
 
 
 def render(path: Iterable[str]) -> str:

@@ -215,6 +215,7 @@ class RbacModel:
         self.namespace_objects: dict[str, K8sObject] = {}
         self.token_secrets: dict[tuple[str, str], list[K8sObject]] = {}  # (ns, sa) -> legacy tokens
         self.workloads: list[PodSpecView] = []
+        self._mounted: tuple[list[PodSpecView], int, list[tuple[PodSpecView, ServiceAccount]]] | None = None
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
@@ -332,6 +333,20 @@ class RbacModel:
 
     def service_account(self, namespace: str, name: str) -> ServiceAccount:
         return self.service_accounts.get((namespace, name)) or ServiceAccount(namespace, name, None)
+
+    def mounted_tokens(self) -> list[tuple[PodSpecView, ServiceAccount]]:
+        """The workloads that get an API token, each with the service account it runs as (in
+        workload order); computed once and shared by the escalation graph and the analyzer."""
+        memo = self._mounted
+        if memo is not None and memo[0] is self.workloads and memo[1] == len(self.workloads):
+            return memo[2]
+        out = []
+        for v in self.workloads:
+            sa = self.service_account(v.owner.effective_namespace, workload_sa_name(v))
+            if token_mounted(v, sa):
+                out.append((v, sa))
+        self._mounted = (self.workloads, len(self.workloads), out)
+        return out
 
     def known_service_accounts(self) -> set[tuple[str, str]]:
         """SAs in the input, referenced by workloads or bindings, plus each namespace's default."""

@@ -146,3 +146,80 @@ def test_combined_workload_lookup_matches_connectivity(shared_dir: Path) -> None
     objs = [v.owner for v in run.inventory.workloads]
     assert sum(id(o) not in own for o in objs) > 10  # manifests that are not a peer's own object
     assert [lookup(o) for o in objs] == [conn.workload_for(o) for o in objs]
+
+
+RBAC = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: all, namespace: shop}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: shop-all, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: all}
+subjects: [{kind: ServiceAccount, name: default, namespace: shop}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: deploy, namespace: ci}
+spec: {template: {spec: {serviceAccountName: deployer, containers: [{name: a, image: nginx}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {spec: {containers: [{name: a, image: nginx}]}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: job, namespace: shop}
+spec: {template: {spec: {containers: [{name: a, image: nginx}]}}}
+"""
+
+
+def test_rbac_workload_token_findings_match_per_workload_answers(shared_dir: Path, tmp_path: Path) -> None:
+    """The analyzer answers once per service account and binding profile; each workload's findings
+    must be what asking about that workload alone gives."""
+    from seawall.analyzers.rbac import _is_admin_role, identity_grants, takeover_capabilities
+    from seawall.rbac.graph import EscalationGraph
+    from seawall.rbac.matcher import Authorizer, Identity
+    from seawall.rbac.model import RbacModel
+
+    rbac = tmp_path / "rbac.yaml"
+    rbac.write_text(RBAC, encoding="utf-8")
+    run = _run([*(str(shared_dir / "corpus" / "k8s" / d) for d in ("checkov", "polaris")), str(rbac)],
+               Config(enable=("SW-RBAC-*",)))
+    model = RbacModel.from_objects(run.inventory.objects, run.inventory.workloads)
+    graph = EscalationGraph(model)
+    got: dict[str, set[tuple[str, str, str]]] = {"SW-RBAC-019": set(), "SW-RBAC-020": set(), "SW-RBAC-021": set()}
+    for f in run.report.findings:
+        if f.rule_id in got:
+            r = f.resource
+            got[f.rule_id].add((f.location.path, f"{r.kind}/{r.namespace}/{r.name}", f.message))
+    want: dict[str, set[tuple[str, str, str]]] = {k: set() for k in got}
+    for view, sa in model.mounted_tokens():
+        o = view.owner
+        ns, authz = o.effective_namespace, Authorizer(model)  # a fresh authorizer: no shared memo
+        ident = Identity.service_account(ns, sa.name)
+        where = (o.path, f"{o.kind}/{ns}/{o.name}")
+        admin = [g for g in identity_grants(authz, model, ident) if _is_admin_role(g.role)]
+        if admin:
+            b = admin[0].binding
+            scope = f"in namespace {b.namespace}" if b.namespace else "cluster-wide"
+            want["SW-RBAC-020"].add((*where, f"{o.kind} {o.name} mounts the token of ServiceAccount {ns}/{sa.name}, "
+                                     f"which has administrator rights {scope} ({b.ref()} -> {admin[0].role.ref()})"))
+        takeover = takeover_capabilities(authz, model, ident)
+        if takeover:
+            want["SW-RBAC-021"].add((*where, f"{o.kind} {o.name} mounts the token of ServiceAccount {ns}/{sa.name}, "
+                                     "which can: " + "; ".join(takeover)))
+        path = graph.workload_path(view)
+        if path and not any(g.binding.kind == "ClusterRoleBinding" for g in admin):
+            want["SW-RBAC-019"].add((*where, "escalation path: " + " -> ".join(path)))
+    assert all(want.values()), {k: len(v) for k, v in want.items()}
+    assert got == want
