@@ -115,8 +115,8 @@ _OBJECT_FREE_ANALYZERS = frozenset({"secrets-scrub", "image"})
 _MANIFEST_PREFILTERS: dict[str, str] = {"secrets": "seawall.secrets.k8s:manifest_prefilter"}
 
 #: Manifest text that policy reads whatever rules run: ignore annotations (which also warn when
-#: they carry no reason). A backslash may hide any text in an escape sequence.
-_POLICY_MARKERS = ("seawall.io/ignore", "\\")
+#: they carry no reason).
+_POLICY_MARKER = "seawall.io/ignore"
 
 #: The NIST SP 800-190 countermeasures at least one rule serves, whichever module registers it
 #: (tests/unit/core/test_plugins_index.py checks it against the full registry). After a narrow
@@ -236,8 +236,10 @@ def manifest_filter(run: Any) -> Callable[[str], bool] | None:
     A manifest is parsed for the object and pod rules, the analyzers and policy (ignore
     annotations). When no object or pod rule is enabled and every analyzer that runs either never
     reads manifests or has a prefilter (``--rule 'SW-SEC-*'``: the secrets analyzer), a manifest
-    whose text none of them wants is not parsed: no enabled rule could report anything from it.
-    Its text is still scanned by the file handlers (the secret scan reads every file)."""
+    whose text none of them wants, or that cannot hold a Kubernetes object (no ``apiVersion`` or
+    no ``kind`` in it), is not parsed: no enabled rule could report anything from it. Its text is
+    still scanned by the file handlers (the secret scan reads every file); what is lost is what
+    only parsing tells: its invalid YAML and non-Kubernetes documents are not reported."""
     from seawall.rules.registry import REGISTRY
 
     config = run.config
@@ -255,7 +257,11 @@ def manifest_filter(run: Any) -> Callable[[str], bool] | None:
         wants.append(getattr(importlib.import_module(module), func)(run))
 
     def wanted(text: str) -> bool:
-        return any(m in text for m in _POLICY_MARKERS) or any(w(text) for w in wants)
+        if "\\" in text:
+            return True  # an escape sequence may hide any text
+        if "apiVersion" not in text or "kind" not in text:
+            return False  # no Kubernetes object in it (a README, an OpenAPI document, a values file)
+        return _POLICY_MARKER in text or any(w(text) for w in wants)
 
     return wanted
 

@@ -98,6 +98,8 @@ metadata:
   annotations: {seawall.io/ignore: SW-SEC-160}
 data: {a: b}
 """,
+    # no Kubernetes object (no apiVersion): the plain-text finding is all there is; not parsed
+    "values.yaml": f"db:\n  host: db.local\n  password: {PASSWORD}\n",
     # nothing any secret rule could see: not parsed
     "service.yaml": """apiVersion: v1
 kind: Service
@@ -113,11 +115,12 @@ def test_tricky_manifests_are_parsed_and_report_the_same(tmp_path: Path) -> None
     for name, text in TRICKY.items():
         (tmp_path / name).write_text(text)
     _full, lean = _compare([str(tmp_path)])
-    assert [Path(p).name for p in lean.inventory.extra[UNPARSED_KEY]] == ["service.yaml"]
+    assert sorted(Path(p).name for p in lean.inventory.extra[UNPARSED_KEY]) == ["service.yaml", "values.yaml"]
     found = {(Path(f.location.path).name, f.resource.kind) for f in lean.report.findings}
     for name, kind in [("escaped-key.yaml", "ConfigMap"), ("env.yaml", "Pod"), ("secret.yaml", "Secret")]:
         assert (name, kind) in found, name
     assert ("applied.yaml", "ConfigMap") in found
+    assert ("values.yaml", "") in found
     assert any("has no reason" in w for w in lean.report.warnings)
 
 
@@ -125,7 +128,7 @@ def test_the_report_says_what_was_not_parsed(tmp_path: Path) -> None:
     for name, text in TRICKY.items():
         (tmp_path / name).write_text(text)
     narrow = scan([str(tmp_path)], SECRETS_ONLY)
-    assert narrow.stats["manifests_not_parsed"] == 1
+    assert narrow.stats["manifests_not_parsed"] == 2
     assert narrow.posture == {"computed": False, "reason": "no workload (pod) rule selected"}
     everything = scan([str(tmp_path)], Config())
     assert "manifests_not_parsed" not in everything.stats
@@ -183,7 +186,7 @@ def test_json_report_of_a_narrow_scan(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text)
     report = scan([str(tmp_path)], SECRETS_ONLY)
     body = json.loads(json_report.render(report, report.findings))
-    assert body["summary"]["stats"]["manifests_not_parsed"] == 1
+    assert body["summary"]["stats"]["manifests_not_parsed"] == 2
     assert body["summary"]["posture"]["computed"] is False
 
 
