@@ -41,7 +41,7 @@ def _csv_field(s: str) -> str:
 
 
 def render_txt(rows: Sequence[Row]) -> str:
-    return "\n".join(f"{s} => {d} : {c}" for s, d, c in (r.fields for r in rows))
+    return "\n".join([f"{r.src.key} => {r.dst.key} : {r.conns}" for r in rows])  # no per-row tuple
 
 
 @lru_cache(maxsize=65536)
