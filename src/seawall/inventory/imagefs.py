@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, cast
 
 from seawall.errors import SourceError
 from seawall.sources.image.blobs import ByteStream
@@ -42,9 +42,11 @@ DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 _MAX_SYMLINK_HOPS = 40
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """One path in the (squashed) image filesystem.
+class FileEntry(NamedTuple):
+    """One path in the (squashed) image filesystem (immutable).
+
+    A NamedTuple rather than a frozen dataclass: the walk builds one per tar member (10k+ per
+    layer) and a frozen dataclass's ``__init__`` costs about four times as much.
 
     ``linkname``: for a symlink its target exactly as stored (may be absolute or relative); for a
     hard link the normalised image path of the file it links to. ``layer_index`` is 0-based in
