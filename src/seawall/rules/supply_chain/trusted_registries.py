@@ -39,6 +39,16 @@ def _refs(view: PodSpecView) -> Iterator[tuple[ContainerView, Reference]]:
             continue  # a malformed reference is not a registry question
 
 
+def _unset(ctx: Any, key: str) -> bool:
+    """``registries.<key>`` is absent or empty, so the parsed section's list is empty (or the
+    section is invalid): the rule has nothing to check. Asked before parsing the section, which
+    each workload would otherwise pay for when there is no ``registries:`` section at all. A
+    falsy value other than "" (None, [], {}, 0...) parses to nothing or is invalid; "" parses to
+    one (empty) entry."""
+    value = ctx.config.section("registries").get(key)
+    return not value and not isinstance(value, str)
+
+
 def _k8s023_reported(view: PodSpecView, ctx: Any) -> set[str]:
     """Containers SW-K8S-023 (the rules.settings allow-list) already reports, asked of the rule
     itself so the two never disagree about what is a duplicate."""
@@ -77,6 +87,8 @@ registries:
     tags=["registry", "allow-list"],
 )
 def untrusted_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    if _unset(ctx, "allowed"):
+        return
     cfg = cached_registries_config(ctx.config)
     if cfg is None or not cfg.allowed:
         return
@@ -116,6 +128,8 @@ registries:
     tags=["registry", "tls"],
 )
 def plain_http_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
+    if _unset(ctx, "insecure"):
+        return
     cfg = cached_registries_config(ctx.config)
     if cfg is None or not cfg.insecure:
         return
@@ -185,6 +199,27 @@ def _tls_off(tokens: list[tuple[str, int, str]], image: str = "") -> Iterator[tu
             yield fld, i, tok
 
 
+def _may_disable_tls(c: ContainerView) -> bool:
+    """False when no command/args token of ``c`` can be one of the flags :func:`_tls_off` looks
+    for: each contains "insecure", "tls" or "plain-http", and a token (shlex-split or not) is a
+    run of its string's characters once quotes and backslashes are taken out. Most containers
+    pass no such text, and tokenising every command line was most of this rule's cost."""
+    for fld in ("command", "args"):
+        items = c.data.get(fld)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            s = as_str(item)
+            if not s:
+                continue
+            low = s.lower()
+            if "\\" in low or '"' in low or "'" in low:
+                low = low.replace("\\", "").replace('"', "").replace("'", "")
+            if "insecure" in low or "tls" in low or "plain-http" in low:
+                return True
+    return False
+
+
 @rule(
     id="SW-SUP-103",
     title="Container talks to registries with TLS verification disabled",
@@ -210,6 +245,8 @@ spec:
 )
 def registry_tls_disabled(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
+        if not _may_disable_tls(c):
+            continue
         seen: set[tuple[str, int]] = set()
         for fld, i, tok in _tls_off(_tokens(c), c.image):
             if (fld, i) in seen:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from seawall.inventory.k8s import ContainerView, PodSpecView, as_dict, as_int, as_list, as_str, dig
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_int, as_str, dig
 from seawall.secrets.redact import redact as _redact
 
 #: Regular and init containers: what checkov, kube-linter, polaris and trivy evaluate. Ephemeral
@@ -37,7 +37,8 @@ def present_ptr(base: str, data: Any, *path: str | int) -> str:
     ptr = base
     cur = data
     for seg in path:
-        nxt = dig(cur, seg)
+        # a string key into a map is the common case: dig() would do the same lookup
+        nxt = cur.get(seg) if isinstance(seg, str) and isinstance(cur, dict) else dig(cur, seg)
         if nxt is None:
             return ptr
         ptr = f"{ptr}/{_escape(seg)}"
@@ -46,7 +47,10 @@ def present_ptr(base: str, data: Any, *path: str | int) -> str:
 
 
 def _escape(seg: str | int) -> str:
-    return str(seg).replace("~", "~0").replace("/", "~1")
+    s = seg if isinstance(seg, str) else str(seg)
+    if "~" in s or "/" in s:
+        return s.replace("~", "~0").replace("/", "~1")
+    return s
 
 
 def effective(view: PodSpecView, c: ContainerView, key: str) -> tuple[Any, str]:
@@ -61,20 +65,28 @@ def effective(view: PodSpecView, c: ContainerView, key: str) -> tuple[Any, str]:
 
 
 def capabilities(c: ContainerView) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(add, drop) lists of (index, upper-cased capability without a CAP_ prefix)."""
-    caps = as_dict(c.security_context.get("capabilities"))
+    """(add, drop) lists of (index, upper-cased capability without a CAP_ prefix).
 
-    def norm(items: Any) -> list[tuple[int, str]]:
-        out = []
-        for i, v in enumerate(as_list(items)):
+    Computed once per container (several rules ask) and shared: do not modify the lists.
+    """
+    hit: tuple[list[tuple[int, str]], list[tuple[int, str]]] | None = c.cache.get("capabilities")
+    if hit is None:
+        caps = c.security_context.get("capabilities")
+        hit = (_norm_caps(caps.get("add")), _norm_caps(caps.get("drop"))) if isinstance(caps, dict) else ([], [])
+        c.cache["capabilities"] = hit
+    return hit
+
+
+def _norm_caps(items: Any) -> list[tuple[int, str]]:
+    out = []
+    if isinstance(items, list):
+        for i, v in enumerate(items):
             s = as_str(v).strip().upper()
             if s.startswith("CAP_"):
                 s = s[4:]
             if s:
                 out.append((i, s))
-        return out
-
-    return norm(caps.get("add")), norm(caps.get("drop"))
+    return out
 
 
 def workload_containers(view: PodSpecView, kinds: tuple[str, ...] = RUN_CONTAINERS) -> list[ContainerView]:

@@ -9,7 +9,7 @@ probes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from seawall.inventory.k8s import PodSpecView, as_dict, as_int, as_list, as_str
@@ -18,7 +18,11 @@ from seawall.rules.workload.hardening_common import JOB_KINDS, setting_list
 
 
 def _probe_missing(view: PodSpecView, ctx: Any, rule_id: str, field: str) -> Iterable[Violation]:
-    skip = set(setting_list(ctx, rule_id, "skip_kinds", sorted(JOB_KINDS)))
+    # the default (no setting) without building the list: this runs for every workload
+    if ctx is None or ctx.setting(rule_id, "skip_kinds", None) is None:
+        skip: Collection[str] = JOB_KINDS
+    else:
+        skip = set(setting_list(ctx, rule_id, "skip_kinds", sorted(JOB_KINDS)))
     if view.owner.kind in skip:
         return
     for c in view.containers(("containers",)):

@@ -282,9 +282,13 @@ spec:
     },
 )
 def dangerous_caps(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    bad = {s.upper() for s in setting_list(ctx, "SW-K8S-006", "capabilities", DANGEROUS_CAPS)}
+    bad: set[str] | None = None
     for c in view.containers(ALL_CONTAINERS):
         add, _drop = capabilities(c)
+        if not add:
+            continue
+        if bad is None:  # only for a workload that adds capabilities (rare)
+            bad = {s.upper() for s in setting_list(ctx, "SW-K8S-006", "capabilities", DANGEROUS_CAPS)}
         for i, name in add:
             if name in bad:
                 yield Violation(

@@ -469,17 +469,26 @@ def check_windows_host_process(view: PodSpecView) -> list[Violation]:
 
 def _handler_hosts(c: ContainerView) -> Iterator[tuple[str, str]]:
     """(pointer, host) for every probe / lifecycle handler of ``c`` that sets a host."""
+    data = c.data
     for probe in _PROBES:
-        handler = as_dict(c.data.get(probe))
+        handler = data.get(probe)
+        if not isinstance(handler, dict):
+            continue
         for action in _HOST_ACTIONS:
-            host = as_str(as_dict(handler.get(action)).get("host"))
+            target = handler.get(action)
+            host = as_str(target.get("host")) if isinstance(target, dict) else ""
             if host:
                 yield c.ptr(probe, action, "host"), host
-    lifecycle = as_dict(c.data.get("lifecycle"))
+    lifecycle = data.get("lifecycle")
+    if not isinstance(lifecycle, dict):
+        return
     for hook in _LIFECYCLE_HANDLERS:
-        handler = as_dict(lifecycle.get(hook))
+        handler = lifecycle.get(hook)
+        if not isinstance(handler, dict):
+            continue
         for action in _HOST_ACTIONS:
-            host = as_str(as_dict(handler.get(action)).get("host"))
+            target = handler.get(action)
+            host = as_str(target.get("host")) if isinstance(target, dict) else ""
             if host:
                 yield c.ptr("lifecycle", hook, action, "host"), host
 
