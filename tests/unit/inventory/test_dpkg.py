@@ -75,6 +75,48 @@ def test_dep5_licenses_and_free_form() -> None:
     assert copyright_licenses("This package was debianized by someone.\nLicense: GPL\n") == []
 
 
+def test_dep5_license_lines_only_at_line_start() -> None:
+    text = (
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+        "Comment: see License: BSD-3-clause in the tarball\n"  # not a field
+        "License:\n"  # empty first line: no license named
+        "License: \t \n"
+        "License:\tMIT or Apache-2.0\n"
+        " License: GPL-3\n"  # continuation line
+        "License: GPL-2+ with OpenSSL exception\r\n"
+        "License: LGPL-2.1"  # last line without newline
+    )
+    assert copyright_licenses(text) == ["MIT", "Apache-2.0", "GPL-2+", "LGPL-2.1"]
+
+
+def _regex_licenses(text: str) -> list[str]:
+    """The straightforward multi-line regex reading of DEP-5 License lines (the oracle)."""
+    import re
+
+    head = text[:400].lstrip().lower()
+    if not head.startswith("format:") or ("copyright-format" not in head and "dep5" not in head):
+        return []
+    seen: dict[str, None] = {}
+    for m in re.finditer(r"^License:[ \t]*(\S.*)$", text, re.MULTILINE):
+        first = re.sub(r"\s+with\s+.*\s+exception\s*$", "", m.group(1).strip(), flags=re.IGNORECASE)
+        for part in re.split(r"\s+(?:or|and)\s+|\s*,\s*", first, flags=re.IGNORECASE):
+            part = part.strip().strip("()")
+            if part and part.lower() not in ("public-domain", "other", "unknown"):
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+@pytest.mark.slow
+def test_dep5_licenses_agree_with_a_regex_scan_on_a_real_image() -> None:
+    from support.images import debian_images
+
+    files = sorted((debian_images()["rootfs"] / "usr/share/doc").glob("*/copyright"))
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files]
+    assert sum(1 for t in texts if _regex_licenses(t)) > 50  # most Debian copyright files are DEP-5
+    for p, text in zip(files, texts, strict=True):
+        assert copyright_licenses(text) == _regex_licenses(text), p
+
+
 def test_catalog_from_image(catalog_layers, mkfiles) -> None:  # type: ignore[no-untyped-def]
     files = mkfiles
     site = "usr/lib/python3/dist-packages/PyYAML-6.0.egg-info/PKG-INFO"

@@ -53,21 +53,32 @@ def parse_source(rec: dict[str, str]) -> tuple[str, str]:
     return name, version
 
 
-_LICENSE_LINE = re.compile(r"^License:[ \t]*(\S.*)$", re.MULTILINE)
+_EXCEPTION_SUFFIX = re.compile(r"\s+with\s+.*\s+exception\s*$", re.IGNORECASE)
 
 
 def copyright_licenses(text: str) -> list[str]:
     """License short names from a DEP-5 machine-readable copyright file ([] if free-form).
 
     Only the first line of each ``License:`` field names licenses (continuation lines hold the
-    text), so a line scan is enough — copyright files can be hundreds of KiB.
+    text), so a line scan is enough — copyright files can be hundreds of KiB. The scan jumps
+    from one ``License:`` to the next with ``str.find`` (a field starts a line), which is a few
+    times faster than a multi-line regex over the whole text.
     """
     head = text[:400].lstrip().lower()
     if not head.startswith("format:") or ("copyright-format" not in head and "dep5" not in head):
         return []
     seen: dict[str, None] = {}
-    for m in _LICENSE_LINE.finditer(text):
-        first = re.sub(r"\s+with\s+.*\s+exception\s*$", "", m.group(1).strip(), flags=re.IGNORECASE)
+    find = text.find
+    pos = 0
+    while (i := find("License:", pos)) >= 0:
+        pos = i + 8
+        if i and text[i - 1] != "\n":
+            continue  # not at the start of a line
+        end = find("\n", pos)
+        value = (text[pos:] if end < 0 else text[pos:end]).lstrip(" \t")
+        if not value or value[0].isspace():
+            continue
+        first = _EXCEPTION_SUFFIX.sub("", value.strip())
         for part in _LICENSE_SPLIT.split(first):
             part = part.strip().strip("()")
             if part and part.lower() not in ("public-domain", "other", "unknown"):
