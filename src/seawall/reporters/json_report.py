@@ -3,6 +3,7 @@ docs/output.md) so CI pipelines can consume it."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from collections import Counter
@@ -281,6 +282,15 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
     def tail() -> str:
         return '], "summary": ' + json.dumps(summary(report, findings), ensure_ascii=False) + "}\n"
 
-    if not (len(findings) >= FORK_MIN and _fork_encode(findings, out, tail)):
-        _encode_findings(findings, 0, len(findings), out)
-        out.write(tail())
+    # As in the scan: the encoder allocates (and drops) millions of small objects and creates no
+    # reference cycles, so the cyclic collector would only re-walk the findings again and again;
+    # in a forked child each walk also copies the parent's pages. Paused while streaming.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if not (len(findings) >= FORK_MIN and _fork_encode(findings, out, tail)):
+            _encode_findings(findings, 0, len(findings), out)
+            out.write(tail())
+    finally:
+        if gc_was_enabled:
+            gc.enable()
