@@ -66,13 +66,20 @@ class SensitivityConfig:
         )
 
     def is_sensitive(self, level: str) -> bool:
-        return level.lower() not in {n.lower() for n in self.non_sensitive}
+        return level.lower() not in self.harmless()
+
+    def harmless(self) -> frozenset[str]:
+        """The non-sensitive levels, lower-cased (build once when classifying many workloads)."""
+        return frozenset(n.lower() for n in self.non_sensitive)
 
 
 @dataclass(frozen=True, slots=True)
 class Level:
     value: str  # "" = unlabelled
     source: str  # "pod", "workload", "namespace" or ""
+
+
+UNLABELLED = Level("", "")
 
 
 def level_of(view: PodSpecView, cfg: SensitivityConfig, namespaces: dict[str, K8sObject]) -> Level:
@@ -85,7 +92,7 @@ def level_of(view: PodSpecView, cfg: SensitivityConfig, namespaces: dict[str, K8
         v = as_str(ns.labels.get(cfg.label)).strip()
         if v:
             return Level(v, "namespace")
-    return Level("", "")
+    return UNLABELLED
 
 
 def level_from_labels(labels: dict[str, Any], ns_labels: dict[str, Any], cfg: SensitivityConfig) -> str:
