@@ -3,6 +3,7 @@ resolved offline), for every package kind and for awkward license texts."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,30 @@ def test_license_mapping() -> None:
 )
 def test_osv_ecosystem(eco: str, distro: str, expected: str) -> None:
     assert Package("x", "1", eco, "pkg:generic/x@1", "t", distro=distro).osv_ecosystem == expected
+
+
+def test_sbom_command_imports_only_what_a_plain_archive_needs(tmp_path: Path) -> None:
+    """``seawall sbom`` on a docker-save archive with plain layers and no jar/rpm/Go content
+    loads neither the scan machinery nor the parsers it does not use (start-up time)."""
+    import subprocess
+    import sys
+
+    from support.images import E, layer_tar, write_docker_archive
+
+    status = "Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\n\n"
+    layer = layer_tar([E("etc/os-release", b"ID=debian\nVERSION_ID=12\n"), E("var/lib/dpkg/status", status.encode())])
+    write_docker_archive(tmp_path / "a.tar", [layer])
+    code = (
+        "import sys\nfrom seawall.cli.main import main\n"
+        f"rc = main(['sbom', {str(tmp_path / 'a.tar')!r}, '-o', {str(tmp_path / 'bom.json')!r}, '-q'])\n"
+        "print(rc, ' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "0"
+    loaded = set(out[1:])
+    unwanted = {
+        "seawall.engine", "seawall.plugins", "seawall.rules.registry", "seawall.policy.config", "rich",
+        "zipfile", "sqlite3", "isal", "http.client", "ssl", "email.parser",
+    }
+    assert not loaded & unwanted, sorted(loaded & unwanted)
+    assert "base-files" in (tmp_path / "bom.json").read_text()
