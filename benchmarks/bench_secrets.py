@@ -232,6 +232,14 @@ def main() -> int:
     ap.add_argument("--skip", nargs="*", default=[])
     ap.add_argument("--tree", type=Path, action="append", default=[], help="also time this real directory")
     ap.add_argument("--trees-only", action="store_true", help="only time the --tree directories")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time each tool this many times per tree and keep the fastest wall and CPU (the machine "
+        "is shared: one slow run says more about the neighbours than about the tool); a tool whose "
+        "first run takes over 20 s runs once",
+    )
     args = ap.parse_args()
     tools = {k: v for k, v in TOOLS.items() if k not in args.skip}
     work = Path(tempfile.mkdtemp(prefix="bench-secrets-"))
@@ -272,12 +280,18 @@ def main() -> int:
             speed: dict[str, float] = {}
             cpu: dict[str, float] = {}
             for name, fn in tools.items():
-                dt, fs = fn(root, work / f"{name}-speed.json")
+                walls: list[float] = []
+                cpus: list[float] = []
+                while len(walls) < max(1, args.repeat) and not (walls and walls[0] > 20):
+                    dt, fs = fn(root, work / f"{name}-speed.json")
+                    walls.append(dt)
+                    cpus.append(LAST_CPU[0])
+                dt, c = min(walls), min(cpus)
                 speed[name] = mb / dt
-                cpu[name] = mb / max(LAST_CPU[0], 1e-6)
+                cpu[name] = mb / max(c, 1e-6)
                 print(
-                    f"  {name:<16}{dt:>8.2f} s wall {speed[name]:>8.2f} MB/s | {LAST_CPU[0]:>7.2f} s CPU "
-                    f"{cpu[name]:>8.2f} MB/CPU-s  ({len(fs)} findings)"
+                    f"  {name:<16}{dt:>8.2f} s wall {speed[name]:>8.2f} MB/s | {c:>7.2f} s CPU "
+                    f"{cpu[name]:>8.2f} MB/CPU-s  ({len(fs)} findings; best of {len(walls)})"
                 )
             for base in (b for b in ("seawall", "seawall (.pyc)", "seawall-engine") if b in speed):
                 for name, v in speed.items():

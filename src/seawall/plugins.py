@@ -112,7 +112,7 @@ _OBJECT_FREE_ANALYZERS = frozenset({"secrets-scrub", "image"})
 #: Analyzers that read manifests only for findings a look at the raw text can rule out: analyzer
 #: name -> "module:function"; ``function(run)`` returns ``wants(text) -> bool``, False only when
 #: parsing that manifest cannot change the analyzer's findings (see :func:`manifest_filter`).
-_MANIFEST_PREFILTERS: dict[str, str] = {"secrets": "seawall.secrets.k8s:manifest_prefilter"}
+_MANIFEST_PREFILTERS: dict[str, str] = {"secrets": "seawall.secrets.prefilter:manifest_prefilter"}
 
 #: Manifest text that policy reads whatever rules run: ignore annotations (which also warn when
 #: they carry no reason).

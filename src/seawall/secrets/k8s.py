@@ -14,8 +14,7 @@ import base64
 import binascii
 import dataclasses
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,74 +241,6 @@ def _credential_like(key: str, value: str) -> bool:
     if len(v) < 4 or PLACEHOLDER.search(v) or v.startswith(("{{", "${", "$(")):
         return False
     return "BEGIN CERTIFICATE" not in v
-
-
-#: Characters the object path puts between, or makes out of, pieces of the raw text: ``key: value``
-#: and ``NAME=value`` lines, YAML line folding (a line break and indentation become one space),
-#: the doubled quote of a single-quoted scalar.
-_JOINS = re.compile(r"[\s:=']+")
-
-
-#: Whitespace a folded line can end with (PyYAML also breaks lines at NEL, LS and PS).
-_LINE_BREAKS = " \t\n\r\x85\u2028\u2029"
-
-
-def object_fragments(keywords: Iterable[str]) -> list[str]:
-    """Strings of which one occurs (lower case) in a manifest's raw text whenever a keyword occurs
-    in a text built from it by :func:`scan_object`, escapes aside.
-
-    A keyword may straddle a join (``DB_PASSWORD`` + ``=`` + value holds ``password=``; a folded
-    line break and the next line's indentation become one space): its longest piece between join
-    characters stands for it. A keyword whose one join character is a trailing space (``env ``)
-    can only be completed by a folded line break: it stands for itself with any whitespace
-    character in place of the space (``env\\n``), so that ``env:`` does not match."""
-    out = set()
-    for kw in keywords:
-        pieces = [p for p in _JOINS.split(kw) if p]
-        if not pieces:
-            out.add(kw)
-        elif kw.endswith(" ") and kw.count(" ") == 1 and ":" not in kw and "=" not in kw:
-            out.update(kw[:-1] + ws for ws in _LINE_BREAKS)
-        else:
-            out.add(max(pieces, key=len))
-    return sorted(out)
-
-
-def manifest_prefilter(run: ScanRun) -> Callable[[str], bool]:
-    """Whether :func:`findings_for_objects` could report anything from a manifest's raw text.
-
-    Every object finding comes from a scan of a text built from the object's scalars; the scanner
-    reports nothing from a text without one of its keywords. Those texts join keys and values
-    (``key: value``, ``NAME=value``), decode YAML escapes, folded lines and the JSON of
-    ``last-applied-configuration``, and, for a ``Secret``, base64. So when the raw text (lower
-    case) holds no piece of any keyword (:func:`object_fragments`), no ``secret`` (no Secret
-    object, nothing base64 to decode) and no backslash (no escape), parsing it cannot add a
-    finding. The non-ASCII case mappings are the exception (a keyword must be plain ASCII)."""
-    keywords = get_scanner(run).keyword_set()
-    if not all(kw.isascii() for kw in keywords):
-        return lambda _text: True
-    frags = object_fragments(keywords)
-    frags.append("secret")
-    finder = _fragment_finder(frags)
-
-    def wants(text: str) -> bool:
-        return "\\" in text or finder(text.lower())
-
-    return wants
-
-
-def _fragment_finder(frags: list[str]) -> Callable[[str], bool]:
-    """``found(low)``: whether any fragment occurs (one Aho-Corasick pass when available)."""
-    try:
-        import ahocorasick_rs  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - optional accelerator
-        return lambda low: any(f in low for f in frags)
-    ac = ahocorasick_rs.AhoCorasick(frags, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
-
-    def found(low: str) -> bool:
-        return bool(ac.find_matches_as_indexes(low))
-
-    return found
 
 
 def _text_key(f: Finding) -> tuple[Any, ...]:

@@ -17,7 +17,7 @@ from seawall.model.finding import Finding
 from seawall.policy.apply import apply_policy
 from seawall.policy.config import Config
 from seawall.secrets.handler import get_scanner
-from seawall.secrets.k8s import manifest_prefilter, object_fragments
+from seawall.secrets.prefilter import manifest_prefilter, object_fragments, token_body
 
 SECRETS_ONLY = Config(enable=("SW-SEC-*",))
 PASSWORD = "Zx8mQ2rT7vLp4K"
@@ -174,9 +174,76 @@ def test_prefilter_decisions() -> None:
     assert wants('data: {"k": "\\x41"}\n')  # an escape may hide anything
     assert wants("data:\n  Dockerfile: FROM x\n    ENV\n    A=b\n")  # folds to "ENV A=b"
     assert not wants("spec:\n  env:\n  - name: A\n    value: b\n")
-    # every keyword of the scanner wakes the filter
-    for kw in get_scanner(run).keyword_set():
-        assert wants(f"data:\n  k: {kw}\n"), kw
+    # a keyword of a rule that reads context (a name, an assignment) wakes the filter by itself
+    rules = get_scanner(run).rules
+    for r in rules:
+        if token_body(r) is None:
+            for kw in r.keywords:
+                assert wants(f"data:\n  k: {kw}\n"), (r.name, kw)
+    # a token format's keyword alone does not: "pat" (Airtable) is in every "path:"
+    assert not wants("spec:\n  path: /var/lib/data\n")
+    assert wants("data:\n  k: pat" + "Ab3" * 4 + "Xy." + "0a" * 32 + "\n")
+
+
+def test_token_bodies_without_join_characters() -> None:
+    from seawall.secrets.rules import CATALOGUE
+
+    by_name = {r.name: r for r in CATALOGUE}
+    assert token_body(by_name["github-pat"]) is not None
+    assert token_body(by_name["airtable-pat"]) is not None
+    # a colon inside the token: a key and its value could form one
+    assert token_body(by_name["telegram-bot-token"]) is None
+    # not a self-identifying token: the name gives the context
+    assert token_body(by_name["generic-password"]) is None
+
+
+def _samples() -> dict[str, str]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rule_samples", Path(__file__).with_name("test_rule_samples.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    samples: dict[str, str] = module.SAMPLES
+    return samples
+
+
+def _block(text: str, indent: int) -> str:
+    pad = " " * indent
+    return "|-\n" + "\n".join(pad + line for line in text.splitlines())
+
+
+def test_every_rule_sample_in_every_object_field_reports_the_same(tmp_path: Path) -> None:
+    """Each rule's positive sample as a ConfigMap value, an env value, an annotation and a
+    Secret's base64 data: the prefilter must let through whatever the object path reports."""
+    for i, (name, sample) in enumerate(sorted(_samples().items())):
+        (tmp_path / f"{i:03d}-{name}.yaml").write_text(
+            f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c{i}
+  annotations:
+    example.com/note: {_block(sample, 6)}
+data:
+  settings: {_block(sample, 4)}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: p{i}}}
+spec:
+  containers:
+    - name: app
+      image: nginx
+      env:
+        - name: APP_SETTING
+          value: {_block(sample, 12)}
+"""
+        )
+        (tmp_path / f"{i:03d}-{name}-secret.yaml").write_text(
+            f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s{i}}}\ndata:\n  value: {b64(sample)}\n"
+        )
+    full, _ = _compare([str(tmp_path)])
+    assert sum(1 for f in full.report.findings if f.resource.kind) > 200  # the object path reported
 
 
 def test_json_report_of_a_narrow_scan(tmp_path: Path) -> None:
