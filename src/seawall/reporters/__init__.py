@@ -12,6 +12,8 @@ from seawall.model.finding import Finding, Severity
 
 def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Finding]:
     """Findings to show: at or above ``min_severity``; suppressed ones only with ``-v``."""
+    if min_severity <= min(Severity):  # the default: no severity test per finding
+        return list(report.findings) if verbose else [f for f in report.findings if not f.suppressed]
     return [f for f in report.findings if f.severity >= min_severity and (verbose or not f.suppressed)]
 
 

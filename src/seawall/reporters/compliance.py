@@ -14,9 +14,6 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from seawall.model.finding import Finding
 from seawall.model.nist800190 import COUNTERMEASURES
@@ -62,6 +59,11 @@ def evaluate(findings: list[Finding], enabled_rules: list[Any]) -> dict[str, dic
 
 
 def render(report: Any, findings: list[Finding], width: int = 160) -> str:
+    # rich only here: the JSON report's summary uses evaluate() and need not import a console
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     from seawall import plugins
     from seawall.rules.registry import REGISTRY
 
