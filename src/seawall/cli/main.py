@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 from seawall import __version__
@@ -117,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as err:  # the one place an unexpected bug is turned into a message
         if args.verbose:
+            import traceback  # only here: importing it costs every command ~3 ms of start-up
+
             traceback.print_exc()
         else:
             print(
