@@ -137,11 +137,15 @@ class K8sObject:
 
     @property
     def labels(self) -> dict[str, Any]:
-        return as_dict(self.metadata.get("labels"))
+        meta = self.data.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        return labels if isinstance(labels, dict) else {}
 
     @property
     def annotations(self) -> dict[str, Any]:
-        return as_dict(self.metadata.get("annotations"))
+        meta = self.data.get("metadata")
+        annotations = meta.get("annotations") if isinstance(meta, dict) else None
+        return annotations if isinstance(annotations, dict) else {}
 
     @property
     def api_group(self) -> str:

@@ -54,22 +54,28 @@ class ParsedFile:
             doc.lines = LineIndex(doc.node)
         index = doc.lines
         anchors = obj.anchors
-        todo: list[tuple[str, Any, int]] = [(obj.pointer, obj.data, 2)]
-        todo.extend((p, None, 1) for p in extra)
+        base = obj.pointer
+        # Walk the values and their nodes together: each child's node and line come from its
+        # parent's (LineIndex.child), as LineIndex.line would find them from the pointer.
+        todo: list[tuple[str, Any, int, Any, int]] = [(base, obj.data, 2, *index.resolve(base))]
+        todo.extend((p, None, 1, *index.resolve(p)) for p in extra)
+        child = index.child
         while todo:
-            ptr, value, depth = todo.pop()
+            ptr, value, depth, node, line = todo.pop()
             if value is None:
-                value = _at(obj.data, ptr[len(obj.pointer):])
-            anchors[ptr] = index.line(ptr)
+                value = _at(obj.data, ptr[len(base):])
+            # LineIndex.line answers a pointer ending in '/' (an empty key) with its parent's line
+            anchors[ptr] = index.line(ptr) if ptr.endswith("/") else line
             if depth <= 0:
                 continue
             if isinstance(value, dict):
                 for k, v in value.items():
                     if isinstance(k, str):
-                        todo.append((f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", v, depth - 1))
+                        esc = k.replace("~", "~0").replace("/", "~1") if "~" in k or "/" in k else k
+                        todo.append((f"{ptr}/{esc}", v, depth - 1, *child(node, k, line)))
             elif isinstance(value, list):
                 for i, v in enumerate(value[:64]):
-                    todo.append((f"{ptr}/{i}", v, depth - 1))
+                    todo.append((f"{ptr}/{i}", v, depth - 1, *child(node, str(i), line)))
 
     def drop_nodes(self) -> None:
         """Free the node trees once every line this file needs has been looked up."""

@@ -286,6 +286,18 @@ class LineIndex:
         self._resolved[pointer] = result
         return result
 
+    def resolve(self, pointer: str) -> tuple[yaml.Node | None, int]:
+        """The node at ``pointer`` (None when absent) and the line of it or of its deepest
+        existing ancestor: what :meth:`line` answers for a pointer not ending in '/'."""
+        return self._resolve(pointer)
+
+    def child(self, node: yaml.Node | None, seg: str, line: int) -> tuple[yaml.Node | None, int]:
+        """:meth:`resolve` one segment further: the child ``seg`` (an unescaped key or a list
+        index) of ``node``, which :meth:`resolve` gave with ``line``. For walks that already
+        hold the parent, without building and parsing the child's pointer."""
+        hit = self._child(node, seg) if node is not None else None
+        return hit if hit is not None else (None, line)
+
     def line(self, pointer: str) -> int:
         """Line of the field at ``pointer``, or of its deepest existing ancestor."""
         hit = self._resolved.get(pointer)

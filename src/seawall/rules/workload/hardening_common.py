@@ -147,6 +147,16 @@ def has_digest(img: ImageRef) -> bool:
     return len(enc) == want and all(ch in "0123456789abcdef" for ch in enc)
 
 
+def image_of(c: ContainerView) -> tuple[ImageRef, bool]:
+    """``(parse_image(c.image), has_digest(...))`` for a container, computed once per container:
+    the image rules, the Tiller/Dashboard/git-sync rules all ask."""
+    hit: tuple[ImageRef, bool] | None = c.cache.get("image")
+    if hit is None:
+        img = parse_image(c.image)
+        hit = c.cache["image"] = (img, has_digest(img))
+    return hit
+
+
 # -- secrets ------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from seawall.rules.registry import Violation, rule
 from seawall.rules.workload.hardening_common import (
     ALL_CONTAINERS,
     ImageRef,
-    has_digest,
+    image_of,
     parse_image,
     present_ptr,
     setting_list,
@@ -53,8 +53,8 @@ def latest_tag(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         raw = c.image
         if not raw.strip():
             continue
-        img = parse_image(raw)
-        if has_digest(img):
+        img, pinned = image_of(c)
+        if pinned:
             continue
         if not img.tag or img.tag == "latest":
             what = "has no tag" if not img.tag else "uses the mutable tag 'latest'"
@@ -86,11 +86,12 @@ def digest_pinning(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         raw = c.image
         if not raw.strip():
             continue
-        img = parse_image(raw)
-        full = f"{img.registry}/{img.repository}" if img.registry else img.repository
-        if any(full == e or full.startswith(e.rstrip("/") + "/") for e in exempt):
-            continue
-        if not has_digest(img):
+        img, pinned = image_of(c)
+        if exempt:
+            full = f"{img.registry}/{img.repository}" if img.registry else img.repository
+            if any(full == e or full.startswith(e.rstrip("/") + "/") for e in exempt):
+                continue
+        if not pinned:
             yield Violation(f"container {c.name!r} image {raw!r} is not pinned by digest", c.ptr("image"), c.name,
                             evidence=raw)
 
@@ -123,8 +124,8 @@ spec:
 def pull_policy(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
         raw = c.image
-        img = parse_image(raw)
-        if raw.strip() and has_digest(img):
+        img, pinned = image_of(c)
+        if pinned and raw.strip():
             continue
         explicit = as_str(c.data.get("imagePullPolicy"))
         if explicit:
@@ -234,7 +235,7 @@ spec:
 )
 def deprecated_registry(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
-        img = parse_image(c.image)
+        img = image_of(c)[0]
         full = f"{img.registry}/{img.repository}"
         for old, new in DEPRECATED_REGISTRIES.items():
             if img.registry == old or full.startswith(old + "/"):

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from seawall.inventory.k8s import PodSpecView, as_dict, as_int, as_list, as_str, dig
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_dict, as_int, as_list, as_str, dig
 from seawall.rules.registry import Violation, rule
-from seawall.rules.workload.hardening_common import ALL_CONTAINERS, parse_image, setting_list
+from seawall.rules.workload.hardening_common import ALL_CONTAINERS, image_of, setting_list
 
 
 @rule(
@@ -248,11 +248,20 @@ def job_ttl(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
 
 
 def _has_label(view: PodSpecView, keys: tuple[str, ...], value: str) -> bool:
-    return any(any(as_str(labels.get(k)) == value for k in keys) for labels in (view.owner.labels, view.labels))
+    for labels in (view.owner.labels, view.labels):
+        for k in keys:
+            if as_str(labels.get(k)) == value:
+                return True
+    return False
 
 
-def _image_name(image: str) -> str:
-    return parse_image(image).repository.rsplit("/", 1)[-1].lower()
+def _image_name(c: ContainerView) -> str:
+    """The last path component of the container's image repository, lower-cased (once per
+    container: three rules ask)."""
+    name: str | None = c.cache.get("image_name")
+    if name is None:
+        name = c.cache["image_name"] = image_of(c)[0].repository.rsplit("/", 1)[-1].lower()
+    return name
 
 
 @rule(
@@ -273,7 +282,7 @@ def _image_name(image: str) -> str:
 )
 def tiller(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
-        if _image_name(c.image) == "tiller":
+        if _image_name(c) == "tiller":
             yield Violation(f"container {c.name!r} runs Tiller ({c.image})", c.ptr("image"), c.name, evidence=c.image)
             return
     if _has_label(view, ("app",), "helm") and _has_label(view, ("name",), "tiller"):
@@ -303,7 +312,7 @@ spec:
 )
 def tiller_listener(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
-        if _image_name(c.image) != "tiller":
+        if _image_name(c) != "tiller":
             continue
         listen = ""
         where = c.pointer
@@ -343,8 +352,7 @@ def tiller_listener(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
 )
 def dashboard(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
-        img = parse_image(c.image)
-        repo = img.repository.lower()
+        repo = image_of(c)[0].repository.lower()
         if repo.endswith("kubernetes-dashboard") or repo in ("kubernetesui/dashboard", "kubernetesui/dashboard-api",
                                                               "kubernetesui/dashboard-web"):
             yield Violation(f"container {c.name!r} runs the Kubernetes Dashboard ({c.image})", c.ptr("image"), c.name,
@@ -385,7 +393,7 @@ spec:
 )
 def git_sync(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(ALL_CONTAINERS):
-        if "git-sync" not in _image_name(c.image):
+        if "git-sync" not in _image_name(c):
             continue
         for i, e in enumerate(as_list(c.data.get("env"))):
             name = as_str(as_dict(e).get("name"))

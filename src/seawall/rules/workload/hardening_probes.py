@@ -128,6 +128,15 @@ spec:
 )
 def probe_port(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(("containers",)):
+        targets = []
+        for field in _PROBES:
+            probe = c.data.get(field)
+            if isinstance(probe, dict):
+                handler, port = _probe_port(probe)
+                if handler:
+                    targets.append((field, handler, port))
+        if not targets:
+            continue  # no probe names a port: the declared ports do not matter
         named: dict[str, str] = {}
         numbers: set[int] = set()
         for p in as_list(c.data.get("ports")):
@@ -138,11 +147,7 @@ def probe_port(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                 named[as_str(p.get("name"))] = proto
             if n is not None and proto == "TCP":
                 numbers.add(n)
-        for field in _PROBES:
-            probe = as_dict(c.data.get(field))
-            handler, port = _probe_port(probe)
-            if not handler:
-                continue
+        for field, handler, port in targets:
             where = c.ptr(field, handler, "port")
             if isinstance(port, str) and not port.isdigit():
                 if port not in named:
