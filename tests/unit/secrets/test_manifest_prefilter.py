@@ -281,3 +281,43 @@ def test_twins_are_dropped_when_findings_were_copied(tmp_path: Path) -> None:
         results.append(sorted(run.report.findings, key=_key))
     assert results[0] == results[1]
     assert [(f.resource.kind, f.location.line) for f in results[1]] == [("Secret", 5)]
+
+
+_FORK_VS_SERIAL = r"""
+import json, sys
+from seawall import forkscan
+from seawall.engine import scan
+from seawall.policy.config import Config
+
+def view(report):
+    stats = {k: v for k, v in report.stats.items() if k != "duration_seconds"}
+    return [repr(report.findings), [str(e) for e in report.errors], report.warnings, stats]
+
+cfg = Config(enable=("SW-SEC-*",))
+forkscan.MIN_FILES = 10**9
+serial = view(scan([sys.argv[1]], cfg))
+forkscan.MIN_FILES, forkscan.BATCH = 10, 7
+calls = []
+real = forkscan.read_split
+forkscan.read_split = lambda run, items: (calls.append(len(items)), real(run, items))
+parallel = view(scan([sys.argv[1]], cfg))
+print(json.dumps({"forked": bool(calls), "same": parallel == serial, "stats": serial[3]}))
+"""
+
+
+def test_forked_narrow_scan_equals_serial(shared_dir: Path) -> None:
+    """In a fresh interpreter (forkscan refuses to fork while the session's threads run)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", _FORK_VS_SERIAL, str(shared_dir / "corpus" / "k8s")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert out["forked"] and out["same"], out
+    assert out["stats"]["manifests_not_parsed"] > 1000
