@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from seawall.netpol.analysis import Connectivity
@@ -94,7 +95,9 @@ def connlist(conn: Connectivity, opts: ConnlistOptions | None = None) -> Connlis
         enabled = gc.isenabled()
         gc.disable()
         try:
-            rows = [Row(s, d, c) for s, d, c in conn.pairs()]
+            # pairs() yields (src, dst, conns) tuples: retype each as a Row in C (tuple.__new__),
+            # not through Row's Python-level constructor (a frame per row)
+            rows = list(map(partial(tuple.__new__, Row), conn.pairs()))
         finally:
             if enabled:
                 gc.enable()

@@ -62,7 +62,9 @@ class IPBlock(Value):
 def format_address(value: int) -> str:
     if value >= V6_OFFSET:
         return str(ipaddress.IPv6Address(value - V6_OFFSET))
-    return str(ipaddress.IPv4Address(value))
+    # the dotted quad str(IPv4Address(value)) writes, without building an address object per range
+    # (every listing names its ranges; ipblock-heavy inputs have thousands)
+    return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
 
 
 def format_range(lo: int, hi: int) -> str:

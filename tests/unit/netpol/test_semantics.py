@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import random
 from pathlib import Path
 
 import pytest
 
 from seawall.netpol import ConnectionSet, analyze
 from seawall.netpol.analysis import Connectivity
-from seawall.netpol.ipblocks import IPBlock, atoms, format_range
+from seawall.netpol.ipblocks import V6_OFFSET, IPBlock, atoms, format_address, format_range
 from seawall.netpol.model import Workload
 from seawall.netpol.selectors import LabelIndex, compile_selector
 from seawall.sources.manifests import parse_manifest_text
@@ -467,3 +469,13 @@ def test_class_grouped_pairs_equal_direct_evaluation(name: str, shared_dir: Path
                 continue
             direct = c.allowed(s, d)
             assert listed.get((s.key, d.key), ConnectionSet.none()) == direct, (s.key, d.key)
+
+
+def test_ipv4_range_names_are_ipaddress_dotted_quads() -> None:
+    rnd = random.Random(6)
+    values = [0, 1, 255, 256, 65535, 65536, 2**24 - 1, 2**24, 2**31, 2**32 - 1]
+    values += [rnd.randrange(2**32) for _ in range(2000)]
+    for v in values:
+        assert format_address(v) == str(ipaddress.IPv4Address(v))
+    assert format_address(V6_OFFSET + 1) == "::1"
+    assert format_range(0, 2**32 - 1) == "0.0.0.0-255.255.255.255"
