@@ -202,6 +202,23 @@ def _at(data: Any, pointer: str) -> Any:
     return cur
 
 
+def _join(base: str, parts: tuple[object, ...]) -> str:
+    """``join_pointer(base, *parts)`` for the views' pointer helpers (called for most findings),
+    with the plain-key case first."""
+    if not base.startswith("/") or base.endswith("/"):
+        return join_pointer(base, *parts)
+    out = base
+    for p in parts:
+        s = p if isinstance(p, str) else str(p)
+        if s.startswith("/"):
+            out += s.rstrip("/") if s != "/" else ""
+        elif "~" in s or "/" in s:
+            out += "/" + s.replace("~", "~0").replace("/", "~1")
+        else:
+            out += "/" + s
+    return out
+
+
 class ContainerView:
     """One container (regular, init or ephemeral) with its pointer inside the document.
 
@@ -238,7 +255,7 @@ class ContainerView:
     __hash__ = None  # type: ignore[assignment]  # holds a dict, like the dataclass it replaced
 
     def ptr(self, *parts: object) -> str:
-        return join_pointer(self.pointer, *parts)
+        return _join(self.pointer, parts)
 
 
 @dataclass(slots=True)
@@ -261,21 +278,23 @@ class PodSpecView:
     security_context: dict[str, Any] = field(init=False, repr=False, compare=False)
     annotations: dict[str, Any] = field(init=False, repr=False, compare=False)
     labels: dict[str, Any] = field(init=False, repr=False, compare=False)
-    is_windows: bool = field(init=False, repr=False, compare=False)
+    os_name: str = field(init=False, repr=False, compare=False)  # spec.os.name, "" when unset
+    is_windows: bool = field(init=False, repr=False, compare=False)  # os_name, case-insensitively
 
     def __post_init__(self) -> None:
         spec = self.spec
         self.security_context = as_dict(spec.get("securityContext"))
         self.annotations = as_dict(self.metadata.get("annotations"))
         self.labels = as_dict(self.metadata.get("labels"))
-        self.is_windows = as_str(dig(spec, "os", "name")).lower() == "windows"
+        self.os_name = as_str(dig(spec, "os", "name"))
+        self.is_windows = self.os_name.lower() == "windows"
 
     def ptr(self, *parts: object) -> str:
         """Pointer to a field of the pod spec (``view.ptr('securityContext', 'runAsUser')``)."""
-        return join_pointer(self.spec_pointer, *parts)
+        return _join(self.spec_pointer, parts)
 
     def meta_ptr(self, *parts: object) -> str:
-        return join_pointer(self.metadata_pointer, *parts)
+        return _join(self.metadata_pointer, parts)
 
     @property
     def volumes(self) -> list[tuple[int, dict[str, Any]]]:

@@ -56,11 +56,12 @@ def _escape(seg: str | int) -> str:
 def effective(view: PodSpecView, c: ContainerView, key: str) -> tuple[Any, str]:
     """Value of a security-context field for a container (container overrides pod) and the
     pointer of whichever level supplied it ('' when neither sets it)."""
-    if key in c.security_context and c.security_context[key] is not None:
-        return c.security_context[key], c.ptr("securityContext", key)
-    psc = view.security_context
-    if key in psc and psc[key] is not None:
-        return psc[key], view.ptr("securityContext", key)
+    value = c.security_context.get(key)
+    if value is not None:
+        return value, c.ptr("securityContext", key)
+    value = view.security_context.get(key)
+    if value is not None:
+        return value, view.ptr("securityContext", key)
     return None, ""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from seawall.inventory.k8s import PodSpecView, as_dict, as_int, as_list, as_str, dig
+from seawall.inventory.k8s import ContainerView, PodSpecView, as_dict, as_int, as_list, as_str, dig
 from seawall.rules.registry import Violation, rule
 from seawall.rules.workload.hardening_common import (
     ALL_CONTAINERS,
@@ -352,7 +352,7 @@ def seccomp_missing(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     pod_ann = _annotation_ok(ann.get("seccomp.security.alpha.kubernetes.io/pod"))
     for c in view.containers(RUN_CONTAINERS):
         own = _seccomp_ok(c.security_context.get("seccompProfile"))
-        if own is None:
+        if own is None and ann:
             own = _annotation_ok(ann.get(f"container.seccomp.security.alpha.kubernetes.io/{c.name}"))
         if own is None:
             own = pod_level if pod_level is not None else pod_ann
@@ -518,23 +518,34 @@ def privileged_ports(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                 )
 
 
-def _apparmor_ok(view: PodSpecView, c: Any) -> bool:
-    for profile in (c.security_context.get("appArmorProfile"), view.security_context.get("appArmorProfile")):
-        t = as_str(as_dict(profile).get("type"))
-        if t:
-            return t != "Unconfined"
-    ann = as_str(view.annotations.get(f"container.apparmor.security.beta.kubernetes.io/{c.name}"))
+def _profile_type(sc: dict[str, Any], key: str) -> str:
+    """``sc[key].type`` as a string, "" when unset or not a map."""
+    profile = sc.get(key)
+    return as_str(profile.get("type")) if isinstance(profile, dict) else ""
+
+
+def _apparmor_ok(view: PodSpecView, c: ContainerView, pod_type: str) -> bool:
+    """``pod_type``: the pod-level AppArmor profile type (:func:`_profile_type`)."""
+    t = _profile_type(c.security_context, "appArmorProfile") or pod_type
+    if t:
+        return t != "Unconfined"
+    annotations = view.annotations
+    if not annotations:
+        return False
+    ann = as_str(annotations.get(f"container.apparmor.security.beta.kubernetes.io/{c.name}"))
     return bool(ann) and ann != "unconfined"
 
 
-def _hardening_present(view: PodSpecView, c: Any) -> bool:
-    own = as_str(as_dict(c.security_context.get("seccompProfile")).get("type"))
-    seccomp = own or as_str(as_dict(view.security_context.get("seccompProfile")).get("type"))
+def _hardening_present(view: PodSpecView, c: ContainerView, pod: tuple[str, str, bool]) -> bool:
+    """``pod``: the pod-level seccomp and AppArmor profile types and whether the pod sets
+    seLinuxOptions (the same for every container, computed once per pod)."""
+    pod_seccomp, pod_apparmor, pod_selinux = pod
+    seccomp = _profile_type(c.security_context, "seccompProfile") or pod_seccomp
     if seccomp and seccomp != "Unconfined":
         return True
-    if _apparmor_ok(view, c):
+    if _apparmor_ok(view, c, pod_apparmor):
         return True
-    if as_dict(c.security_context.get("seLinuxOptions")) or as_dict(view.security_context.get("seLinuxOptions")):
+    if as_dict(c.security_context.get("seLinuxOptions")) or pod_selinux:
         return True
     add, drop = capabilities(c)
     return bool(drop) and not any(n == "ALL" for _i, n in add)
@@ -565,8 +576,14 @@ spec:
 def linux_hardening(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     if view.is_windows:
         return
+    psc = view.security_context
+    pod = (
+        _profile_type(psc, "seccompProfile"),
+        _profile_type(psc, "appArmorProfile"),
+        bool(as_dict(psc.get("seLinuxOptions"))),
+    )
     for c in view.containers(RUN_CONTAINERS):
-        if not _hardening_present(view, c):
+        if not _hardening_present(view, c, pod):
             yield Violation(
                 f"container {c.name!r} has no seccomp, AppArmor, SELinux or capability-drop hardening",
                 present_ptr(c.pointer, c.data, "securityContext"),

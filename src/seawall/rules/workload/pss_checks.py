@@ -187,7 +187,7 @@ def host_users_false(view: PodSpecView) -> bool:
 
 def is_windows_pod(view: PodSpecView) -> bool:
     """``spec.os.name == "windows"`` exactly, as PSA compares it."""
-    return as_str(as_dict(view.spec.get("os")).get("name")) == "windows"
+    return view.os_name == "windows"
 
 
 # -- baseline ---------------------------------------------------------------------------------
