@@ -124,9 +124,11 @@ def _warn(message: str, label: str | None = None) -> None:
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC for a command (as engine.scan does): the modules it imports and the
-    YAML trees, objects and rows it builds are acyclic, and with the collector running they
-    trigger repeated full collections over everything allocated so far (a few ms of a short run)."""
+    """Pause the cyclic GC for a command (as engine.scan does): the modules it imports and the YAML
+    trees, objects and rows it builds are acyclic, and with the collector running they trigger
+    repeated full collections over everything allocated so far (a few ms of a short run). The only
+    cycles (a policy and its rules) are a few hundred objects per cluster, collected at the end
+    (``--each`` over the 38 np-guard cases five times: 35k objects)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
