@@ -7,6 +7,7 @@ rules written against :class:`PodSpecView` cannot crash on wrong types; they see
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,13 +194,17 @@ class K8sObject:
 
 def _at(data: Any, pointer: str) -> Any:
     cur = data
-    for seg in pointer.strip("/").split("/"):
-        if not seg:
-            continue
+    for seg in _segments(pointer):
         if not isinstance(cur, dict):
             return None
         cur = cur.get(seg)
     return cur
+
+
+@functools.lru_cache(maxsize=64)
+def _segments(pointer: str) -> tuple[str, ...]:
+    """The non-empty segments of one of the (few) ``_POD_PATHS`` pointers, split once."""
+    return tuple(seg for seg in pointer.strip("/").split("/") if seg)
 
 
 def _join(base: str, parts: tuple[object, ...]) -> str:
@@ -275,6 +280,7 @@ class PodSpecView:
     metadata_pointer: str
     _containers: list[ContainerView] | None = field(default=None, repr=False)
     _by_kinds: dict[tuple[str, ...], list[ContainerView]] = field(default_factory=dict, repr=False)
+    _volumes: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
     security_context: dict[str, Any] = field(init=False, repr=False, compare=False)
     annotations: dict[str, Any] = field(init=False, repr=False, compare=False)
     labels: dict[str, Any] = field(init=False, repr=False, compare=False)
@@ -298,7 +304,11 @@ class PodSpecView:
 
     @property
     def volumes(self) -> list[tuple[int, dict[str, Any]]]:
-        return [(i, v) for i, v in enumerate(as_list(self.spec.get("volumes"))) if isinstance(v, dict)]
+        """(index, volume) for the map entries of ``volumes``; built once and shared: do not
+        modify the list."""
+        if self._volumes is None:
+            self._volumes = [(i, v) for i, v in enumerate(as_list(self.spec.get("volumes"))) if isinstance(v, dict)]
+        return self._volumes
 
     def containers(
         self, kinds: tuple[str, ...] = ("initContainers", "containers", "ephemeralContainers")

@@ -124,10 +124,12 @@ spec:
     tools={"kube-linter": "sensitive-host-mounts", "trivy": "KSV-0121", "kubesec": "ProcMount"},
 )
 def sensitive_host_path(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    extra = [_norm(p) for p in setting_list(ctx, "SW-K8S-051", "paths", ())]
+    extra: list[str] | None = None
     for i, name, path in host_paths(view):
         if is_runtime_socket(path):
             continue  # SW-K8S-050 reports it
+        if extra is None:  # the setting, only for a pod that mounts a host path
+            extra = [_norm(p) for p in setting_list(ctx, "SW-K8S-051", "paths", ())]
         if _sensitive(path, extra):
             yield Violation(
                 f"volume {name!r} mounts sensitive host path {path}",
@@ -226,8 +228,10 @@ spec:
     target="pod",
 )
 def secret_mode(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    max_mode = setting_int(ctx, "SW-K8S-053", "max_mode", 0o644)
+    max_mode: int | None = None
     for vname, mode, ptr in _secret_modes(view):
+        if max_mode is None:  # the setting, only for a pod with Secret file modes
+            max_mode = setting_int(ctx, "SW-K8S-053", "max_mode", 0o644)
         if mode & ~max_mode & 0o7777:
             yield Violation(
                 f"Secret volume {vname!r} files get mode {mode:04o} (more than {max_mode:04o})",
