@@ -31,26 +31,25 @@ METRICS: dict[str, str] = {
 
 def posture(run: Any) -> dict[str, Any]:
     workloads = run.inventory.workloads
-    # the metrics each rule feeds, once per rule id (not once per finding and metric)
-    metrics_of: dict[str, tuple[str, ...]] = {}
-    for rid in {f.rule_id for f in run.report.findings}:
-        if rid in REGISTRY:
-            tags = set(REGISTRY.get(rid).meta.tags)
-            metrics = tuple(metric for metric, tag in METRICS.items() if tag and tag in tags)
-            if metrics:
-                metrics_of[rid] = metrics
     restricted_ids = _restricted_rule_ids(run)
+    # per rule id, decided once (not once per finding): the metrics it feeds, and whether it is
+    # the rule of a check PSA runs at the restricted level
+    rule_info: dict[str, tuple[tuple[str, ...], bool]] = {}
     hits: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     # (file, kind, namespace, name) of the workloads with a finding of a restricted-level check
     failing_restricted: set[tuple[str, str, str, str]] = set()
     for f in run.report.findings:
         rid = f.rule_id
-        fed = metrics_of.get(rid)
-        if fed:
-            hits[(f.resource.kind, f.resource.namespace, f.resource.name)].update(fed)
-        if restricted_ids and rid in restricted_ids:
+        info = rule_info.get(rid)
+        if info is None:
+            info = rule_info[rid] = (_metrics_fed_by(rid), rid in restricted_ids)
+        fed, restricted = info
+        if fed or restricted:
             r = f.resource
-            failing_restricted.add((f.location.path, r.kind, r.namespace, r.name))
+            if fed:
+                hits[(r.kind, r.namespace, r.name)].update(fed)
+            if restricted:
+                failing_restricted.add((f.location.path, r.kind, r.namespace, r.name))
     from seawall.rules.workload.pss_checks import allowed
 
     # workloads the findings cannot tell apart: their verdict is computed by running the checks
@@ -107,6 +106,14 @@ def posture(run: Any) -> dict[str, Any]:
             "names": failing,
         },
     }
+
+
+def _metrics_fed_by(rule_id: str) -> tuple[str, ...]:
+    """The posture metrics a rule's findings count towards (by its tags)."""
+    if rule_id not in REGISTRY:
+        return ()
+    tags = set(REGISTRY.get(rule_id).meta.tags)
+    return tuple(metric for metric, tag in METRICS.items() if tag and tag in tags)
 
 
 def _restricted_rule_ids(run: Any) -> frozenset[str]:
