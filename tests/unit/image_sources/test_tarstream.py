@@ -167,3 +167,35 @@ def test_header_checksum_exact_for_sparse_and_dense_headers(long_fields: bool) -
     bad[300] ^= 0x01  # inside the magic/uname area, covered by the checksum
     with pytest.raises(SourceError, match="bad header checksum"):
         list(TarReader(io.BytesIO(bytes(bad)), "t"))
+
+
+def _with_field(raw: bytes, start: int, value: bytes) -> bytes:
+    """The first header of ``raw`` with bytes ``start:start+len(value)`` replaced, re-checksummed."""
+    hdr = bytearray(raw[:512])
+    hdr[start : start + len(value)] = value
+    hdr[148:156] = b" " * 8
+    hdr[148:156] = b"%06o\0 " % sum(hdr)
+    return bytes(hdr) + raw[512:]
+
+
+@pytest.mark.parametrize(
+    ("mode_field", "expect"),
+    [
+        (b"0000644\0", 0o644),  # NUL-terminated: the fast path
+        (b"000644 \0", 0o644),  # V7: space then NUL
+        (b"   644 \0", 0o644),  # leading spaces
+        (b"0000644 ", 0o644),  # space-terminated
+        (b"644\0\0\0\0\0", 0o644),  # short, NUL-padded
+        (b"\0" * 8, 0),  # blank
+        (b"\x80\0\0\0\0\0\x01\xa4", 0o644),  # GNU base-256
+        (b"0000644\x01", None),  # a control byte is not a terminator
+        (b"00006x4\0", None),
+    ],
+)
+def test_numeric_fields_read_as_tar_defines_them(mode_field: bytes, expect: int | None) -> None:
+    raw = _with_field(_tar(tarfile.USTAR_FORMAT, [(_ti("f", size=2, mode=0o600), b"ok")]), 100, mode_field)
+    if expect is None:
+        with pytest.raises(SourceError, match="bad mode field"):
+            list(TarReader(io.BytesIO(raw), "t"))
+        return
+    assert [(m.name, m.mode) for m in TarReader(io.BytesIO(raw), "t")] == [("f", expect)]

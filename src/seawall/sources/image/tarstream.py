@@ -235,26 +235,24 @@ class TarReader:
                 total = (_adler32(hdr) & 0xFFFF) - 1 - sum(hdr[148:156]) + 256
             else:
                 total = sum(hdr) - sum(hdr[148:156]) + 256
-            try:  # fast path: the octal digits with NULs dropped and spaces stripped (by int)
-                chk = int(hdr[148:156].translate(None, b"\0"), 8)
+            try:  # _num's reading of an octal field, inline (base-256 and blanks: _num itself)
+                chk = int(hdr[148:156].split(b"\0", 1)[0], 8)
             except ValueError:
-                chk = -1
-            if chk != total:  # the exact field rules, and the signed-char sum old tars wrote
                 try:
                     chk = _num(hdr[148:156], "checksum", subject)
                 except SourceError:
                     chk = -1
-            if chk != total and chk != _signed_sum(hdr):
+            if chk != total and chk != _signed_sum(hdr):  # old tars summed signed chars
                 if first:
                     raise SourceError("layer is not a tar archive (bad header checksum)", subject=subject)
                 raise SourceError(f"corrupt tar header after member {self.count} (bad checksum)", subject=subject)
             first = False
             self.count += 1
             tflag = _TYPES[hdr[156]]
-            # fast path: octal fields ending in NUL or space (what tar writers emit); anything
-            # else (base-256, blank or oddly padded fields) goes through _num
+            # fast path: NUL-terminated octal fields (what tar writers emit) read as _num would;
+            # anything else (base-256, blank, space-terminated fields) goes through _num
             try:
-                if max(hdr[107], hdr[115], hdr[123], hdr[135], hdr[147]) > 32:
+                if hdr[107] or hdr[115] or hdr[123] or hdr[135] or hdr[147]:
                     raise ValueError
                 mode = int(hdr[100:107], 8)
                 uid = int(hdr[108:115], 8)
