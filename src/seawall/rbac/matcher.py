@@ -184,6 +184,7 @@ class Authorizer:
         self._ident_profile: dict[Identity, tuple[int, ...]] = {}
         self._profiles: dict[tuple[int, ...], tuple[list[Grant], dict[str, list[Grant]]]] = {}
         self._memo: dict[tuple[tuple[int, ...], Request], Grant | None] = {}
+        self._index: tuple[tuple[int, int], dict[str, list[int]], dict[str, list[int]]] | None = None
 
     def resolve(self, ident: Identity) -> tuple[list[Grant], dict[str, list[Grant]]]:
         """The identity's grants, cluster-wide and per RoleBinding namespace (computed once)."""
@@ -194,10 +195,11 @@ class Authorizer:
         so decisions are memoised per profile (thousands of service accounts share a handful)."""
         key = self._ident_profile.get(ident)
         if key is None:
-            applicable = [
-                i for i, b in enumerate(self.model.bindings)
-                if any(subject_applies(s, ident, b.namespace) for _, s in b.subjects)
-            ]
+            by_user, by_group = self._subject_index()
+            found = set(by_user.get(ident.user, ())) if ident.user else set()
+            for g in ident.groups:
+                found.update(by_group.get(g, ()))
+            applicable = sorted(found)
             key = self._ident_profile[ident] = tuple(applicable)
             if key not in self._profiles:
                 cluster: list[Grant] = []
@@ -211,6 +213,27 @@ class Authorizer:
                     target.extend(Grant(b, role, r) for r in role.rules)
                 self._profiles[key] = (cluster, per_ns)
         return key
+
+    def _subject_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Binding indexes by the user name and by the group name their subjects apply to
+        (:func:`subject_applies` turned around), so an identity's bindings are looked up instead
+        of testing every subject of every binding; rebuilt if bindings were added since."""
+        bindings = self.model.bindings
+        if self._index is None or self._index[0] != (id(bindings), len(bindings)):
+            by_user: dict[str, list[int]] = {}
+            by_group: dict[str, list[int]] = {}
+            for i, b in enumerate(bindings):
+                for _, s in b.subjects:
+                    if s.kind == "User":
+                        by_user.setdefault(s.name, []).append(i)
+                    elif s.kind == "Group":
+                        by_group.setdefault(s.name, []).append(i)
+                    elif s.kind == "ServiceAccount":
+                        ns = s.namespace or b.namespace
+                        if ns:
+                            by_user.setdefault(f"system:serviceaccount:{ns}:{s.name}", []).append(i)
+            self._index = ((id(bindings), len(bindings)), by_user, by_group)
+        return self._index[1], self._index[2]
 
     def grants(self, ident: Identity, namespace: str) -> Iterator[Grant]:
         """Every rule that applies to ``ident`` for requests in ``namespace`` ("" = cluster)."""

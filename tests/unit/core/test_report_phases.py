@@ -223,3 +223,27 @@ def test_rbac_workload_token_findings_match_per_workload_answers(shared_dir: Pat
             want["SW-RBAC-019"].add((*where, "escalation path: " + " -> ".join(path)))
     assert all(want.values()), {k: len(v) for k, v in want.items()}
     assert got == want
+
+
+def test_rbac_profile_index_matches_subject_applies(shared_dir: Path, tmp_path: Path) -> None:
+    """Authorizer.profile looks bindings up by user and group name; it must select exactly the
+    bindings whose subjects apply (subject_applies), for every kind of identity."""
+    from seawall.rbac.matcher import Authorizer, Identity, subject_applies
+    from seawall.rbac.model import RbacModel
+
+    rbac = tmp_path / "rbac.yaml"
+    rbac.write_text(RBAC + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+                    "metadata: {name: nsless, namespace: shop}\nroleRef: {kind: ClusterRole, name: view}\n"
+                    "subjects: [{kind: ServiceAccount, name: web}, {kind: User, name: 'system:serviceaccount:ci:x'},"
+                    " {kind: Group, name: devs}, {kind: Robot, name: r2}]\n", encoding="utf-8")
+    run = _run([str(shared_dir / "corpus" / "k8s" / "checkov"), str(rbac)], Config(enable=("SW-RBAC-*",)))
+    model = RbacModel.from_objects(run.inventory.objects, run.inventory.workloads)
+    authz = Authorizer(model)
+    idents = {Identity.for_subject(s) for b in model.bindings for _, s in b.subjects}
+    idents |= {Identity.service_account("shop", "web"), Identity.service_account("ci", "x"), Identity("", frozenset()),
+               Identity.for_user("system:anonymous"), Identity("system:serviceaccount:ci:x", frozenset({"devs"}))}
+    assert len(model.bindings) > 20 and len(idents) > 20
+    for ident in idents:
+        want = tuple(i for i, b in enumerate(model.bindings)
+                     if any(subject_applies(s, ident, b.namespace) for _, s in b.subjects))
+        assert authz.profile(ident) == want, ident
