@@ -13,12 +13,13 @@ from typing import Any
 from seawall.engine import ScanRun, analyzer
 from seawall.inventory.k8s import PodSpecView
 from seawall.model.finding import Finding, Severity
-from seawall.rbac.capabilities import CAPABILITIES, binding_capabilities, is_admin_rule, request
+from seawall.rbac.capabilities import CAPABILITIES, Capability, binding_capabilities, is_admin_rule, request
 from seawall.rbac.graph import EscalationGraph, render, workload_label
 from seawall.rbac.matcher import Authorizer, Grant, Identity, binding_allows, scoped
 from seawall.rbac.model import (
     RBAC_GROUP,
     Binding,
+    PolicyRule,
     RbacModel,
     Role,
     Subject,
@@ -83,6 +84,10 @@ def _sensitive_grant(model: RbacModel, b: Binding) -> str:
 
 def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]:
     has_sas = bool(model.service_accounts)
+    # What a binding grants depends only on its role, its kind and its namespace: computed once
+    # per such triple (the same role is often bound many times, e.g. per namespace or per copy).
+    caps_of: dict[tuple[int, str, str], list[tuple[Capability, PolicyRule]]] = {}
+    sensitive_of: dict[tuple[int, str, str], str] = {}
     for b in model.bindings:
         role = model.role_for(b)
         obj = b.obj
@@ -128,7 +133,12 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
         via = f"{b.ref()} -> {role.ref()}{' (built-in)' if role.builtin else ''}"
         admin = _is_admin_role(role)
         sensitive = ""
-        caps = [(c, r) for c, r in binding_capabilities(model, b) if c.key in CAPABILITY_RULES]
+        grant_key = (id(role), b.kind, b.namespace)
+        caps = caps_of.get(grant_key)
+        if caps is None:
+            caps = caps_of[grant_key] = [
+                (c, r) for c, r in binding_capabilities(model, b) if c.key in CAPABILITY_RULES
+            ]
         for idx, s in b.subjects:
             ptr = f"/subjects/{idx}"
             who = s.display()
@@ -138,7 +148,10 @@ def binding_findings(run: ScanRun, model: RbacModel) -> Iterator[Finding | None]
                 yield run.object_finding(rid, obj, f"{who} has administrator rights {_scope(b)} ({via})", ptr,
                                          evidence=f"{s.kind}/{s.name}", extra=subj)
             if _broad(s):
-                sensitive = sensitive or _sensitive_grant(model, b)
+                if not sensitive:
+                    if grant_key not in sensitive_of:
+                        sensitive_of[grant_key] = _sensitive_grant(model, b)
+                    sensitive = sensitive_of[grant_key]
                 if sensitive:
                     yield run.object_finding(
                         "SW-RBAC-005", obj,
