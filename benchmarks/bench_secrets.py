@@ -261,7 +261,7 @@ def main() -> int:
                 t[2] += s.fn
         print(f"{planted} planted secrets, decoys on top; {len(args.seeds)} corpora")
         print(f"{'tool':<16}{'recall':>8}{'precision':>11}{'TP':>6}{'FP':>6}{'FN':>6}")
-        for name, (tp, fp, fn) in totals.items():
+        for name, (tp, fp, fn) in totals.items() if args.seeds else ():
             rec = tp / (tp + fn) if tp + fn else 0.0
             prec = tp / (tp + fp) if tp + fp else 0.0
             print(f"{name:<16}{rec:>8.3f}{prec:>11.3f}{tp:>6}{fp:>6}{fn:>6}")

@@ -530,7 +530,6 @@ def scan(inputs: Sequence[str], config: Config | None = None) -> Report:
 
 
 def _scan(inputs: Sequence[str], config: Config) -> Report:
-    from seawall.analyzers.posture import posture
     from seawall.policy.apply import apply_policy
 
     start = time.perf_counter()
@@ -540,6 +539,8 @@ def _scan(inputs: Sequence[str], config: Config) -> Report:
     report = run.report
     report.findings[:] = merge_duplicate_secrets(report.findings)
     if any(config.rule_enabled(r.meta) for r in REGISTRY.for_target("pod")):
+        from seawall.analyzers.posture import posture
+
         report.posture = posture(run)
     else:
         # the summary is made of workload (pod) rule verdicts: none ran, so there is none to give

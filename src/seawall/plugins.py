@@ -14,6 +14,7 @@ happen to be imported (a long-lived process, the test suite) or not.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -256,14 +257,47 @@ def manifest_filter(run: Any) -> Callable[[str], bool] | None:
         module, _, func = spec.partition(":")
         wants.append(getattr(importlib.import_module(module), func)(run))
 
-    def wanted(text: str) -> bool:
-        if "\\" in text:
-            return True  # an escape sequence may hide any text
+    def wanted_form(text: str) -> bool:
         if "apiVersion" not in text or "kind" not in text:
             return False  # no Kubernetes object in it (a README, an OpenAPI document, a values file)
         return _POLICY_MARKER in text or any(w(text) for w in wants)
 
+    def wanted(text: str) -> bool:
+        return any(wanted_form(form) for form in escape_forms(text))
+
     return wanted
+
+
+#: One escape sequence of a YAML double-quoted scalar or a JSON string (a superset of both).
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|\r?\n[ \t]*|[\s\S])")
+_SIMPLE_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+    "e": "\x1b", " ": " ", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+
+
+def _unescape(m: re.Match[str]) -> str:
+    seq = m.group(1)
+    if seq[0] in "xuU" and len(seq) > 1:
+        return chr(min(int(seq[1:], 16), 0x10FFFF))
+    if seq[0] in "\r\n":
+        return ""  # an escaped line break joins the lines
+    return _SIMPLE_ESCAPES.get(seq, seq)
+
+
+def escape_forms(text: str) -> list[str]:
+    """``text`` and, when it has a backslash, the text with its escape sequences decoded once and
+    twice (a YAML double-quoted scalar; a JSON string inside one, e.g. the
+    ``last-applied-configuration`` annotation, the deepest the object path decodes).
+
+    Decoding the whole file is right inside every double-quoted scalar (one cannot start right
+    after a backslash) and merely adds text elsewhere, where the raw form is the true one: so
+    every scalar's content, as the parser would give it, is in one of the forms, which is what
+    the manifest prefilters need (they then see no escapes)."""
+    if "\\" not in text:
+        return [text]
+    once = _ESCAPE.sub(_unescape, text)
+    return [text, once, _ESCAPE.sub(_unescape, once)] if "\\" in once else [text, once]
 
 
 @dataclass(frozen=True, slots=True)

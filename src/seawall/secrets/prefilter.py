@@ -6,10 +6,9 @@ objects. Every such finding comes from a scan of a text :func:`~seawall.secrets.
 builds from the object's scalars, and the scanner reports nothing from a text without one of its
 keywords. Those texts join keys and values (``key: value``, ``NAME=value``), decode YAML escapes,
 fold lines and undouble quotes, decode the JSON of ``last-applied-configuration`` and, for a
-``Secret``, base64. So a manifest is worth parsing only when its raw text holds
+``Secret``, base64. So a manifest is worth parsing only when its text holds
 
-* a backslash (an escape sequence may hide any text), or ``secret`` (a Secret object: base64
-  values and the "Secret carries data" rule), or
+* ``secret`` (a Secret object: base64 values and the "Secret carries data" rule), or
 * a piece of a keyword (:func:`fragments_of`) of a rule that needs context around its match
   (``password = ...``: the name may be a YAML key or an env var name), or
 * a match of the body of a self-identifying token rule (``ghp_...``, ``AKIA...``) whose body
@@ -17,7 +16,9 @@ fold lines and undouble quotes, decode the JSON of ``last-applied-configuration`
   text as it is in the built one (the keyword ``pat`` of a token format is in every ``path:``,
   the token itself is not).
 
-The only gap is non-ASCII case mapping: with a non-ASCII keyword every manifest is parsed.
+Escape sequences are the caller's business: ``seawall.plugins.manifest_filter`` asks about the
+raw text and its escape-decoded forms (:func:`seawall.plugins.escape_forms`). The only other gap
+is non-ASCII case mapping: with a non-ASCII keyword every manifest is parsed.
 """
 
 from __future__ import annotations
@@ -156,8 +157,6 @@ def manifest_prefilter_for(scanner: SecretScanner) -> Callable[[str], bool]:
     finder = _fragment_finder(frags)
 
     def wants(text: str) -> bool:
-        if "\\" in text:
-            return True
         seen: set[re.Pattern[str]] = set()
         for idx in finder(text.lower()):
             check = bodies[frags[idx]]
