@@ -110,18 +110,6 @@ def cpu_measure(name: str, argv: list[str], **kw: object) -> Result:
     return r
 
 
-def _best(name: str, argv: list[str], repeat: int, **kw: object) -> Result:
-    """The run with the lowest wall time of ``repeat`` runs; its note carries the lowest CPU time
-    seen (both are quoted best-of-N: on a shared machine the minimum is the least disturbed)."""
-    runs = [cpu_measure(name, argv, **kw) for _ in range(max(1, repeat))]
-    best = min(runs, key=lambda r: r.seconds)
-    cpus = [float(r.note.split()[1].rstrip("s")) for r in runs if r.note.startswith("cpu ")]
-    rest = best.note.split(" ", 2)[2] if best.note.count(" ") >= 2 else ""
-    best.note = (f"cpu {min(cpus):.2f}s (best of {len(runs)}) " + rest).strip() if cpus else best.note
-    best.peak_mib = max(r.peak_mib for r in runs)
-    return best
-
-
 def _cpu(r: Result) -> float:
     try:
         return float(r.note.split()[1].rstrip("s"))
@@ -132,13 +120,26 @@ def _cpu(r: Result) -> float:
 PYC_ROW = "seawall (.pyc, as installed)"
 
 
+def _best(runs: list[Result]) -> Result:
+    """The run with the lowest wall time; its note carries the lowest CPU time seen (both quoted
+    best-of-N: on a shared machine the minimum is the least disturbed run)."""
+    best = min(runs, key=lambda r: r.seconds)
+    cpus = [c for c in map(_cpu, runs) if c == c]
+    rest = best.note.split(" ", 2)[2] if best.note.count(" ") >= 2 else ""
+    if cpus:
+        best.note = (f"cpu {min(cpus):.2f}s (best of {len(runs)}) " + rest).strip()
+    best.peak_mib = max(r.peak_mib for r in runs)
+    return best
+
+
 def run_one(archive: Path, out_dir: Path, repeat: int) -> list[tuple[Result, str]]:
-    results: list[tuple[Result, str]] = []
+    """Every tool ``repeat`` times, round-robin (load changes over seconds: each tool sees the
+    same conditions), best run kept."""
+    tools: list[tuple[str, list[str], dict[str, str], Path]] = []  # name, argv, env, output
     out = out_dir / "seawall.json"
     args = ["sbom", str(archive), "-f", "cyclonedx", "-o", str(out), "-q"]
     argv = [str(SEAWALL), *args]
-    r = _best("seawall", argv, repeat)
-    results.append((r, count_components(out)))
+    tools.append(("seawall", argv, {}, out))
     # The same run with compiled bytecode, as a pip-installed seawall has it (pip writes .pyc at
     # install time). This environment sets PYTHONDONTWRITEBYTECODE and the checkout is an
     # editable install, so the row above compiles every imported module from source on each
@@ -146,34 +147,36 @@ def run_one(archive: Path, out_dir: Path, repeat: int) -> list[tuple[Result, str
     # by one untimed warm-up run.
     pyc = {"PYTHONPYCACHEPREFIX": str(out_dir / "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
     subprocess.run(argv, env={**os.environ, **pyc}, capture_output=True, check=False)
-    r = _best(PYC_ROW, argv, repeat, env=pyc)
-    results.append((r, count_components(out)))
+    tools.append((PYC_ROW, argv, pyc, out))
     python = ROOT / ".venv" / "bin" / "python"
-    r = _best("python -m seawall (.pyc)", [str(python), "-m", "seawall", *args], repeat, env=pyc)
-    results.append((r, count_components(out)))
+    tools.append(("python -m seawall (.pyc)", [str(python), "-m", "seawall", *args], pyc, out))
     trivy = peer_bin("trivy", "trivy")
     if trivy:
         out = out_dir / "trivy.json"
-        r = _best(
+        tools.append((
             "trivy (cold, memory cache)",
             [str(trivy), "image", "--input", str(archive), "--format", "cyclonedx", "--skip-db-update",
              "--offline-scan", "--cache-backend", "memory", "--skip-version-check", "--disable-telemetry",
              "--quiet", "-o", str(out)],
-            repeat,
-            env={"TRIVY_CACHE_DIR": str(out_dir / "trivy-cache")},
-        )
-        results.append((r, count_components(out)))
+            {"TRIVY_CACHE_DIR": str(out_dir / "trivy-cache")},
+            out,
+        ))
     syft = peer_bin("syft", "syft")
     if syft:
         out = out_dir / "syft.json"
-        r = _best(
+        tools.append((
             "syft",
             [str(syft), f"docker-archive:{archive}", "-o", f"cyclonedx-json={out}", "-q"],
-            repeat,
-            env={"SYFT_CHECK_FOR_APP_UPDATE": "false"},
-        )
-        results.append((r, count_components(out)))
-    return results
+            {"SYFT_CHECK_FOR_APP_UPDATE": "false"},
+            out,
+        ))
+    runs: dict[str, list[Result]] = {name: [] for name, *_ in tools}
+    counts: dict[str, str] = {}
+    for _ in range(max(1, repeat)):
+        for name, cmd, env, dest in tools:
+            runs[name].append(cpu_measure(name, cmd, env=env))
+            counts[name] = count_components(dest)
+    return [(_best(runs[name]), counts[name]) for name, *_ in tools]
 
 
 def ratios(rows: list[Result]) -> list[str]:
@@ -213,9 +216,11 @@ def main() -> None:
     for archive in archives:
         size = archive.stat().st_size / (1024 * 1024)
         repeat = args.big_repeat if archive == big else args.repeat
-        print(f"\n== {archive.name} ({size:.0f} MiB), best of {repeat}")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"\n== {archive.name} ({size:.0f} MiB), best of {repeat} (round-robin); load average {load}")
         with tempfile.TemporaryDirectory(prefix="seawall-bench-") as tmp:
             rows = run_one(archive, Path(tmp), repeat)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(table([r for r, _ in rows], reference=PYC_ROW))
         print("components reported: " + ", ".join(f"{r.name.split()[0]}={n}" for r, n in rows))
         for line in ratios([r for r, _ in rows]):

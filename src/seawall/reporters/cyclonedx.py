@@ -10,8 +10,8 @@ everything else is a ``license.name``; a single valid SPDX expression is an ``ex
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,7 +24,8 @@ SPEC_VERSION = "1.6"
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now in UTC to the second, ``2026-01-02T03:04:05Z`` (time.gmtime: no datetime import)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def licenses_json(licenses: Sequence[str]) -> list[dict[str, Any]]:
