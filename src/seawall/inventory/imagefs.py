@@ -478,14 +478,10 @@ def _walk_layer(
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
         name = m.name
         if name[:1] in ("/", ".") or "/." in name or "//" in name:
-            path = member_path(name, subject)  # "./x", ".wh.*", "a/../b", "/abs": the careful way
+            # "./x", "a/../b", "/abs", ".wh.x", "a/.wh..wh..opq", dot files: the careful way
+            path = member_path(name, subject)
             if not path:
                 continue  # the root directory itself
-        else:
-            path = name[:-1] if name[-1:] == "/" else name
-            if not path:
-                continue
-        if "/.wh." in path or path.startswith(".wh."):
             parent, _, base = path.rpartition("/")
             if base.startswith(".wh."):
                 if base == ".wh..wh..opq":
@@ -498,6 +494,10 @@ def _walk_layer(
                     layer.apply(op)
                 else:
                     deferred.append(op)
+                continue
+        else:  # a plain relative name (no "." component, so no whiteout either)
+            path = name[:-1] if name[-1:] == "/" else name
+            if not path:
                 continue
         etype = cast(EntryType, m.type)
         linkname = m.linkname
