@@ -435,6 +435,7 @@ class ScanRun:
     def run_analyzers(self) -> None:
         from seawall import plugins
 
+        plugins.load_for_inputs(self)  # e.g. the image analysis, once an image was read
         # enabled analyzers of the active modules that can report an enabled rule
         for name, fn in plugins.runnable_analyzers(self):
             try:

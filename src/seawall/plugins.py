@@ -147,6 +147,12 @@ _SERVED_COUNTERMEASURES = frozenset(
     }
 )
 
+#: Modules that act on one kind of input only: a scan imports them once a file handler has read
+#: such an input (the ``inventory.extra`` key it fills), see :func:`load_for_inputs`. A scan of a
+#: source tree then does not import the image analysis.
+_ON_INPUT: dict[str, tuple[str, ...]] = {"images": ("seawall.analyzers.image", "seawall.secrets.image")}
+_DEFERRED = frozenset(m for ms in _ON_INPUT.values() for m in ms)
+
 _loaded: set[str] = set()
 _active_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
@@ -197,11 +203,23 @@ def _active(config: Any, enable: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def load(config: Any = None) -> None:
-    """Import the modules :func:`active` names for ``config`` (all of them by default)."""
+    """Import the modules :func:`active` names for ``config`` (all of them by default); with a
+    config (a scan), those that act on one kind of input wait for :func:`load_for_inputs`."""
     for name in active(config):
-        if name not in _loaded:
+        if name not in _loaded and (config is None or name not in _DEFERRED):
             importlib.import_module(name)
             _loaded.add(name)
+
+
+def load_for_inputs(run: Any) -> None:
+    """Import the active modules for the kinds of input the run has read (e.g. images)."""
+    mods = active(run.config)
+    for key, names in _ON_INPUT.items():
+        if run.inventory.extra.get(key):
+            for name in names:
+                if name in mods and name not in _loaded:
+                    importlib.import_module(name)
+                    _loaded.add(name)
 
 
 def defined_in_active(obj: Any, modules: tuple[str, ...]) -> bool:
@@ -221,14 +239,21 @@ def runnable_analyzers(run: Any) -> list[tuple[str, Callable[[Any], Iterable[Any
     config = run.config
     mods = active(config)
     out = []
-    for name, fn in [*ANALYZERS.items(), *JOIN_ANALYZERS.items()]:
-        if not config.analyzer_enabled(name) or not defined_in_active(fn, mods):
-            continue
-        prefixes = ANALYZER_RULES.get(name)
-        if prefixes and not any(r.meta.id.startswith(prefixes) and config.rule_enabled(r.meta) for r in REGISTRY):
-            continue
-        out.append((name, fn))
+    for group in (ANALYZERS, JOIN_ANALYZERS):
+        # in module order, as a full load registers them, whatever order the modules came in
+        for name, fn in sorted(group.items(), key=lambda item: _module_index(item[1])):
+            if not config.analyzer_enabled(name) or not defined_in_active(fn, mods):
+                continue
+            prefixes = ANALYZER_RULES.get(name)
+            if prefixes and not any(r.meta.id.startswith(prefixes) and config.rule_enabled(r.meta) for r in REGISTRY):
+                continue
+            out.append((name, fn))
     return out
+
+
+def _module_index(fn: Any) -> int:
+    mod = getattr(fn, "__module__", None)
+    return _MODULES.index(mod) if mod in _MODULES else len(_MODULES)
 
 
 def manifest_filter(run: Any) -> Callable[[str], bool] | None:

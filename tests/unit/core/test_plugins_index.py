@@ -120,10 +120,66 @@ def test_secrets_only_scan_imports_only_its_modules(tmp_path: Path) -> None:
     assert "seawall.analyzers.secrets" in loaded
     for left_out in ("seawall.analyzers.rbac", "seawall.analyzers.netpol", "seawall.dockerfile.handler"):
         assert left_out not in loaded
+    # no image among the inputs: the image analysis is not imported either
+    assert "seawall.analyzers.image" not in loaded and "seawall.sources.image.handler" in loaded
     assert "seawall.vulndb.match" not in loaded
     body = json.loads(report.read_text())
     assert [f["rule_id"] for f in body["findings"]] == ["SW-SEC-160"]
     assert body["summary"]["posture"] == {"computed": False, "reason": "no workload (pod) rule selected"}
+
+
+def test_narrow_scan_of_an_image_loads_the_image_analysis(tmp_path: Path) -> None:
+    import binascii
+
+    from seawall.secrets.rules._validators import base62_encode
+    from support.images import E, layer_tar, write_oci_layout
+
+    body = "Kp4LxNc9YbJ7sFd6GeAHq3ZtR8vWm2"
+    token = "ghp_" + body + base62_encode(binascii.crc32(body.encode()))
+    layer = layer_tar([E("app", type="dir"), E("app/.env", f"LOG=info\nGITHUB_TOKEN={token}\n".encode())])
+    built = write_oci_layout(tmp_path / "layout", [layer])
+    report = tmp_path / "r.json"
+    argv = ["scan", str(built.path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
+    code = (
+        "import json, sys\nfrom seawall.cli.main import main\n"
+        f"rc = main({argv!r})\n"
+        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('seawall.'))]))"
+    )
+    rc, loaded = json.loads(_python(code))
+    assert rc == 1
+    assert "seawall.analyzers.image" in loaded and "seawall.secrets.image" in loaded
+    found = [
+        (f["rule_id"], f["location"]["path"], f["location"]["line"], f["resource"].get("layer"))
+        for f in json.loads(report.read_text())["findings"]
+    ]
+    assert found == [("SW-SEC-050", "app/.env", 2, built.layer_digests[0])]
+
+
+_ORDER = r"""
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+from seawall import engine, plugins
+from seawall.policy.config import Config
+plugins.load()
+print(json.dumps([list(engine.ANALYZERS) + list(engine.JOIN_ANALYZERS),
+                  [n for n, _ in plugins.runnable_analyzers(engine.ScanRun(Config(enable=("*",))))]]))
+"""
+
+
+def test_analyzers_run_in_module_order_whatever_the_import_order() -> None:
+    registered, runs = json.loads(_python_args(_ORDER))
+    assert runs == registered  # a full load in module order registers them in that order
+    late = json.loads(_python_args(_ORDER, "seawall.analyzers.freshness", "seawall.analyzers.image"))
+    assert late[0] != registered and late[1] == runs
+
+
+def _python_args(code: str, *args: str) -> str:
+    r = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
 
 
 def test_served_countermeasures_match_the_registry() -> None:
