@@ -69,10 +69,18 @@ class ParsedFile:
             if depth <= 0:
                 continue
             if isinstance(value, dict):
+                keys = index.keys_of(node)  # the mapping's children, looked up here directly
                 for k, v in value.items():
                     if isinstance(k, str):
                         esc = k.replace("~", "~0").replace("/", "~1") if "~" in k or "/" in k else k
-                        todo.append((f"{ptr}/{esc}", v, depth - 1, *child(node, k, line)))
+                        if keys is None:
+                            todo.append((f"{ptr}/{esc}", v, depth - 1, *child(node, k, line)))
+                        else:
+                            hit = keys.get(k)
+                            if hit is None:
+                                todo.append((f"{ptr}/{esc}", v, depth - 1, None, line))
+                            else:
+                                todo.append((f"{ptr}/{esc}", v, depth - 1, hit[0], hit[1]))
             elif isinstance(value, list):
                 for i, v in enumerate(value[:64]):
                     todo.append((f"{ptr}/{i}", v, depth - 1, *child(node, str(i), line)))

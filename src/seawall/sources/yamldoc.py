@@ -294,16 +294,23 @@ class LineIndex:
         self._resolved: dict[str, tuple[yaml.Node | None, int]] = {"": (root, root.start_mark.line + 1)}
         self._keys: dict[int, dict[str, tuple[yaml.Node, int]]] = {}
 
+    def keys_of(self, node: yaml.Node | None) -> dict[str, tuple[yaml.Node, int]] | None:
+        """A mapping node's children by key, with each key's line (the first of duplicate keys);
+        None for any other node. Built once per node."""
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        keys = self._keys.get(id(node))
+        if keys is None:
+            keys = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value not in keys:
+                    keys[k.value] = (v, k.start_mark.line + 1)
+            self._keys[id(node)] = keys
+        return keys
+
     def _child(self, node: yaml.Node, seg: str) -> tuple[yaml.Node, int] | None:
         if isinstance(node, yaml.MappingNode):
-            keys = self._keys.get(id(node))
-            if keys is None:
-                keys = {}
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value not in keys:
-                        keys[k.value] = (v, k.start_mark.line + 1)
-                self._keys[id(node)] = keys
-            return keys.get(seg)
+            return self.keys_of(node).get(seg)  # type: ignore[union-attr]  # a mapping node
         if isinstance(node, yaml.SequenceNode):
             try:
                 child = node.value[int(seg)]

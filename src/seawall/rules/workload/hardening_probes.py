@@ -58,7 +58,7 @@ spec:
     },
 )
 def liveness(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _probe_missing(view, ctx, "SW-K8S-016", "livenessProbe")
+    return _probe_missing(view, ctx, "SW-K8S-016", "livenessProbe")
 
 
 @rule(
@@ -88,7 +88,7 @@ spec:
     },
 )
 def readiness(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _probe_missing(view, ctx, "SW-K8S-017", "readinessProbe")
+    return _probe_missing(view, ctx, "SW-K8S-017", "readinessProbe")
 
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")

@@ -8,26 +8,35 @@ The limit rules carry the ``posture:limits`` tag that the posture summary counts
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from seawall.inventory.k8s import PodSpecView, as_dict
+from seawall.inventory.k8s import PodSpecView
 from seawall.rules.registry import Violation, rule
-from seawall.rules.workload.hardening_common import RUN_CONTAINERS, present_ptr
+from seawall.rules.workload.hardening_common import RUN_CONTAINERS
 
 _RISK = ["3.4.3", "3.3.4"]
 _CM = ["4.4.3"]
 
 
-def _missing(view: PodSpecView, section: str, resource: str) -> Iterable[Violation]:
+def _missing(view: PodSpecView, section: str, resource: str) -> Iterator[Violation]:
+    what = "limit" if section == "limits" else "request"
     for c in view.containers(RUN_CONTAINERS):
-        value = as_dict(as_dict(c.data.get("resources")).get(section)).get(resource)
+        # resources.<section>.<resource>, and the pointer of its deepest existing part (what
+        # present_ptr gives; section and resource are plain keys)
+        res = c.data.get("resources")
+        sec = res.get(section) if isinstance(res, dict) else None
+        value = sec.get(resource) if isinstance(sec, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()) or isinstance(value, bool):
-            yield Violation(
-                f"container {c.name!r} has no {resource} {'limit' if section == 'limits' else 'request'}",
-                present_ptr(c.pointer, c.data, "resources", section, resource),
-                c.name,
-            )
+            if res is None:
+                ptr = c.pointer
+            elif sec is None:
+                ptr = c.pointer + "/resources"
+            elif value is None:
+                ptr = f"{c.pointer}/resources/{section}"
+            else:
+                ptr = f"{c.pointer}/resources/{section}/{resource}"
+            yield Violation(f"container {c.name!r} has no {resource} {what}", ptr, c.name)
         elif isinstance(value, dict | list):
             yield Violation(
                 f"container {c.name!r}: resources.{section}.{resource} is not a quantity",
@@ -70,7 +79,7 @@ spec:
     },
 )
 def cpu_request(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _missing(view, "requests", "cpu")
+    return _missing(view, "requests", "cpu")
 
 
 @rule(
@@ -96,7 +105,7 @@ def cpu_request(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     tags=["posture:limits"],
 )
 def cpu_limit(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _missing(view, "limits", "cpu")
+    return _missing(view, "limits", "cpu")
 
 
 @rule(
@@ -121,7 +130,7 @@ def cpu_limit(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     },
 )
 def memory_request(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _missing(view, "requests", "memory")
+    return _missing(view, "requests", "memory")
 
 
 @rule(
@@ -147,4 +156,4 @@ def memory_request(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     tags=["posture:limits"],
 )
 def memory_limit(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
-    yield from _missing(view, "limits", "memory")
+    return _missing(view, "limits", "memory")

@@ -412,8 +412,8 @@ spec:
 )
 def high_uid(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     if view.is_windows:
-        return
-    yield from _id_rule(view, ctx, "SW-K8S-008", "runAsUser", "UID")
+        return ()
+    return _id_rule(view, ctx, "SW-K8S-008", "runAsUser", "UID")
 
 
 @rule(
@@ -439,8 +439,8 @@ spec:
 )
 def high_gid(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     if view.is_windows:
-        return
-    yield from _id_rule(view, ctx, "SW-K8S-009", "runAsGroup", "GID")
+        return ()
+    return _id_rule(view, ctx, "SW-K8S-009", "runAsGroup", "GID")
 
 
 @rule(
