@@ -39,7 +39,6 @@ from seawall.inventory.k8s import (
     ContainerView,
     K8sObject,
     PodSpecView,
-    as_bool,
     as_dict,
     as_int,
     as_list,
@@ -138,13 +137,8 @@ class PssCheck:
 # -- small helpers --------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _containers(view: PodSpecView) -> list[ContainerView]:
-    """Init, regular and ephemeral containers, in PSA's visiting order."""
-    return view.containers(("initContainers", "containers", "ephemeralContainers"))
+# ``view.containers()``: init, regular and ephemeral containers, in PSA's visiting order.
+# Names in messages are double-quoted, as PSA quotes them.
 
 
 def _present(d: dict[str, Any], key: str) -> bool:
@@ -182,7 +176,7 @@ def _pod_sc_ptr(view: PodSpecView, *parts: str) -> str:
 
 def host_users_false(view: PodSpecView) -> bool:
     """``spec.hostUsers: false`` — the pod runs in a user namespace (KEP-127 relaxation)."""
-    return as_bool(view.spec.get("hostUsers")) is False
+    return view.spec.get("hostUsers") is False
 
 
 def is_windows_pod(view: PodSpecView) -> bool:
@@ -196,7 +190,7 @@ def is_windows_pod(view: PodSpecView) -> bool:
 def check_host_namespaces(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
     for key, ns in (("hostNetwork", "network"), ("hostPID", "PID"), ("hostIPC", "IPC")):
-        if as_bool(view.spec.get(key)) is True:
+        if view.spec.get(key) is True:
             out.append(
                 Violation(
                     f"pod must not set {key}=true (shares the node's {ns} namespace)",
@@ -222,11 +216,11 @@ def _forbidden_setting(
                 evidence=setting,
             )
         )
-    for c in _containers(view):
+    for c in view.containers():
         if bad(c.security_context.get(key)):
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set securityContext.{setting}",
+                    f"container \"{c.name}\" must not set securityContext.{setting}",
                     c.ptr("securityContext", key),
                     container=c.name,
                     evidence=setting,
@@ -236,19 +230,19 @@ def _forbidden_setting(
 
 
 def check_privileged(view: PodSpecView) -> list[Violation]:
-    return _forbidden_setting(view, "privileged", "true", lambda v: as_bool(v) is True, pod_level=False)
+    return _forbidden_setting(view, "privileged", "true", lambda v: v is True, pod_level=False)
 
 
 def check_capabilities_baseline(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         caps = as_dict(c.security_context.get("capabilities"))
         for i, cap in enumerate(as_list(caps.get("add"))):
             name = as_str(cap)
             if name not in BASELINE_CAPABILITIES:
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not include {_q(name)} in "
+                        f"container \"{c.name}\" must not include \"{name}\" in "
                         "securityContext.capabilities.add (non-default capability)",
                         c.ptr("securityContext", "capabilities", "add", i),
                         container=c.name,
@@ -266,7 +260,7 @@ def check_host_path_volumes(view: PodSpecView) -> list[Violation]:
             name = as_str(vol.get("name")) or f"volumes[{i}]"
             out.append(
                 Violation(
-                    f"volume {_q(name)} must not use hostPath (path {_q(path)})",
+                    f"volume \"{name}\" must not use hostPath (path \"{path}\")",
                     view.ptr("volumes", i, "hostPath"),
                     evidence=path,
                 )
@@ -276,13 +270,13 @@ def check_host_path_volumes(view: PodSpecView) -> list[Violation]:
 
 def check_host_ports(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         for i, port in enumerate(as_list(c.data.get("ports"))):
             host_port = as_int(as_dict(port).get("hostPort"))
             if host_port is not None and host_port != 0:
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not set hostPort {host_port}",
+                        f"container \"{c.name}\" must not set hostPort {host_port}",
                         c.ptr("ports", i, "hostPort"),
                         container=c.name,
                         evidence=str(host_port),
@@ -308,17 +302,17 @@ def _bad_profile_types(view: PodSpecView, key: str, allowed: frozenset[str], wha
     if ptype is not None and ptype not in allowed:
         out.append(
             Violation(
-                f"pod must not set {what} to {_q(ptype)}",
+                f"pod must not set {what} to \"{ptype}\"",
                 _pod_sc_ptr(view, key, "type"),
                 evidence=ptype,
             )
         )
-    for c in _containers(view):
+    for c in view.containers():
         ptype = _profile_type(c.security_context, key)
         if ptype is not None and ptype not in allowed:
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set {what} to {_q(ptype)}",
+                    f"container \"{c.name}\" must not set {what} to \"{ptype}\"",
                     _sc_ptr(c, key, "type"),
                     container=c.name,
                     evidence=ptype,
@@ -340,8 +334,8 @@ def check_apparmor_profile(view: PodSpecView) -> list[Violation]:
                 target = key[len(APPARMOR_ANNOTATION_PREFIX) :]
                 out.append(
                     Violation(
-                        f"container {_q(target)}: annotation {key}={_q(value)} must not set "
-                        f"AppArmor profile {_q(value)} (allowed: runtime/default, localhost/*)",
+                        f"container \"{target}\": annotation {key}=\"{value}\" must not set "
+                        f"AppArmor profile \"{value}\" (allowed: runtime/default, localhost/*)",
                         view.meta_ptr("annotations", key),
                         container=target,
                         evidence=value,
@@ -370,18 +364,18 @@ def check_selinux_options(view: PodSpecView) -> list[Violation]:
         for field, value in _selinux_problems(opts):
             out.append(
                 Violation(
-                    f"pod must not set securityContext.seLinuxOptions.{field} to {_q(value)}",
+                    f"pod must not set securityContext.seLinuxOptions.{field} to \"{value}\"",
                     view.ptr("securityContext", "seLinuxOptions", field),
                     evidence=value,
                 )
             )
-    for c in _containers(view):
+    for c in view.containers():
         opts = c.security_context.get("seLinuxOptions")
         if isinstance(opts, dict):
             for field, value in _selinux_problems(opts):
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not set securityContext.seLinuxOptions.{field} to {_q(value)}",
+                        f"container \"{c.name}\" must not set securityContext.seLinuxOptions.{field} to \"{value}\"",
                         c.ptr("securityContext", "seLinuxOptions", field),
                         container=c.name,
                         evidence=value,
@@ -392,7 +386,7 @@ def check_selinux_options(view: PodSpecView) -> list[Violation]:
 
 def _proc_mount_violations(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         raw = c.security_context.get("procMount")
         if raw is None:
             continue
@@ -400,7 +394,7 @@ def _proc_mount_violations(view: PodSpecView) -> list[Violation]:
         if value != "Default":
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set securityContext.procMount to {_q(value)}",
+                    f"container \"{c.name}\" must not set securityContext.procMount to \"{value}\"",
                     c.ptr("securityContext", "procMount"),
                     container=c.name,
                     evidence=value,
@@ -434,7 +428,7 @@ def check_sysctls(view: PodSpecView) -> list[Violation]:
         if name not in SAFE_SYSCTLS:
             out.append(
                 Violation(
-                    f"pod must not set forbidden sysctl {_q(name)}",
+                    f"pod must not set forbidden sysctl \"{name}\"",
                     view.ptr("securityContext", "sysctls", i, "name")
                     if "name" in item
                     else view.ptr("securityContext", "sysctls", i),
@@ -446,7 +440,7 @@ def check_sysctls(view: PodSpecView) -> list[Violation]:
 
 def check_windows_host_process(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
-    if as_bool(as_dict(view.security_context.get("windowsOptions")).get("hostProcess")) is True:
+    if as_dict(view.security_context.get("windowsOptions")).get("hostProcess") is True:
         out.append(
             Violation(
                 "pod must not set securityContext.windowsOptions.hostProcess=true",
@@ -454,11 +448,12 @@ def check_windows_host_process(view: PodSpecView) -> list[Violation]:
                 evidence="hostProcess=true",
             )
         )
-    for c in _containers(view):
-        if as_bool(as_dict(c.security_context.get("windowsOptions")).get("hostProcess")) is True:
+    for c in view.containers():
+        options = c.security_context.get("windowsOptions")
+        if isinstance(options, dict) and options.get("hostProcess") is True:
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set securityContext.windowsOptions.hostProcess=true",
+                    f"container \"{c.name}\" must not set securityContext.windowsOptions.hostProcess=true",
                     c.ptr("securityContext", "windowsOptions", "hostProcess"),
                     container=c.name,
                     evidence="hostProcess=true",
@@ -495,12 +490,12 @@ def _handler_hosts(c: ContainerView) -> Iterator[tuple[str, str]]:
 
 def check_host_probes_and_host_lifecycle(view: PodSpecView) -> list[Violation]:
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         for ptr, host in _handler_hosts(c):
             where = ptr[len(c.pointer) + 1 :].replace("/", ".")
             out.append(
                 Violation(
-                    f"container {_q(c.name)} must not set {where} (probe or lifecycle host {_q(host)})",
+                    f"container \"{c.name}\" must not set {where} (probe or lifecycle host \"{host}\")",
                     ptr,
                     container=c.name,
                     evidence=host,
@@ -530,7 +525,7 @@ def check_restricted_volumes(view: PodSpecView) -> list[Violation]:
             name = as_str(vol.get("name")) or f"volumes[{i}]"
             out.append(
                 Violation(
-                    f"volume {_q(name)} uses restricted volume type {_q(source)}",
+                    f"volume \"{name}\" uses restricted volume type \"{source}\"",
                     view.ptr("volumes", i, source),
                     evidence=source,
                 )
@@ -542,14 +537,14 @@ def check_allow_privilege_escalation(view: PodSpecView) -> list[Violation]:
     if is_windows_pod(view):
         return []
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         value = c.security_context.get("allowPrivilegeEscalation")
-        if as_bool(value) is False:
+        if value is False:
             continue
-        shown = "true" if as_bool(value) is True else "unset"
+        shown = "true" if value is True else "unset"
         out.append(
             Violation(
-                f"container {_q(c.name)} must set securityContext.allowPrivilegeEscalation=false (is {shown})",
+                f"container \"{c.name}\" must set securityContext.allowPrivilegeEscalation=false (is {shown})",
                 _sc_ptr(c, "allowPrivilegeEscalation"),
                 container=c.name,
                 evidence=shown,
@@ -562,27 +557,32 @@ def check_run_as_non_root(view: PodSpecView) -> list[Violation]:
     if host_users_false(view):
         return []
     # PSA reports explicit bad setters first and only; fixing them may fix the implicit ones.
-    explicit = _forbidden_setting(view, "runAsNonRoot", "false", lambda v: as_bool(v) is False, pod_level=True)
+    explicit = _forbidden_setting(view, "runAsNonRoot", "false", lambda v: v is False, pod_level=True)
     if explicit:
         return explicit
-    if as_bool(view.security_context.get("runAsNonRoot")) is True:
+    if view.security_context.get("runAsNonRoot") is True:
         return []  # the pod-level setting covers every container that sets none
     return [
         Violation(
-            f"pod or container {_q(c.name)} must set securityContext.runAsNonRoot=true (may run as root)",
+            f"pod or container \"{c.name}\" must set securityContext.runAsNonRoot=true (may run as root)",
             _sc_ptr(c, "runAsNonRoot"),
             container=c.name,
             evidence="runAsNonRoot unset",
         )
-        for c in _containers(view)
-        if as_bool(c.security_context.get("runAsNonRoot")) is None
+        for c in view.containers()
+        if not isinstance(c.security_context.get("runAsNonRoot"), bool)
     ]
 
 
 def check_run_as_user(view: PodSpecView) -> list[Violation]:
     if host_users_false(view):
         return []
-    return _forbidden_setting(view, "runAsUser", "0", lambda v: as_int(v) == 0, pod_level=True)
+    return _forbidden_setting(view, "runAsUser", "0", _is_zero, pod_level=True)
+
+
+def _is_zero(value: Any) -> bool:
+    """An integer 0 (not False, not 0.0): what ``as_int(value) == 0`` answers."""
+    return value == 0 and isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
@@ -595,13 +595,13 @@ def check_seccomp_restricted(view: PodSpecView) -> list[Violation]:
         return []  # the pod-level profile covers every container that sets none
     return [
         Violation(
-            f"pod or container {_q(c.name)} must set securityContext.seccompProfile.type to "
+            f"pod or container \"{c.name}\" must set securityContext.seccompProfile.type to "
             '"RuntimeDefault" or "Localhost"',
             _sc_ptr(c, "seccompProfile"),
             container=c.name,
             evidence="seccompProfile unset",
         )
-        for c in _containers(view)
+        for c in view.containers()
         if _profile_type(c.security_context, "seccompProfile") is None
     ]
 
@@ -610,14 +610,14 @@ def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
     if is_windows_pod(view):
         return []
     out: list[Violation] = []
-    for c in _containers(view):
+    for c in view.containers():
         caps_raw = c.security_context.get("capabilities")
         caps = as_dict(caps_raw)
         drop = [as_str(x) for x in as_list(caps.get("drop"))]
         if "ALL" not in drop:
             out.append(
                 Violation(
-                    f'container {_q(c.name)} must set securityContext.capabilities.drop=["ALL"]'
+                    f'container "{c.name}" must set securityContext.capabilities.drop=["ALL"]'
                     + (f" (drops {', '.join(drop)})" if drop else ""),
                     _sc_ptr(c, "capabilities", "drop"),
                     container=c.name,
@@ -629,7 +629,7 @@ def check_capabilities_restricted(view: PodSpecView) -> list[Violation]:
             if name != "NET_BIND_SERVICE":
                 out.append(
                     Violation(
-                        f"container {_q(c.name)} must not include {_q(name)} in "
+                        f"container \"{c.name}\" must not include \"{name}\" in "
                         "securityContext.capabilities.add (only NET_BIND_SERVICE may be added)",
                         c.ptr("securityContext", "capabilities", "add", i),
                         container=c.name,
