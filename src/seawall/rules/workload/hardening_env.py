@@ -106,7 +106,12 @@ def embedded_assignments(value: str) -> Iterator[tuple[str, str]]:
 
 
 def _env(c: ContainerView) -> list[tuple[int, dict[str, Any]]]:
-    return [(i, e) for i, e in enumerate(as_list(c.data.get("env"))) if isinstance(e, dict)]
+    """(index, entry) for the map entries of ``env``; once per container (three rules ask), shared:
+    do not modify the list."""
+    env: list[tuple[int, dict[str, Any]]] | None = c.cache.get("env")
+    if env is None:
+        env = c.cache["env"] = [(i, e) for i, e in enumerate(as_list(c.data.get("env"))) if isinstance(e, dict)]
+    return env
 
 
 @rule(

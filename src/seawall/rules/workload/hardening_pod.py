@@ -249,9 +249,11 @@ def job_ttl(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
 
 def _has_label(view: PodSpecView, keys: tuple[str, ...], value: str) -> bool:
     for labels in (view.owner.labels, view.labels):
-        for k in keys:
-            if as_str(labels.get(k)) == value:
-                return True
+        if labels:
+            for k in keys:
+                v = labels.get(k)
+                if v is not None and as_str(v) == value:
+                    return True
     return False
 
 

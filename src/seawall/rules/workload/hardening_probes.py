@@ -26,7 +26,8 @@ def _probe_missing(view: PodSpecView, ctx: Any, rule_id: str, field: str) -> Ite
     if view.owner.kind in skip:
         return
     for c in view.containers(("containers",)):
-        if as_dict(c.data.get(field)):
+        probe = c.data.get(field)
+        if probe and isinstance(probe, dict):
             continue
         yield Violation(f"container {c.name!r} has no {field}", c.pointer, c.name)
 
@@ -191,8 +192,10 @@ spec:
 )
 def identical_probes(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     for c in view.containers(("containers",)):
-        live = as_dict(c.data.get("livenessProbe"))
+        live = c.data.get("livenessProbe")
+        if not live or not isinstance(live, dict):
+            continue
         ready = as_dict(c.data.get("readinessProbe"))
-        if live and ready and _handler(live) and _handler(live) == _handler(ready):
+        if ready and _handler(live) and _handler(live) == _handler(ready):
             yield Violation(f"container {c.name!r}: livenessProbe and readinessProbe are identical",
                             c.ptr("livenessProbe"), c.name)

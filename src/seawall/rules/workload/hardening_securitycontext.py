@@ -174,7 +174,7 @@ def drop_all(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         return
     for c in view.containers(RUN_CONTAINERS):
         _add, drop = capabilities(c)
-        if any(name == "ALL" for _i, name in drop):
+        if drop and any(name == "ALL" for _i, name in drop):
             continue
         yield Violation(
             f"container {c.name!r} does not drop ALL capabilities",
@@ -215,7 +215,7 @@ def drop_net_raw(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
         return
     for c in view.containers(RUN_CONTAINERS):
         add, drop = capabilities(c)
-        added = [i for i, n in add if n in ("NET_RAW", "ALL")]
+        added = [i for i, n in add if n in ("NET_RAW", "ALL")] if add else []
         if added:
             yield Violation(
                 f"container {c.name!r} adds NET_RAW",
@@ -224,7 +224,7 @@ def drop_net_raw(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
                 evidence="add=" + ",".join(n for _i, n in add),
             )
             continue
-        if any(n in ("NET_RAW", "ALL") for _i, n in drop):
+        if drop and any(n in ("NET_RAW", "ALL") for _i, n in drop):
             continue
         yield Violation(
             f"container {c.name!r} does not drop NET_RAW",
@@ -305,7 +305,7 @@ _SECCOMP_OK_ANNOTATIONS = ("runtime/default", "docker/default")
 
 def _seccomp_ok(profile: Any) -> bool | None:
     """True/False for a set seccompProfile, None when unset."""
-    t = as_str(as_dict(profile).get("type"))
+    t = as_str(profile.get("type")) if isinstance(profile, dict) else ""
     if not t:
         return None
     return t in _SECCOMP_OK_TYPES
@@ -467,23 +467,28 @@ def root_group(view: PodSpecView, ctx: Any) -> Iterable[Violation]:
     if view.is_windows:
         return
     psc = view.security_context
-    if as_int(psc.get("runAsGroup")) == 0:
+    if _is_zero(psc.get("runAsGroup")):
         yield Violation("pod securityContext.runAsGroup is 0", view.ptr("securityContext", "runAsGroup"))
-    if as_int(psc.get("fsGroup")) == 0:
+    if _is_zero(psc.get("fsGroup")):
         yield Violation("pod securityContext.fsGroup is 0", view.ptr("securityContext", "fsGroup"))
     for i, g in enumerate(as_list(psc.get("supplementalGroups"))):
-        if as_int(g) == 0:
+        if _is_zero(g):
             yield Violation(
                 "pod securityContext.supplementalGroups contains 0",
                 view.ptr("securityContext", "supplementalGroups", i),
             )
     for c in view.containers(ALL_CONTAINERS):
-        if as_int(c.security_context.get("runAsGroup")) == 0:
+        if _is_zero(c.security_context.get("runAsGroup")):
             yield Violation(
                 f"container {c.name!r}: securityContext.runAsGroup is 0",
                 c.ptr("securityContext", "runAsGroup"),
                 c.name,
             )
+
+
+def _is_zero(value: Any) -> bool:
+    """``as_int(value) == 0`` without the call for the usual unset (None) value."""
+    return value is not None and as_int(value) == 0
 
 
 @rule(
