@@ -164,3 +164,17 @@ def test_old_format_in_an_image(tmp_path: Path) -> None:
 )
 def test_hostile_build_info(blob: bytes) -> None:
     assert read_buildinfo(blob) is None
+
+
+def test_go_note_name_search_matches_a_plain_find() -> None:
+    import random
+
+    from seawall.inventory.packages.golang import _find_go_note_name
+
+    rng = random.Random(7)
+    alphabet = [b"\x00", b"G", b"o", b"\x04", b"x"]
+    cases = [b"Go\x00\x00", b"xGo\x00", b"GoGo\x00\x00", b"G" * 10 + b"o\x00\x00"]
+    cases += [b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    for data in cases:
+        for end in (len(data), max(len(data) - 1, 0), len(data) // 2):
+            assert _find_go_note_name(data, end) == (data.find(b"Go\x00\x00", 0, end) >= 0), (data, end)

@@ -204,9 +204,20 @@ def looks_like_go(head: bytes) -> bool:
     """
     if not head.startswith(_EXECUTABLE_MAGICS):
         return False
-    if head.startswith(_ELF) and head.find(b"Go\x00\x00", 0, 8192) >= 0:
+    if head.startswith(_ELF) and _find_go_note_name(head, 8192):
         return True
     return b"Go build ID:" in head or MAGIC in head
+
+
+def _find_go_note_name(head: bytes, end: int) -> bool:
+    """``b"Go\\0\\0" in head[:end]``, found as "Go" then two NULs: ELF headers are full of NULs,
+    which makes a search for a NUL-ended needle crawl; "Go" itself is rare there."""
+    i = head.find(b"Go", 0, end)
+    while i >= 0:
+        if i + 4 <= end and head[i + 2 : i + 4] == b"\x00\x00":
+            return True
+        i = head.find(b"Go", i + 1, end)
+    return False
 
 
 class GoCataloger:
