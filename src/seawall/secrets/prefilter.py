@@ -9,12 +9,11 @@ fold lines and undouble quotes, decode the JSON of ``last-applied-configuration`
 ``Secret``, base64. So a manifest is worth parsing only when its text holds
 
 * ``secret`` (a Secret object: base64 values and the "Secret carries data" rule), or
-* a piece of a keyword (:func:`fragments_of`) of a rule that needs context around its match
-  (``password = ...``: the name may be a YAML key or an env var name), or
-* a match of the body of a self-identifying token rule (``ghp_...``, ``AKIA...``) whose body
-  cannot contain a join character: such a match lies inside one scalar, so it is in the raw
-  text as it is in the built one (the keyword ``pat`` of a token format is in every ``path:``,
-  the token itself is not).
+* a piece of a keyword (:func:`fragments_of`) of a rule, and a match of that rule's gate
+  (:func:`gate_of`): the leading part of its regex that cannot match across a join, which lies
+  inside one scalar and so is in the text as it is (the keyword ``pat`` of a token format is in
+  every ``path:``, the token itself is not; ``storage`` is in every ``storageClassName``, the key
+  names of the Azure storage rule are not).
 
 Escape sequences are the caller's business: ``seawall.plugins.manifest_filter`` asks about the
 raw text and its escape-decoded forms (:func:`seawall.plugins.escape_forms`). The only other gap
@@ -29,7 +28,6 @@ from typing import Any
 
 from seawall.secrets.engine import SecretScanner
 from seawall.secrets.rules import SecretRule
-from seawall.secrets.rules._spec import END, START
 
 #: Characters the object path puts between, or makes out of, pieces of the raw text: ``key: value``
 #: and ``NAME=value`` lines, YAML line folding (a line break and indentation become one space),
@@ -62,68 +60,72 @@ def object_fragments(keywords: Iterable[str]) -> list[str]:
     return sorted({f for kw in keywords for f in fragments_of(kw)})
 
 
-def token_body(rule: SecretRule) -> re.Pattern[str] | None:
-    """The compiled body of a self-identifying token rule (``START (?P<s>body) END``) when no
-    match of it can contain a join character; None for every other rule."""
-    head, tail = START + "(?P<s>", ")" + END
-    src = rule.source
-    if not (src.startswith(head) and src.endswith(tail)):
-        return None
-    body = src[len(head) : -len(tail)]
-    try:
-        compiled = re.compile(body, rule.flags)
-    except re.error:
-        return None
-    return compiled if _join_free(compiled) else None
+def gate_of(rule: SecretRule) -> re.Pattern[str] | None:
+    r"""The longest leading run of the rule's regex (after its leading assertions) that no match
+    can hold a join character in, compiled; None when there is none (or it matches the empty
+    string). Whatever a match of the rule in a built text is, this run's part of it lies inside
+    one scalar, so it is in the manifest's text as it is: ``gate.search(text)`` is necessary.
 
-
-def _join_free(compiled: re.Pattern[str]) -> bool:
-    """Whether no match of ``compiled`` can hold a join character (conservative: any construct
-    this does not understand, a lookaround or a negated class, counts as "may")."""
+    ``START (?P<s>ghp_...) END`` gives the token body, ``(?i)(?:accountkey|storage...key)[\w.-]*``
+    the key names of a provider's ``key = value`` rule, ``(?P<kw>password|...)[\w.-]*`` the
+    generic name. Relies on the ``re`` internals (``re._parser``); without them: None."""
     try:
+        import re._compiler as rc  # type: ignore[import-not-found,unused-ignore]
         import re._constants as c  # type: ignore[import-not-found,unused-ignore]
-        import re._parser as p  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - another Python's internals
-        return False
+        import re._parser as rp  # type: ignore[import-not-found,unused-ignore]
+
+        parsed = rp.parse(rule.source, rule.flags)
+        items = list(parsed.data)
+        i = 0
+        while i < len(items) and items[i][0] in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            i += 1  # a condition on the context: leaving it out only widens the gate
+        j = i
+        while j < len(items) and _join_free(items[j : j + 1], c):
+            j += 1
+        if j == i:
+            return None
+        gate: re.Pattern[str] = rc.compile(rp.SubPattern(parsed.state, items[i:j]), rule.flags)
+    except Exception:  # another Python's internals, or a construct they reject: no gate
+        return None
+    return None if gate.fullmatch("") is not None else gate
+
+
+def _join_free(items: Any, c: Any) -> bool:
+    """Whether no match of the parsed ``items`` can hold a join character (conservative: any
+    construct this does not know, a negated class, an assertion, counts as "may")."""
     joins = _join_chars()
     safe_categories = {c.CATEGORY_DIGIT, c.CATEGORY_WORD}
-
-    def items_ok(items: Any) -> bool:
-        for op, av in items:
-            if op is c.LITERAL:
-                if chr(av) in joins:
-                    return False
-            elif op is c.IN:
-                for iop, iav in av:
-                    if iop is c.LITERAL:
-                        if chr(iav) in joins:
-                            return False
-                    elif iop is c.RANGE:
-                        lo, hi = iav
-                        if any(lo <= ord(j) <= hi for j in joins):
-                            return False
-                    elif iop is c.CATEGORY:
-                        if iav not in safe_categories:
-                            return False
-                    else:  # NEGATE and anything else
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    for op, av in items:
+        if op is c.LITERAL:
+            if chr(av) in joins:
+                return False
+        elif op is c.IN:
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    if chr(iav) in joins:
                         return False
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
-                if not items_ok(av[2]):
+                elif iop is c.RANGE:
+                    lo, hi = iav
+                    if any(lo <= ord(ch) <= hi for ch in joins):
+                        return False
+                elif iop is c.CATEGORY:
+                    if iav not in safe_categories:
+                        return False
+                else:  # NEGATE and anything else
                     return False
-            elif op is c.SUBPATTERN:
-                if not items_ok(av[-1]):
-                    return False
-            elif op is c.BRANCH:
-                if not all(items_ok(b) for b in av[1]):
-                    return False
-            elif op is not c.AT:
-                return False  # ANY, NOT_LITERAL, lookarounds, back references...
-        return True
-
-    try:
-        return items_ok(p.parse(compiled.pattern, compiled.flags))
-    except Exception:  # pragma: no cover - internals changed: be conservative
-        return False
+        elif op in repeats:
+            if not _join_free(av[2], c):
+                return False
+        elif op is c.SUBPATTERN:
+            if not _join_free(av[-1], c):
+                return False
+        elif op is c.BRANCH:
+            if not all(_join_free(b, c) for b in av[1]):
+                return False
+        else:
+            return False  # ANY, NOT_LITERAL, assertions (they look past the run), back references...
+    return True
 
 
 _JOIN_CHARS: list[frozenset[str]] = []
@@ -141,32 +143,32 @@ def manifest_prefilter_for(scanner: SecretScanner) -> Callable[[str], bool]:
     rules = scanner.rules
     if not all(kw.isascii() for r in rules for kw in r.keywords):
         return lambda _text: True
-    bodies: dict[str, list[re.Pattern[str]] | None] = {"secret": None}  # None: always parse
+    woken: dict[str, list[SecretRule] | None] = {"secret": None}  # None: always parse
     for r in rules:
-        body = token_body(r)
         for kw in r.keywords:
             for frag in fragments_of(kw):
-                if body is None or (frag in bodies and bodies[frag] is None):
-                    bodies[frag] = None
-                else:
-                    bodies.setdefault(frag, [])
-                    found = bodies[frag]
-                    if found is not None and body not in found:
-                        found.append(body)
-    frags = sorted(bodies)
+                found = woken.setdefault(frag, [])
+                if found is not None and r not in found:
+                    found.append(r)
+    frags = sorted(woken)
     finder = _fragment_finder(frags)
+    gates: dict[str, re.Pattern[str] | None] = {}  # by rule id, analysed on first need
 
     def wants(text: str) -> bool:
-        seen: set[re.Pattern[str]] = set()
+        seen: set[str] = set()
         for idx in finder(text.lower()):
-            check = bodies[frags[idx]]
-            if check is None:
+            candidates = woken[frags[idx]]
+            if candidates is None:
                 return True
-            for b in check:
-                if b not in seen:
-                    seen.add(b)
-                    if b.search(text):
-                        return True
+            for r in candidates:
+                if r.id in seen:
+                    continue
+                seen.add(r.id)
+                if r.id not in gates:
+                    gates[r.id] = gate_of(r)
+                gate = gates[r.id]
+                if gate is None or gate.search(text):
+                    return True
         return False
 
     return wants

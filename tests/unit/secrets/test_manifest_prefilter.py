@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from seawall.model.finding import Finding
 from seawall.policy.apply import apply_policy
 from seawall.policy.config import Config
 from seawall.secrets.handler import get_scanner
-from seawall.secrets.prefilter import manifest_prefilter, object_fragments, token_body
+from seawall.secrets.prefilter import gate_of, manifest_prefilter, object_fragments
 
 SECRETS_ONLY = Config(enable=("SW-SEC-*",))
 PASSWORD = "Zx8mQ2rT7vLp4K"
@@ -173,15 +174,17 @@ def test_prefilter_decisions() -> None:
     assert wants("kind: Secret\n")
     assert wants("data:\n  Dockerfile: FROM x\n    ENV\n    A=b\n")  # folds to "ENV A=b"
     assert not wants("spec:\n  env:\n  - name: A\n    value: b\n")
-    # a keyword of a rule that reads context (a name, an assignment) wakes the filter by itself
-    rules = get_scanner(run).rules
-    for r in rules:
-        if token_body(r) is None:
+    # a keyword of a rule without a gate wakes the filter by itself
+    for r in get_scanner(run).rules:
+        if gate_of(r) is None:
             for kw in r.keywords:
                 assert wants(f"data:\n  k: {kw}\n"), (r.name, kw)
     # a token format's keyword alone does not: "pat" (Airtable) is in every "path:"
     assert not wants("spec:\n  path: /var/lib/data\n")
     assert wants("data:\n  k: pat" + "Ab3" * 4 + "Xy." + "0a" * 32 + "\n")
+    # nor a provider keyword outside the provider's key names
+    assert not wants("spec:\n  storageClassName: fast\n")
+    assert wants("data:\n  AccountKey: x\n")
 
 
 def test_escapes_are_decoded_before_the_prefilters_look() -> None:
@@ -199,16 +202,25 @@ def test_escapes_are_decoded_before_the_prefilters_look() -> None:
     assert plugins.escape_forms("no escapes") == ["no escapes"]
 
 
-def test_token_bodies_without_join_characters() -> None:
+def test_gates_are_the_join_free_head_of_each_rule() -> None:
     from seawall.secrets.rules import CATALOGUE
 
     by_name = {r.name: r for r in CATALOGUE}
-    assert token_body(by_name["github-pat"]) is not None
-    assert token_body(by_name["airtable-pat"]) is not None
-    # a colon inside the token: a key and its value could form one
-    assert token_body(by_name["telegram-bot-token"]) is None
-    # not a self-identifying token: the name gives the context
-    assert token_body(by_name["generic-password"]) is None
+
+    def gate(name: str) -> re.Pattern[str]:
+        g = gate_of(by_name[name])
+        assert g is not None, name
+        return g
+
+    assert gate("airtable-pat").search("pat" + "Ab3" * 4 + "Xy." + "0a" * 32)
+    assert not gate("airtable-pat").search("path: /data")
+    assert gate("azure-storage-account-key").search("AccountKey")
+    assert not gate("azure-storage-account-key").search("storageClassName")
+    assert gate("generic-password").search("DB_PASSWORD")
+    # a colon inside the token (a key and its value could form one): no join-free head
+    assert gate_of(by_name["telegram-bot-token"]) is None
+    # no gate matches the empty string (it would let everything through anyway)
+    assert all(g.fullmatch("") is None for r in CATALOGUE if (g := gate_of(r)) is not None)
 
 
 def _samples() -> dict[str, str]:
