@@ -407,10 +407,13 @@ class ScanRun:
             is_manifest = False
         if is_manifest:
             try:
-                text = decode_text(read_bytes(item, self.config.max_file_bytes), item.display)
+                data = read_bytes(item, self.config.max_file_bytes)
+                text = decode_text(data, item.display)
             except InputError as err:
                 self.error("", str(err))
             else:
+                # the handlers of the same file (the secret scan) take the bytes from here
+                self.inventory.extra[LAST_READ_KEY] = (item, data)
                 wants = self.inventory.extra.get(UNPARSED_FILTER_KEY, _UNSET)
                 if wants is _UNSET:
                     wants = self.inventory.extra[UNPARSED_FILTER_KEY] = plugins.manifest_filter(self)
@@ -429,6 +432,7 @@ class ScanRun:
                 self.error(item.display, f"{h.name} failed: {type(err).__name__}: {err}")
                 if self.config.debug:
                     self.report.warnings.append(traceback.format_exc())
+        self.inventory.extra.pop(LAST_READ_KEY, None)
         if not is_manifest and not handlers and not item.is_dir:
             self.report.skipped.append((item.display, "not a manifest or other scannable file"))
 
@@ -470,6 +474,9 @@ def _with_line(f: Finding, line: int) -> Finding:
 #: rule could report anything from their objects, see ``plugins.manifest_filter``), and that filter.
 UNPARSED_KEY = "manifests.not_parsed"
 UNPARSED_FILTER_KEY = "manifests.filter"
+#: ``inventory.extra`` key of the (item, bytes) :meth:`ScanRun.read_one` read for a manifest, while
+#: the file handlers of the same item run (so the secret scan does not read the file again).
+LAST_READ_KEY = "inputs.last_read"
 _UNSET: Any = object()
 
 

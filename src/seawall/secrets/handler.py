@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seawall.engine import FILE_HANDLERS, ScanRun, make_finding
+from seawall.engine import FILE_HANDLERS, LAST_READ_KEY, ScanRun, make_finding
 from seawall.model.finding import Finding, Location, Resource, Severity
 from seawall.rules.registry import REGISTRY
 from seawall.secrets.engine import SecretHit, SecretScanner, scanner_for
@@ -170,16 +170,23 @@ class SecretFileHandler:
         if scanner.path_ignored(path):
             return
         limit = min(scanner.settings.max_file_size, run.config.max_file_bytes)
-        try:
-            size = item.path.stat().st_size
-            if size > limit:
+        read = run.inventory.extra.get(LAST_READ_KEY)
+        if isinstance(read, tuple) and read[0] is item:
+            data = read[1]  # the engine read this manifest already (all of it: it is within its limit)
+            if len(data) > limit:
                 run.report.skipped.append((path, f"secret scan: file is over {limit} bytes"))
                 return
-            with item.path.open("rb") as fh:
-                data = fh.read(limit + 1)
-        except OSError as err:
-            run.error(path, f"secret scan: cannot read: {err.strerror or type(err).__name__}")
-            return
+        else:
+            try:
+                size = item.path.stat().st_size
+                if size > limit:
+                    run.report.skipped.append((path, f"secret scan: file is over {limit} bytes"))
+                    return
+                with item.path.open("rb") as fh:
+                    data = fh.read(limit + 1)
+            except OSError as err:
+                run.error(path, f"secret scan: cannot read: {err.strerror or type(err).__name__}")
+                return
         if b"\x00" in data[:8192]:
             return
         text = data.decode("utf-8", errors="replace")
