@@ -310,7 +310,8 @@ class LineIndex:
 
     def _child(self, node: yaml.Node, seg: str) -> tuple[yaml.Node, int] | None:
         if isinstance(node, yaml.MappingNode):
-            return self.keys_of(node).get(seg)  # type: ignore[union-attr]  # a mapping node
+            keys = self._keys.get(id(node)) or self.keys_of(node)
+            return keys.get(seg) if keys is not None else None
         if isinstance(node, yaml.SequenceNode):
             try:
                 child = node.value[int(seg)]
