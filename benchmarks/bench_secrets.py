@@ -9,18 +9,26 @@ process start included) on a larger generated tree. Peers run from their own vir
 
 Prints a table and the ratios; numbers vary with machine load, so quote them with that caveat.
 CPU seconds (user+sys of the child) are printed next to wall time: they are the fairer number
-on a shared machine. ``seawall`` is the whole ``seawall scan --rule 'SW-SEC-*'`` (start-up of
-every plugin, YAML parsing of manifests, Kubernetes object analysis); ``seawall-engine`` is the
-secret engine alone over the same files.
+on a shared machine; each tool runs ``--repeat`` times (3) and the best run counts (detect-secrets
+once when it takes over 20 s). ``seawall`` is the whole ``seawall scan --rule 'SW-SEC-*'``: with
+that selection it imports only the secret modules (plus the image handler), skips the posture
+summary, and parses only the manifests that could hold a secret its object-aware path reports
+(see seawall.secrets.prefilter); ``seawall-engine`` is the secret engine alone over the same files.
 
-Last run (2026-11-29, 2 shared cores, gitleaks 8.30.1, detect-secrets 1.5.0, trivy 0.76.0):
+Last run (2026-11-29 07:49-07:54 UTC, 2 cores shared with other jobs, gitleaks 8.30.1,
+detect-secrets 1.5.0 (which runs on both cores); wall / CPU ratios of seawall vs the peer):
   accuracy, 3 corpora, 665 planted:  seawall R 1.000 P 1.000 | gitleaks R 0.844 P 0.866 |
-                                     detect-secrets R 0.632 P 0.684 | trivy R 0.489 P 0.827
-  generated 17.9 MB:  seawall 10.5 MB/s (27x detect-secrets, 1.9x gitleaks);
-                      engine 20.3 MB/s (52x detect-secrets, 3.7x gitleaks)
-  ../shared/corpus/k8s 3.7 MB (3612 manifests): seawall 1.7 MB/s (11x detect-secrets, 0.5x
-                      gitleaks: YAML parsing and the posture/RBAC analyzers dominate);
-                      engine 16.7 MB/s (108x detect-secrets, 4.7x gitleaks)
+                                     detect-secrets R 0.632 P 0.684 (trivy: R 0.489 P 0.827 earlier)
+  generated 17.9 MB:       seawall 23.0 MB/s   2.9x / 3.4x gitleaks   30.6x / 38.4x detect-secrets
+  ../shared/corpus/k8s 3.7 MB (3612 manifests, 2709 left unparsed):
+                           seawall  8.4 MB/s   1.6x / 1.6x gitleaks   26.3x / 34.0x detect-secrets
+                           (was 1.7 MB/s, 0.5x gitleaks, 11x detect-secrets before the narrow load)
+  /work/main/src 1.6 MB:   seawall  6.4 MB/s   3.1x / 2.9x gitleaks   21.3x / 23.3x detect-secrets
+  /work/dfcorpus/src 49 MB (Go sources; 07:3x UTC, run alone with --trees-only):
+                           seawall 43.8 MB/s   3.5x / 2.5x gitleaks  161x / 168x detect-secrets
+  Wall ratios follow the load: in a run at 07:41 (one core busy with another job all along,
+  detect-secrets getting both cores in between) corpus/k8s gave 17.2x wall / 30.0x CPU over
+  detect-secrets; seawall's forked two-core read gains nothing when only one core is free.
 """
 
 from __future__ import annotations
@@ -137,8 +145,8 @@ json.dump(out, open(sys.argv[1], "w"))
 
 
 def run_seawall_engine(root: Path, out: Path) -> tuple[float, Findings]:
-    """The secret engine alone (what ``seawall scan`` adds on top: YAML parsing of manifests,
-    Kubernetes object analysis and the other analyzers, which run on every scan)."""
+    """The secret engine alone (what ``seawall scan`` adds on top: start-up, YAML parsing of the
+    manifests that may hold an object secret, Kubernetes object analysis, the report)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     dt, proc = _run([sys.executable, "-c", _ENGINE_ONLY, str(out)], root, env=env)
     if proc.returncode != 0:
