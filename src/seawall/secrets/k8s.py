@@ -305,5 +305,8 @@ def findings_for_objects(run: ScanRun) -> list[Finding]:
         # by value, not identity: a forked scan (seawall.forkscan) sends the store and the report's
         # findings back as separate copies
         keys = {_text_key(t) for fs in texts.values() for t in fs if id(t) in drop}
-        run.report.findings[:] = [f for f in run.report.findings if _text_key(f) not in keys]
+        paths = {k[1] for k in keys}  # a cheap test first: most findings are in other files
+        run.report.findings[:] = [
+            f for f in run.report.findings if f.location.path not in paths or _text_key(f) not in keys
+        ]
     return out
