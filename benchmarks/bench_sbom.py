@@ -11,14 +11,14 @@ it). Peers come from their own venvs in ``$SEAWALL_PEERS`` (default /work/peers)
 Prints wall time, peak RSS and the ratio to seawall, plus the package counts each tool reported.
 Each tool runs ``--repeat`` times round-robin and the best run is kept (wall and CPU).
 
-Last run (2026-11-29, 2 cores shared with other jobs, load average ~1.8-2.5, i.e. roughly one
-core free: wall is close to CPU time for every tool), debian.docker.tar (162 MiB, 96 packages),
-best of 5: seawall with .pyc 0.30 s wall / 0.29 s CPU (``python -m seawall`` 0.28 s), Trivy cold
-0.32 s / 0.38 s CPU, Syft 2.45 s / 2.85 s CPU -> seawall/Trivy 0.94x wall, 0.76x CPU;
-seawall/Syft 0.12x wall, 0.10x CPU. Peak RSS 28 MiB (Trivy 128, Syft 236). With the 900 MiB
-extra layer (1059 MiB): seawall 0.93 s, 28 MiB (flat); Trivy 1.09 s, 129 MiB; Syft 5.5 s, 217
-MiB. On a machine with both cores free seawall's two threads (tar walk, layer hash) overlap and
-the base image takes about 0.2 s; at that load Trivy takes about 0.3 s.
+Last run (2026-11-29 08:10 UTC, 2 cores shared with other jobs, load average 0.6-1.0),
+debian.docker.tar (162 MiB, one layer, 96 packages), best of 5 round-robin, under ``unshare -n``:
+seawall with .pyc 0.25 s wall / 0.30 s CPU (``python -m seawall`` the same), Trivy cold 0.33 s /
+0.38 s, Syft 2.37 s / 2.89 s -> seawall/Trivy 0.76x wall, 0.79x CPU; seawall/Syft 0.11x wall,
+0.10x CPU. Peak RSS 31 MiB (Trivy 126, Syft 231). With the 900 MiB extra layer (1059 MiB):
+seawall 0.91 s, 31 MiB (flat); Trivy 1.03 s, 125 MiB; Syft 4.5 s, 204 MiB. When other jobs
+leave only one core free, seawall's two threads (tar walk, layer hash) no longer overlap and its
+wall time is its CPU time (~0.28 s; Trivy ~0.32-0.37 s then).
 """
 
 from __future__ import annotations
