@@ -312,3 +312,17 @@ def test_gzip_layers_are_streamed(tmp_path: Path) -> None:
     write_oci_layout(tmp_path / "img", [OK], compression="gzip")
     with open_image(str(tmp_path / "img")) as img, img.open_layer(0) as stream:
         assert not stream.in_place
+
+
+def test_an_error_in_the_walk_stops_the_hashing_thread(tmp_path: Path) -> None:
+    """A hostile member at the start of a large in-place layer: the error is raised at once and
+    the thread hashing the rest of the layer is stopped and joined, not left running."""
+    import threading
+
+    big = [E(f"data/f{i}", os.urandom(1024 * 1024)) for i in range(24)]
+    write_docker_archive(tmp_path / "a.tar", [layer_tar([E("/etc/shadow", b"x"), *big])])
+    with pytest.raises(SourceError, match="absolute path"), open_image(
+        str(tmp_path / "a.tar"), limits=Limits(prefetch_min_bytes=0)
+    ) as img:
+        squash(img, lambda p: False)
+    assert not [t for t in threading.enumerate() if t.name == "seawall-layer-hash"]
