@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from seawall import __version__
 from seawall.errors import InputError, SeawallError
@@ -25,7 +25,9 @@ from seawall.model.finding import Finding, Location, References, Resource, Sever
 from seawall.policy.config import Config
 from seawall.rules.registry import REGISTRY, Rule, RuleMeta
 from seawall.sources.files import MANIFEST_SUFFIXES, InputPath, decode_text, iter_inputs, read_bytes
-from seawall.sources.manifests import ParsedFile, parse_manifest_text
+
+if TYPE_CHECKING:  # the YAML loader is imported on the first manifest (a source tree needs none)
+    from seawall.sources.manifests import ParsedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +277,8 @@ class ScanRun:
                 text = decode_text(
                     read_bytes(InputPath(Path(obj.path), obj.path), self.config.max_file_bytes), obj.path
                 )
+                from seawall.sources.manifests import parse_manifest_text
+
                 cached = (obj.path, parse_manifest_text(text, obj.path))
             except (SeawallError, OSError):
                 return obj.line
@@ -283,6 +287,8 @@ class ScanRun:
 
     # -- manifests -------------------------------------------------------------------------
     def scan_manifest(self, item: InputPath, text: str) -> None:
+        from seawall.sources.manifests import parse_manifest_text
+
         pf = parse_manifest_text(text, item.display)
         self.inventory.files += 1
         self.inventory.documents += len(pf.documents)

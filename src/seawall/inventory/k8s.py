@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from seawall.sources.yamldoc import join_pointer
+from seawall.sources.pointer import join_pointer
 
 
 def as_dict(value: Any) -> dict[str, Any]:

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from seawall.errors import PolicyError
 from seawall.model.finding import Severity
 from seawall.rules.registry import RuleMeta
@@ -222,6 +220,8 @@ def load_config(path: Path | None, search_from: Path | None = None) -> Config:
         raise PolicyError(err.strerror or str(err), subject=subject) from None
     if len(raw) > 5 * 1024 * 1024:
         raise PolicyError("config file is larger than 5 MiB", subject=subject)
+    import yaml  # here, not at import: most scans have no config file, and a source tree no YAML
+
     try:
         data = yaml.load(raw.decode("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except UnicodeDecodeError:

@@ -13,23 +13,24 @@ from collections import Counter
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from seawall.model.finding import Finding
 from seawall.model.nist800190 import COUNTERMEASURES
 
 
 @functools.cache
 def framework() -> dict[str, Any]:
+    import yaml  # on first use: a report that names no control never loads the framework
+
     text = resources.files("seawall.frameworks").joinpath("nist-800-190.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
     return data
 
 
-def evaluate(findings: list[Finding], enabled_rules: list[Any]) -> dict[str, dict[str, Any]]:
-    """Per countermeasure: status, finding counts, rules that serve it, manual guidance."""
-    controls = framework()["controls"]
+def evaluate(findings: list[Finding], enabled_rules: list[Any], *, guidance: bool = True) -> dict[str, dict[str, Any]]:
+    """Per countermeasure: status, finding counts, rules that serve it, manual guidance (the
+    framework file is read only for the guidance; ``guidance=False`` leaves it empty)."""
+    controls = framework()["controls"] if guidance else {}
     rules_by_cm: dict[str, list[str]] = {c: [] for c in COUNTERMEASURES}
     for meta in enabled_rules:
         for cm in meta.nist_countermeasure:

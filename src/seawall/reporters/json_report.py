@@ -99,7 +99,7 @@ def summary(report: Any, findings: list[Finding]) -> dict[str, Any]:
 
     nist = {
         cm: {"status": r["status"], "findings": r["findings"]}
-        for cm, r in evaluate(findings, plugins.countermeasure_rules()).items()
+        for cm, r in evaluate(findings, plugins.countermeasure_rules(), guidance=False).items()
     }
     return {
         "findings": len(active),

@@ -25,7 +25,7 @@ from seawall.rules.registry import declare
 from seawall.secrets.engine import PLACEHOLDER, SecretHit, SecretScanner
 from seawall.secrets.handler import FILE_HITS_KEY, get_scanner, hit_finding
 from seawall.secrets.rules._spec import COUNTERMEASURE, RISK
-from seawall.sources.yamldoc import join_pointer
+from seawall.sources.pointer import join_pointer
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SECRET_DATA_RULE = "SW-SEC-270"

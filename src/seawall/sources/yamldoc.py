@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from seawall.sources.pointer import split_pointer
+
 try:  # the C loader is ~10x faster; fall back for platforms without libyaml
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
@@ -229,26 +231,6 @@ def iter_documents(text: str) -> Iterator[Document]:
         yield Document(index, None, None, prev_end + 1, error="YAML nesting too deep")
     finally:
         loader.dispose()
-
-
-def split_pointer(pointer: str) -> list[str]:
-    if not pointer or pointer == "/":
-        return []
-    parts = pointer.lstrip("/").split("/")
-    if "~" not in pointer:
-        return parts
-    return [p.replace("~1", "/").replace("~0", "~") for p in parts]
-
-
-def join_pointer(*parts: object) -> str:
-    out = ""
-    for p in parts:
-        s = str(p)
-        if s.startswith("/"):
-            out += s.rstrip("/") if s != "/" else ""
-        else:
-            out += "/" + s.replace("~", "~0").replace("/", "~1")
-    return out
 
 
 def line_of(node: yaml.Node | None, pointer: str, default: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from seawall.inventory.k8s import K8sObject, _join
-from seawall.sources.yamldoc import join_pointer
+from seawall.sources.pointer import join_pointer
 
 BASES = ["/spec", "/items/3/spec/template/spec", "", "/", "/x/", "a", "/a~0b/c~1d"]
 PARTS: list[object] = ["a", "/b", "/", "", "x/y", "~t", 3, "/c/", "//", "a~/b", -1, True, "securityContext"]

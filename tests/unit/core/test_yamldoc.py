@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from seawall.sources.yamldoc import iter_documents, join_pointer, line_of, split_pointer
+from seawall.sources.pointer import join_pointer, split_pointer
+from seawall.sources.yamldoc import iter_documents, line_of
 
 
 def test_lines_follow_pointer_and_fall_back_to_ancestor() -> None:
