@@ -128,6 +128,32 @@ def test_secrets_only_scan_imports_only_its_modules(tmp_path: Path) -> None:
     assert body["summary"]["posture"] == {"computed": False, "reason": "no workload (pod) rule selected"}
 
 
+def test_secret_scan_of_a_source_tree_needs_no_yaml_nor_multiprocessing(tmp_path: Path) -> None:
+    """A source tree big enough to be read on two cores (forkscan) and holding no manifest: the
+    YAML loader, the policy file parser and multiprocessing are never imported (start-up is most
+    of a small tree's scan time), and the secret is still found."""
+    from seawall import forkscan
+
+    for i in range(forkscan.MIN_FILES + 10):
+        (tmp_path / f"mod{i:03d}.py").write_text(f"def f{i}():\n    return {i}\n")
+    (tmp_path / "settings.py").write_text('DB_PASSWORD = "Xq7mR2vLp9Tz"\n')
+    report = tmp_path / "r.json"
+    argv = ["scan", str(tmp_path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
+    code = (
+        "import json, sys\nfrom seawall.cli.main import main\n"
+        f"rc = main({argv!r})\n"
+        "print(json.dumps([rc, sorted(sys.modules)]))"
+    )
+    rc, loaded = json.loads(_python(code))
+    assert rc == 1
+    for left_out in ("yaml", "multiprocessing", "seawall.sources.manifests", "seawall.sources.yamldoc"):
+        assert left_out not in loaded
+    body = json.loads(report.read_text())
+    assert [(f["rule_id"], f["location"]["path"].endswith("settings.py")) for f in body["findings"]] == [
+        ("SW-SEC-160", True)
+    ]
+
+
 def test_narrow_scan_of_an_image_loads_the_image_analysis(tmp_path: Path) -> None:
     import binascii
 
