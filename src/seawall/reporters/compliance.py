@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import io
 from collections import Counter
-from importlib import resources
 from typing import Any
 
 from seawall.model.finding import Finding
@@ -19,6 +18,8 @@ from seawall.model.nist800190 import COUNTERMEASURES
 
 @functools.cache
 def framework() -> dict[str, Any]:
+    from importlib import resources
+
     import yaml  # on first use: a report that names no control never loads the framework
 
     text = resources.files("seawall.frameworks").joinpath("nist-800-190.yaml").read_text(encoding="utf-8")
