@@ -179,7 +179,7 @@ def _merge(run: ScanRun, payload: dict[str, Any]) -> None:
     from seawall.engine import chart_warning
 
     rep, inv = run.report, run.inventory
-    rep.findings.extend(_unflat_findings(*payload["findings"]))
+    rep.findings.extend(payload["findings"])
     rep.errors.extend(payload["errors"])
     # the child warns about a Helm chart at each of its templates; keep the first, as serial does
     chart_of = {chart_warning(c): c for c in payload["charts"]}
@@ -282,7 +282,11 @@ class _Frames:
             gc.disable()  # unpickling builds many objects; the collector would walk them repeatedly
             try:
                 with memoryview(self.buf) as view, view[8 : 8 + size] as frame:
-                    self.payloads.append(pickle.loads(frame))
+                    payload = pickle.loads(frame)
+                # the findings are rebuilt now, between the parent's own files, while the child
+                # still scans: at the merge (after the child is done) it would be serial time
+                payload["findings"] = _unflat_findings(*payload["findings"])
+                self.payloads.append(payload)
             except Exception:
                 self.broken = True
                 return
@@ -290,6 +294,17 @@ class _Frames:
                 if was:
                     gc.enable()
             del self.buf[: 8 + size]
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let a whole batch fit in the pipe (Linux: up to /proc/sys/fs/pipe-max-size, 1 MiB by
+    default), so the child does not stall in ``write`` until the parent is between two files."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # another OS, or a lower limit: the default size
+        pass
 
 
 class _PipeLock:
@@ -343,6 +358,7 @@ def read_split(run: ScanRun, items: Sequence[InputPath]) -> None:
             return int(back - 1)
 
     rfd, wfd = os.pipe()
+    _widen_pipe(wfd)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
         code = 1
