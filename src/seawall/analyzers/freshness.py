@@ -26,20 +26,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall.engine import ScanRun, analyzer
 from seawall.errors import InputError
-from seawall.freshness.check import FreshnessResult, FreshnessSettings, check_freshness, parse_freshness_section
 from seawall.inventory.k8s import ContainerView, K8sObject, PodSpecView, as_dict, as_list, as_str
 from seawall.model.finding import Finding, Severity
-from seawall.registries.policy import RegistriesConfig, registries_config
 from seawall.rules.registry import declare
-from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.blobs import is_digest
 from seawall.sources.image.reference import Reference, parse_reference
-from seawall.sources.image.registry import RegistryClient
+
+if TYPE_CHECKING:  # the registry client (http.client, ssl) and the EOL tables load once a check runs
+    from seawall.freshness.check import FreshnessResult, FreshnessSettings
+    from seawall.registries.policy import RegistriesConfig
+    from seawall.sources.image.auth import RegistryAuth
+    from seawall.sources.image.registry import RegistryClient
 
 TAG_MOVED = "SW-FRESH-001"
 NEWER_PATCH = "SW-FRESH-002"
@@ -280,8 +281,11 @@ def findings_for(
     for up in res.upgrades:
         target = up.reference(ref)
         if up.level == "patch":
-            add(NEWER_PATCH, f"{who}: {ref.name}:{res.tag} has a newer patch release {up.tag} ({up.digest})",
-                f"Deploy the newest patch release by digest:\n  image: {target}")
+            add(
+                NEWER_PATCH,
+                f"{who}: {ref.name}:{res.tag} has a newer patch release {up.tag} ({up.digest})",
+                f"Deploy the newest patch release by digest:\n  image: {target}",
+            )
         else:
             add(
                 NEWER_RELEASE,
@@ -295,20 +299,32 @@ def findings_for(
             TOO_OLD,
             f"{who}: image {res.image_digest[:19]}… was built {res.age_days} days ago "
             f"({res.created.date().isoformat()}), more than freshness.max_age_days = {settings.max_age_days}",
-            (f"Deploy a newer build by digest:\n  image: {deploy}" if deploy else
-             "Rebuild the image on a fresh base (`docker build --pull --no-cache ...`), push it and deploy it "
-             f"by digest: image: {ref.name}:<new tag>@sha256:<digest>"),
+            (
+                f"Deploy a newer build by digest:\n  image: {deploy}"
+                if deploy
+                else "Rebuild the image on a fresh base (`docker build --pull --no-cache ...`), push it and deploy it "
+                f"by digest: image: {ref.name}:<new tag>@sha256:<digest>"
+            ),
         )
     if res.eol_state and res.os is not None and res.eol is not None:
-        when = "is older than every release in the table" if res.eol.older_than_table else (
-            f"reached end of life on {res.eol.eol}" if res.eol_state == "eol"
-            else f"left regular security support on {res.eol.security}; only LTS updates until {res.eol.eol}")
+        when = (
+            "is older than every release in the table"
+            if res.eol.older_than_table
+            else (
+                f"reached end of life on {res.eol.eol}"
+                if res.eol_state == "eol"
+                else f"left regular security support on {res.eol.security}; only LTS updates until {res.eol.eol}"
+            )
+        )
         add(
             DISTRO_EOL,
             f"{who}: image {c.image} runs {res.os.display()}, which {when}",
-            (f"Deploy a newer release by digest if it moved to a supported base:\n  image: {fallback}\n"
-             "otherwise rebuild on a supported release (e.g. FROM debian:12-slim) and deploy it by digest")
-            if fallback else "Rebuild on a supported release of the base image (e.g. FROM debian:12-slim, "
+            (
+                f"Deploy a newer release by digest if it moved to a supported base:\n  image: {fallback}\n"
+                "otherwise rebuild on a supported release (e.g. FROM debian:12-slim) and deploy it by digest"
+            )
+            if fallback
+            else "Rebuild on a supported release of the base image (e.g. FROM debian:12-slim, "
             "alpine:3.22, ubuntu:24.04) and deploy the result by digest",
             severity=Severity.LOW if res.eol_state == "lts" else None,
         )
@@ -320,6 +336,12 @@ def freshness(run: ScanRun) -> Iterable[Finding]:
     section = run.config.section("freshness")
     if not section:
         return []
+    # imported here, not with the rules: most scans have no ``freshness:`` section
+    from concurrent.futures import ThreadPoolExecutor
+
+    from seawall.freshness.check import FreshnessResult, check_freshness, parse_freshness_section
+    from seawall.registries.policy import registries_config
+
     subject = run.config.source or ".seawall.yaml"
     settings = parse_freshness_section(section, subject)
     if not settings.enabled:

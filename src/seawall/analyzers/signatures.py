@@ -16,18 +16,19 @@ from the file named there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall.engine import ScanRun, analyzer
 from seawall.errors import InputError
 from seawall.model.finding import Finding
-from seawall.registries.policy import RegistriesConfig, registries_config
 from seawall.rules.registry import declare
-from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.reference import Reference, parse_reference
-from seawall.sources.image.registry import RegistryClient
-from seawall.supplychain.policy import parse_signatures_section
-from seawall.supplychain.verify import VerificationResult, verify_image
+
+if TYPE_CHECKING:  # the registry client and the verifier (cryptography) load once a policy applies
+    from seawall.registries.policy import RegistriesConfig
+    from seawall.sources.image.auth import RegistryAuth
+    from seawall.sources.image.registry import RegistryClient
+    from seawall.supplychain.verify import VerificationResult
 
 NOT_SIGNED = "SW-SUP-001"
 NO_PROVENANCE = "SW-SUP-002"
@@ -138,6 +139,12 @@ def signatures(run: ScanRun) -> Iterable[Finding]:
     section = run.config.section("signatures")
     if not section:
         return []
+    # imported here, not with the rules: they load cryptography, http.client and ssl, which a scan
+    # without a signature policy (most scans) does not need
+    from seawall.registries.policy import registries_config
+    from seawall.supplychain.policy import parse_signatures_section
+    from seawall.supplychain.verify import verify_image
+
     subject = run.config.source or ".seawall.yaml"
     policies = parse_signatures_section(section, run.config.base_dir, subject)
     clients = _Clients(registries_config(run.config))

@@ -19,14 +19,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall.engine import ScanRun, analyzer, make_finding
 from seawall.errors import DatabaseError, PolicyError, SeawallError
 from seawall.model.finding import Finding, Location, Resource
 from seawall.rules.registry import REGISTRY, declare
-from seawall.vulndb.match import DISTRO_ECOSYSTEMS, Match, Matcher, MatchResult
-from seawall.vulndb.store import Store, default_path
+
+if TYPE_CHECKING:  # the matcher and the store (cvss, sqlite3) load once there are packages to match
+    from seawall.vulndb.match import Match, MatchResult
+    from seawall.vulndb.store import Store
 
 VULN_PACKAGE = "SW-VULN-001"
 VULN_NOT_CHECKED = "SW-VULN-002"
@@ -92,6 +94,8 @@ _UPGRADE = {
 
 
 def _remediation(m: Match) -> str:
+    from seawall.vulndb.match import DISTRO_ECOSYSTEMS
+
     pkg = m.package
     base = pkg.ecosystem.split(":", 1)[0]
     if m.fixed:
@@ -120,6 +124,8 @@ def _short(text: str, limit: int = 140) -> str:
 
 def match_finding(m: Match, image: str, layer: str = "") -> Finding:
     """One Finding for one Match (all aliases listed in references.vulnerabilities)."""
+    from seawall.vulndb.match import DISTRO_ECOSYSTEMS
+
     meta = REGISTRY.get(VULN_PACKAGE).meta
     pkg = m.package
     base = pkg.ecosystem.split(":", 1)[0]
@@ -130,8 +136,11 @@ def match_finding(m: Match, image: str, layer: str = "") -> Finding:
     refs = dataclasses.replace(refs, vulnerabilities=m.ids, urls=(m.url,) if m.url else ())
     state = f"fixed in {m.fixed[0]}" if m.fixed else ("affected, no fix yet" if m.no_fix else "no fixed version known")
     via = f" (via source package {m.matched_name})" if m.matched_name != pkg.name and not is_app else ""
-    score = f"; CVSS {m.score:g}" if m.score is not None else (
-        "; severity unknown" if m.severity_source.startswith("unknown") else f"; {m.severity_source}")
+    score = (
+        f"; CVSS {m.score:g}"
+        if m.score is not None
+        else ("; severity unknown" if m.severity_source.startswith("unknown") else f"; {m.severity_source}")
+    )
     summary = f": {_short(m.summary)}" if m.summary else ""
     msg = f"{pkg.name} {pkg.version}{via} is affected by {m.id} ({state}{score}){summary}"
     locs = getattr(pkg, "locations", ()) or ()
@@ -165,8 +174,14 @@ def match_finding(m: Match, image: str, layer: str = "") -> Finding:
 
 def not_checked_entries(result: MatchResult, image: str) -> list[dict[str, str]]:
     return [
-        {"analyzer": "vulnerabilities", "image": image, "subject": n.subject, "reason": n.reason, "kind": n.kind,
-         "packages": str(n.count)}
+        {
+            "analyzer": "vulnerabilities",
+            "image": image,
+            "subject": n.subject,
+            "reason": n.reason,
+            "kind": n.kind,
+            "packages": str(n.count),
+        }
         for n in result.not_checked
     ]
 
@@ -204,6 +219,8 @@ def section_problem(section: dict[str, Any]) -> str:
 
 
 def open_store(config_section: dict[str, Any], db_override: str | Path | None = None) -> Store:
+    from seawall.vulndb.store import Store, default_path
+
     path = Path(db_override or config_section.get("db") or default_path())
     return Store(path)
 
@@ -227,6 +244,8 @@ def scan_images(
     images: Iterable[Any], store: Store | None, db_error: str = ""
 ) -> tuple[list[Finding], list[dict[str, str]]]:
     """Findings and not-checked entries for image inventories (``store`` None: nothing checked)."""
+    from seawall.vulndb.match import Matcher
+
     findings: list[Finding] = []
     not_checked: list[dict[str, str]] = []
     matcher = Matcher(store) if store is not None else None
@@ -234,9 +253,20 @@ def scan_images(
         ref = str(getattr(img, "reference", "") or getattr(img, "digest", "") or "")
         packages = list(getattr(img, "packages", ()) or ())
         if matcher is None:
-            entries = [{"analyzer": "vulnerabilities", "image": ref, "subject": f"{len(packages)} package(s)",
-                        "reason": db_error or "no vulnerability database", "kind": "no-database",
-                        "packages": str(len(packages))}] if packages else []
+            entries = (
+                [
+                    {
+                        "analyzer": "vulnerabilities",
+                        "image": ref,
+                        "subject": f"{len(packages)} package(s)",
+                        "reason": db_error or "no vulnerability database",
+                        "kind": "no-database",
+                        "packages": str(len(packages)),
+                    }
+                ]
+                if packages
+                else []
+            )
         else:
             result = matcher.match(packages, getattr(img, "os", None))
             findings.extend(match_finding(m, ref) for m in result.matches)
@@ -248,6 +278,8 @@ def scan_images(
 
 
 def _inventories(run: ScanRun) -> list[Any]:
+    if not run.inventory.extra.get("images"):  # the image file handler's list: no image was read
+        return []
     from seawall.analyzers.image import _images, inventory_for
 
     out = []

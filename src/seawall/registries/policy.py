@@ -24,13 +24,15 @@ import dataclasses
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall.errors import InputError, PolicyError
 from seawall.policy.config import str_tuple
 from seawall.sources.image.auth import RegistryAuth
 from seawall.sources.image.reference import Reference
-from seawall.sources.image.registry import RegistryClient
+
+if TYPE_CHECKING:  # the client (http.client, ssl) loads when a registry is contacted
+    from seawall.sources.image.registry import RegistryClient
 
 KNOWN_KEYS = frozenset({"allowed", "insecure", "ca_file", "docker_config"})
 
@@ -76,6 +78,8 @@ class RegistriesConfig:
 
     def client(self, ref: Reference, auth: RegistryAuth | None = None) -> RegistryClient:
         """A new client for ``ref``'s registry with this section's TLS, HTTP and credentials."""
+        from seawall.sources.image.registry import RegistryClient
+
         return RegistryClient(
             ref.api_host, auth=auth or self.registry_auth(), insecure=self.is_insecure(ref), ca_file=self.ca_file
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
@@ -83,5 +82,7 @@ def parse_table(data: Any) -> EolTable:
 
 @lru_cache(maxsize=1)
 def load_table() -> EolTable:
+    from importlib import resources  # ~4 ms (tempfile, shutil): only once an image's OS is known
+
     text = resources.files("seawall.data").joinpath("eol.yaml").read_text(encoding="utf-8")
     return parse_table(yaml.safe_load(text))

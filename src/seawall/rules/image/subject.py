@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seawall.inventory.imagefs import ImageFS
-from seawall.inventory.packages.model import ImageInventory, Package
 from seawall.model.finding import Severity
 from seawall.rules.registry import Violation
+
+if TYPE_CHECKING:  # the image rules register with every scan; the image model loads with an image
+    from seawall.inventory.imagefs import ImageFS
+    from seawall.inventory.packages.model import ImageInventory, Package
 
 TARGET = "image"
 
