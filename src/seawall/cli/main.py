@@ -11,8 +11,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from seawall import __version__
+from seawall.cli.helpformat import formatter
 from seawall.errors import InputError, PolicyError, SeawallError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -50,6 +52,10 @@ _COMMAND_WORDS: dict[str, tuple[str, ...]] = {
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", formatter)  # no shutil import (see helpformat)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"seawall: error: {message}", file=sys.stderr)

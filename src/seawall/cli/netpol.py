@@ -20,31 +20,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from seawall.cli.helpformat import formatter
 from seawall.errors import InputError
 
 MATRIX_FORMATS = ("table", "connlist", "txt", "json", "csv", "md", "dot", "html")
-
-
-def _formatter(prog: str) -> argparse.HelpFormatter:
-    """argparse's help formatter, sized as argparse sizes it (``shutil.get_terminal_size``: $COLUMNS,
-    else the terminal of stdout, else 80 columns) without importing shutil, which argparse does for
-    every add_argument (and bz2, lzma and zlib with it: ~2 ms of a lean run)."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0 and sys.__stdout__ is not None:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return argparse.HelpFormatter(prog, width=(columns or 80) - 2)
 
 
 def _csv_list(text: str) -> list[str]:
@@ -52,11 +36,11 @@ def _csv_list(text: str) -> list[str]:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("netpol", help="NetworkPolicy connectivity: who can reach whom", formatter_class=_formatter)
+    p = sub.add_parser("netpol", help="NetworkPolicy connectivity: who can reach whom", formatter_class=formatter)
     nsub = p.add_subparsers(dest="netpol_command", metavar="SUBCOMMAND")
 
     m = nsub.add_parser(
-        "matrix", help="allowed connections between workloads (and external IP ranges)", formatter_class=_formatter
+        "matrix", help="allowed connections between workloads (and external IP ranges)", formatter_class=formatter
     )
     m.add_argument("paths", nargs="+", metavar="PATH", help="manifest files or directories ('-' for stdin)")
     m.add_argument("--format", choices=MATRIX_FORMATS, default="table", help="output format (default: table)")
@@ -92,7 +76,7 @@ def register(sub: Any) -> None:
     m.set_defaults(func=run_matrix)
 
     e = nsub.add_parser(
-        "explain", help="why a connection between two peers is allowed or denied", formatter_class=_formatter
+        "explain", help="why a connection between two peers is allowed or denied", formatter_class=formatter
     )
     e.add_argument(
         "args",
@@ -236,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     command group (scripts that run one analysis per directory pay only for what they use)."""
     from seawall.errors import SeawallError
 
-    parser = argparse.ArgumentParser(prog="python -m seawall.netpol", formatter_class=_formatter)
+    parser = argparse.ArgumentParser(prog="python -m seawall.netpol", formatter_class=formatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(sub)
     args = parser.parse_args(["netpol", *(sys.argv[1:] if argv is None else argv)])

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,20 @@ def test_every_format_renders(tmp_path: Path, fmt: str) -> None:
 def test_rules_explain_unknown_is_one_line() -> None:
     r = run("rules", "explain", "NOPE-1")
     assert r.returncode == 2 and "NOPE-1" in r.stderr
+
+
+@pytest.mark.parametrize("columns", ["200", "60", "", "x"])
+def test_help_is_as_wide_as_argparse_makes_it(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lean help formatter (no shutil import) wraps help exactly as argparse's own would."""
+    import argparse
+
+    from seawall.cli.helpformat import formatter
+
+    monkeypatch.setenv("COLUMNS", columns)
+
+    def parser(**kw: Any) -> argparse.ArgumentParser:
+        p = argparse.ArgumentParser(prog="seawall", description="word " * 80, **kw)
+        p.add_argument("--flag", help="a long help text " * 12)
+        return p
+
+    assert parser(formatter_class=formatter).format_help() == parser().format_help()
