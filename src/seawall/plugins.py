@@ -9,6 +9,12 @@ pay for importing (nor running) the RBAC graph, the network-policy model, the Do
 the vulnerability matcher... :func:`active` names those modules, and the engine runs only the
 handlers and analyzers defined in them, so a scan reports the same whether the other modules
 happen to be imported (a long-lived process, the test suite) or not.
+
+A full scan imports every module listed here, so each must be cheap to import: it registers its
+rules and hooks at import and imports its machinery (a registry client, the signature verifier,
+the vulnerability store...) inside the function that first has work for it. A manifest scan then
+never loads cryptography, http.client, ssl, sqlite3 or tarfile (tests/unit/core/
+test_plugins_index.py checks it).
 """
 
 from __future__ import annotations
