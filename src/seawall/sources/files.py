@@ -95,9 +95,13 @@ def _walk(top: Path, claimers: Sequence[Callable[[Path], bool]]) -> Iterator[Inp
         for e in files:
             fp = root / e.name
             if e.is_symlink():
-                if top_real is None:
-                    top_real = top.resolve()
-                if not fp.resolve().is_relative_to(top_real):
+                try:
+                    if top_real is None:
+                        top_real = top.resolve()
+                    target = fp.resolve()
+                except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+                    continue  # nothing to read, as with a dangling link
+                if not target.is_relative_to(top_real):
                     continue  # never follow a link out of the tree being scanned
                 if fp.is_file():
                     yield InputPath(fp, prefix + e.name)

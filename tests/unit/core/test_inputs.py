@@ -97,6 +97,24 @@ def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
     assert report.stats["objects"] == 0
 
 
+def test_symlink_loops_fifos_and_devices_do_not_stop_the_scan(tmp_path: Path) -> None:
+    """A symlink loop, a dangling link, a FIFO and a link to a device are not files to read: they
+    are passed over like a dangling link (a FIFO would block the read, /dev/zero never end), and
+    the manifest beside them is still scanned."""
+    import os
+
+    write(tmp_path, "pod.yaml", POD)
+    (tmp_path / "loop1.yaml").symlink_to(tmp_path / "loop2.yaml")
+    (tmp_path / "loop2.yaml").symlink_to(tmp_path / "loop1.yaml")
+    (tmp_path / "self.yaml").symlink_to(tmp_path / "self.yaml")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "inner").mkdir()
+    (tmp_path / "inner" / "fifo-link.yaml").symlink_to(tmp_path / "fifo.yaml")
+    report = scan([str(tmp_path)], Config())
+    assert report.stats["objects"] == 1 and not report.errors
+
+
 def test_unrendered_helm_chart_templates_are_skipped_not_errors(tmp_path: Path) -> None:
     chart = tmp_path / "mychart"
     write(chart, "Chart.yaml", "apiVersion: v2\nname: mychart\nversion: 0.1.0\n")
