@@ -10,6 +10,9 @@
 ``seawall netpol explain SRC DST [PORT/PROTO] PATH...``  which policy rules allow the connection, or
     why it is denied. SRC/DST are ``ns/name``, ``name``, ``ns/name[Kind]`` or an IP address.
 
+Exit codes: 0 (``explain``: allowed), 1 (``explain``: denied), 2 usage or input error, 3 an input
+could not be read or parsed (one error line each; the rest is still analysed and written).
+
 Start-up matters here (one process per cluster in CI loops; ``python -m seawall.netpol`` is the lean
 entry): this module imports nothing beyond argparse at load, and a matrix run imports only the
 analysis and the plain-text renderers (no findings model, exposure, admin-policy or HTML code unless
@@ -76,7 +79,10 @@ def register(sub: Any) -> None:
     m.set_defaults(func=run_matrix)
 
     e = nsub.add_parser(
-        "explain", help="why a connection between two peers is allowed or denied", formatter_class=formatter
+        "explain",
+        help="why a connection between two peers is allowed or denied",
+        epilog="exit code: 0 allowed, 1 denied, 2 usage or input error, 3 an input could not be read",
+        formatter_class=formatter,
     )
     e.add_argument(
         "args",
@@ -122,16 +128,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(paths: list[str], label: str | None = None) -> Any:
+def _load(paths: list[str], label: str | None = None) -> tuple[Any, bool]:
+    """The connectivity of the objects under ``paths``, and whether every input could be read.
+
+    An input that cannot be read or parsed is one error line; the others are still analysed, and
+    the command exits 3 (incomplete) after its output, as ``seawall scan`` and ``seawall rbac`` do:
+    a policy in a broken file is missing from the result."""
     from seawall.netpol import analyze, load_objects
 
     objs, skipped = load_objects(paths)
     for s in skipped:
-        _warn(f"skipped {s}")
+        print(f"seawall: error: {s}", file=sys.stderr)
     conn = analyze(objs)
     for w in conn.warnings:
         _warn(w, label)
-    return conn
+    return conn, not skipped
 
 
 def run_matrix(args: argparse.Namespace) -> int:
@@ -159,13 +170,16 @@ def _matrix(args: argparse.Namespace) -> int:
     # every PATH has been analysed, so a bad PATH gives its one-line error and no partial output
     groups = [(p, [p]) for p in args.paths] if args.each else [(None, list(args.paths))]
     sections: list[tuple[str, str]] = []
+    complete = True
     for label, paths in groups:
-        result = connlist(_load(paths, label), opts)
+        conn, read_all = _load(paths, label)
+        complete &= read_all
+        result = connlist(conn, opts)
         for w in result.warnings:
             _warn(w, label)
         sections.append((label or "", result.render(args.format)))
     _write(join_sections(args.format, sections) if args.each else sections[0][1], args.output)
-    return 0
+    return 0 if complete else 3
 
 
 def _split_explain_args(items: list[str]) -> tuple[str, str, str | None, list[str]]:
@@ -197,7 +211,7 @@ def _explain(args: argparse.Namespace) -> int:
     from seawall.netpol.ports import ConnectionSet
 
     src_s, dst_s, query_s, paths = _split_explain_args(args.args)
-    conn = _load(paths)
+    conn, complete = _load(paths)
     src = conn.find(src_s)
     dst = conn.find(dst_s)
     for name, peer in ((src_s, src), (dst_s, dst)):
@@ -212,6 +226,8 @@ def _explain(args: argparse.Namespace) -> int:
         _write(json.dumps(ex.as_dict(), indent=2), None)
     else:
         _write(ex.text(), None)
+    if not complete:
+        return 3
     return 0 if ex.verdict else 1
 
 

@@ -94,16 +94,30 @@ def test_explain_unknown_workload_is_a_usage_error(boutique: str, capsys: pytest
     assert "no workload or IP address 'nope'" in capsys.readouterr().err
 
 
-def test_hostile_input_is_skipped_not_fatal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_input_is_reported_not_fatal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Unreadable inputs are one-line errors; the rest is analysed and written in full, and the exit
+    code says the analysis is incomplete (3), as ``seawall scan`` and ``seawall rbac`` say it: a
+    policy in a broken file is missing from the result."""
     (tmp_path / "bad.yaml").write_text("a: [unclosed\n", encoding="utf-8")
     (tmp_path / "bin.json").write_bytes(b"\x00\x01\x02")
     (tmp_path / "ok.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n", encoding="utf-8"
     )
-    assert main(["netpol", "matrix", str(tmp_path), "--format", "txt"]) == 0
+    assert main(["netpol", "matrix", str(tmp_path), "--format", "txt"]) == 3
     cap = capsys.readouterr()
     assert "default/p[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections" in cap.out
-    assert "warning: skipped" in cap.err and "Traceback" not in cap.err
+    errors = [line for line in cap.err.splitlines() if line.startswith("seawall: error: ")]
+    assert len(errors) == 2 and "bad.yaml" in errors[0] + errors[1] and "bin.json" in errors[0] + errors[1]
+    assert "Traceback" not in cap.err
+    # explain: the verdict is not to be trusted either
+    assert main(["netpol", "explain", "default/p", "8.8.8.8", str(tmp_path)]) == 3
+    assert "allowed" in capsys.readouterr().out.lower()
+    # --each: every PATH is analysed; one bad PATH makes the run incomplete
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "ok.yaml").write_text((tmp_path / "ok.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["netpol", "matrix", "--each", str(good), "--format", "txt"]) == 0
+    assert main(["netpol", "matrix", "--each", str(good), str(tmp_path), "--format", "txt"]) == 3
 
 
 def test_lean_entry_point_matches_full_cli(boutique: str, capsys: pytest.CaptureFixture[str]) -> None:
