@@ -234,8 +234,10 @@ def _explain(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m seawall.netpol matrix|explain ...``: the netpol commands without loading every other
     command group (scripts that run one analysis per directory pay only for what they use)."""
+    from seawall.cli import escape_unencodable_stdout
     from seawall.errors import SeawallError
 
+    escape_unencodable_stdout()
     parser = argparse.ArgumentParser(prog="python -m seawall.netpol", formatter_class=formatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(sub)

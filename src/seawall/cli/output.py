@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from seawall.cli import OUTPUT_ERRORS
 from seawall.errors import InputError
 from seawall.model.finding import Severity
 
@@ -83,7 +84,7 @@ def apply_vulnerability_options(cfg: Any, args: argparse.Namespace) -> None:
 def write_output(text: str, output: str | None) -> None:
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            Path(output).write_text(text, encoding="utf-8", errors=OUTPUT_ERRORS)
         except OSError as err:
             raise InputError(err.strerror or str(err), subject=output) from None
     else:
@@ -100,7 +101,7 @@ def emit_report(report: Any, args: argparse.Namespace) -> int:
 
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as fh:
+            with open(args.output, "w", encoding="utf-8", errors=OUTPUT_ERRORS) as fh:
                 write(report, args.format, fh, min_severity=args.severity, verbose=args.verbose)
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), subject=args.output) from None

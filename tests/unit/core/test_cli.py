@@ -104,3 +104,38 @@ def test_help_is_as_wide_as_argparse_makes_it(columns: str, monkeypatch: pytest.
         return p
 
     assert parser(formatter_class=formatter).format_help() == parser().format_help()
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "table", "nist"])
+@pytest.mark.parametrize("to_file", [True, False])
+def test_file_names_that_are_not_utf8_are_written_escaped(tmp_path: Path, fmt: str, to_file: bool) -> None:
+    """A file name with bytes that are not UTF-8 (the path text then holds lone surrogates) is
+    written backslash-escaped, in every format, to a file or stdout; it never stops the report.
+    In JSON the escape is a JSON escape, so the parsed path is the name Python gave the file."""
+    name = os.fsdecode(b"\xff\xfe-deploy.yaml")
+    (tmp_path / name).write_text(PRIV, encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    r = run("scan", str(tmp_path), "-f", fmt, *(["-o", str(out)] if to_file else []), cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    text = out.read_text(encoding="utf-8") if to_file else r.stdout
+    if fmt == "table":
+        assert "privileged" in text.lower()
+    elif fmt in ("json", "sarif"):
+        body = json.loads(text)
+        paths = (
+            [f["location"]["path"] for f in body["findings"]]
+            if fmt == "json"
+            else [
+                loc["physicalLocation"]["artifactLocation"]["uri"]
+                for res in body["runs"][0]["results"]
+                for loc in res["locations"]
+            ]
+        )
+        assert paths and all("-deploy.yaml" in p for p in paths)
+        if fmt == "json":
+            assert set(paths) == {name}
+    elif fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        assert "\\udcff\\udcfe-deploy.yaml" in text and ET.fromstring(text) is not None
