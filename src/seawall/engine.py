@@ -298,8 +298,8 @@ class ScanRun:
             self.report.skipped.append((f"{item.display} (document {idx + 1})", reason))
         # Anchors serve the many line lookups of rules and analyzers after the nodes are dropped.
         # When only prefiltered analyzers read the objects (a secrets-only scan), their few lookups
-        # re-read the file instead (``line_for``; stdin cannot be re-read).
-        anchors = item.stdin or self.inventory.extra.get(UNPARSED_FILTER_KEY) is None
+        # re-read the file instead (``line_for``; stdin and streams cannot be re-read).
+        anchors = item.read_once or self.inventory.extra.get(UNPARSED_FILTER_KEY) is None
         for obj in pf.objects:
             self.inventory.objects.append(obj)
             view = self._check_object(obj, pf)
@@ -396,14 +396,17 @@ class ScanRun:
         from seawall import plugins
 
         mods = plugins.active(self.config)  # handlers of the modules the selected rules need
+        # a stream is read once, as a manifest: a handler probing it (an image archive's header)
+        # would consume its data
         handlers = [
             h
             for h in FILE_HANDLERS
-            if (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))
+            if not item.read_once
+            and (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))
             and plugins.defined_in_active(h, mods)
         ]
-        is_manifest = item.stdin or item.path.suffix.lower() in MANIFEST_SUFFIXES
-        chart = helm_chart_of(item.path) if is_manifest and not item.stdin else None
+        is_manifest = item.read_once or item.path.suffix.lower() in MANIFEST_SUFFIXES
+        chart = helm_chart_of(item.path) if is_manifest and not item.read_once else None
         if chart is not None:
             # Go templates are not YAML until rendered; rendering needs helm and the chart's values.
             self.report.skipped.append((item.display, f"template of Helm chart {chart}: scan `helm template` output"))

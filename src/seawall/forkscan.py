@@ -74,7 +74,7 @@ def usable(run: ScanRun, items: Sequence[InputPath]) -> bool:
     if len(items) < MIN_FILES or not hasattr(os, "fork") or threading.active_count() > 1:
         return False
     for item in items:
-        if item.stdin or item.is_dir:
+        if item.read_once or item.is_dir:
             return False
         for h in FILE_HANDLERS:
             if h.name not in PER_FILE_HANDLERS and h.claims_file(item.path):

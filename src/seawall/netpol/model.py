@@ -287,7 +287,7 @@ def load_objects(paths: Sequence[str], max_file_bytes: int | None = None) -> tup
     objects: list[K8sObject] = []
     skipped: list[str] = []
     for item in iter_inputs(list(paths)):
-        if not item.stdin and item.path.suffix.lower() not in MANIFEST_SUFFIXES:
+        if not item.read_once and item.path.suffix.lower() not in MANIFEST_SUFFIXES:
             continue
         try:
             text = decode_text(read_bytes(item, limit), item.display)

@@ -157,7 +157,7 @@ class SecretFileHandler:
         return False
 
     def scan(self, item: InputPath, run: ScanRun) -> None:
-        if item.stdin or item.is_dir:
+        if item.read_once or item.is_dir:  # as for stdin: a stream cannot be read a second time
             return
         path = item.display
         for rx, rid in PATH_RULES:

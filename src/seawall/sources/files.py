@@ -27,6 +27,13 @@ class InputPath:
     display: str  # how findings name it: relative to the cwd when possible
     is_dir: bool = False
     stdin: bool = False
+    stream: bool = False  # a pipe or device named on the command line, e.g. <(helm template ...)
+
+    @property
+    def read_once(self) -> bool:
+        """stdin or a named stream: read once, parsed as a manifest whatever its name, never re-read
+        (a pipe's data is gone once read; a second open of a FIFO would block)."""
+        return self.stdin or self.stream
 
 
 def display_path(p: Path) -> str:
@@ -52,6 +59,9 @@ def iter_inputs(paths: list[str], claims_dir: list[object] | None = None) -> Ite
             raise InputError("no such file or directory", subject=raw)
         if p.is_file():
             yield InputPath(p, raw)
+            continue
+        if not p.is_dir():  # a pipe (``<(helm template ...)``) or a device: read once, bounded
+            yield InputPath(p, raw, stream=True)
             continue
         if any(c(p) for c in claimers):
             yield InputPath(p, raw, is_dir=True)

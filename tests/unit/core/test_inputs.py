@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,40 @@ def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="no such file"):
         scan([str(tmp_path / "nope")], Config())
+
+
+def test_a_named_pipe_is_read_once_as_a_manifest(tmp_path: Path) -> None:
+    """``seawall scan <(helm template chart)``: the shell passes a pipe (/dev/fd/N), whose name has
+    no .yaml suffix. It is read once, as stdin is, and parsed as a manifest; the scan used to find
+    nothing in it and exit 0."""
+    import os
+    import threading
+
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("w", encoding="utf-8") as fh:
+            fh.write("---\n# Source: chart/templates/pod.yaml\n" + POD)
+
+    result: list[Any] = []
+    writer = threading.Thread(target=feed, daemon=True)
+    reader = threading.Thread(target=lambda: result.append(scan([str(pipe)], Config())), daemon=True)
+    writer.start()
+    reader.start()
+    reader.join(timeout=60)  # a second open of the pipe would block for ever: fail, do not hang
+    assert not reader.is_alive() and result, "the scan blocked on the pipe"
+    report = result[0]
+    assert report.stats["objects"] == 1 and not report.errors
+    assert report.findings and {f.location.path for f in report.findings} == {str(pipe)}
+    assert any(f.location.source == "chart/templates/pod.yaml" for f in report.findings)
+
+
+def test_a_named_device_is_read_bounded(tmp_path: Path) -> None:
+    """``seawall scan /dev/zero``: read as a stream up to the size limit, then one error line."""
+    report = scan(["/dev/zero"], Config(max_file_bytes=1 << 20))
+    assert report.stats["objects"] == 0
+    assert [str(e) for e in report.errors] == ["/dev/zero: input is over the 1 MiB limit"]
 
 
 def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
