@@ -60,6 +60,29 @@ class _Loader(_BaseLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return _BaseLoader.construct_yaml_int(self, node)
+        except ValueError:  # over Python's int-from-text limit (4,300 digits; a CPU-exhaustion guard)
+            digits = sum(ch.isdigit() for ch in str(node.value))
+            raise _value_error(node, f"integer of {digits} digits is too long") from None
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return _BaseLoader.construct_yaml_timestamp(self, node)
+        except (ValueError, OverflowError) as err:  # the YAML pattern matches, the date does not exist
+            raise _value_error(node, f"invalid timestamp {node.value!r}: {err}") from None
+
+
+def _value_error(node: Any, problem: str) -> yaml.constructor.ConstructorError:
+    """A scalar the YAML grammar accepts but Python cannot represent: an error of its document
+    (with the scalar's line), not of the whole run."""
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 if _BaseLoader.yaml_path_resolvers:  # pragma: no cover - someone registered one globally
     _Loader = _BaseLoader  # type: ignore[misc,assignment]
 

@@ -48,6 +48,31 @@ def test_syntax_error_is_one_line_with_line_number_and_earlier_docs_survive() ->
     assert "\n" not in docs[1].error
 
 
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("1" * 5000, "integer of 5000 digits is too long"),
+        ("2021-13-45", "invalid timestamp '2021-13-45': month must be in 1..12"),
+        ("2021-02-30T10:00:00Z", "invalid timestamp '2021-02-30T10:00:00Z': day is out of range for month"),
+    ],
+)
+@pytest.mark.parametrize("with_alias", [False, True])
+def test_plain_scalars_python_cannot_represent_are_a_document_error(value: str, why: str, with_alias: bool) -> None:
+    """A valid YAML scalar whose value Python refuses (an int over its 4,300-digit conversion limit,
+    a timestamp that is no date) makes that document an error naming its line; it used to abort
+    the whole run ("internal error: ValueError"). Both construction paths (the fast one, and
+    PyYAML's for a document with aliases) behave the same, and the next document still loads."""
+    head = "x: &x 1\ny: *x\n" if with_alias else ""
+    text = f"{head}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  stamp: {value}\n---\nok: 1\n"
+    docs = list(iter_documents(text))
+    line = 7 if with_alias else 5
+    assert docs[0].value is None and docs[0].error == f"invalid YAML: line {line}: {why}"
+    assert docs[1].value == {"ok": 1} and not docs[1].error
+
+
 def test_deep_nesting_does_not_crash() -> None:
     docs = list(iter_documents("[" * 20000 + "]" * 20000))
     assert docs and docs[0].error
