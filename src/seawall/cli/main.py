@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from seawall import __version__
-from seawall.cli import escape_unencodable_stdout
+from seawall.cli import safe_streams
 from seawall.cli.helpformat import formatter
 from seawall.errors import InputError, PolicyError, SeawallError
 
@@ -99,7 +99,11 @@ def _aliases(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    escape_unencodable_stdout()
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = _aliases(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(words)
     try:

@@ -30,8 +30,12 @@ from typing import Any
 
 from seawall.cli.helpformat import formatter
 from seawall.errors import InputError
+from seawall.textsafe import printable
 
 MATRIX_FORMATS = ("table", "connlist", "txt", "json", "csv", "md", "dot", "html")
+#: Formats that escape text themselves (JSON strings, HTML entities); the others are written with
+#: the control characters of hostile names made visible (seawall.textsafe).
+_MACHINE_FORMATS = frozenset({"json", "html"})
 
 
 def _csv_list(text: str) -> list[str]:
@@ -177,7 +181,8 @@ def _matrix(args: argparse.Namespace) -> int:
         result = connlist(conn, opts)
         for w in result.warnings:
             _warn(w, label)
-        sections.append((label or "", result.render(args.format)))
+        text = result.render(args.format)
+        sections.append((label or "", text if args.format in _MACHINE_FORMATS else printable(text)))
     _write(join_sections(args.format, sections) if args.each else sections[0][1], args.output)
     return 0 if complete else 3
 
@@ -225,7 +230,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         _write(json.dumps(ex.as_dict(), indent=2), None)
     else:
-        _write(ex.text(), None)
+        _write(printable(ex.text()), None)
     if not complete:
         return 3
     return 0 if ex.verdict else 1
@@ -234,10 +239,15 @@ def _explain(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m seawall.netpol matrix|explain ...``: the netpol commands without loading every other
     command group (scripts that run one analysis per directory pay only for what they use)."""
-    from seawall.cli import escape_unencodable_stdout
+    from seawall.cli import safe_streams
+
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     from seawall.errors import SeawallError
 
-    escape_unencodable_stdout()
     parser = argparse.ArgumentParser(prog="python -m seawall.netpol", formatter_class=formatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(sub)

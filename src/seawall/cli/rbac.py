@@ -15,6 +15,7 @@ from seawall.cli.output import write_output
 from seawall.rbac.matcher import Grant, Identity
 from seawall.rbac.model import RbacModel
 from seawall.rbac.who_can import can, parse_resource, parse_subject, who_can
+from seawall.textsafe import printable
 
 
 def register(sub: Any) -> None:
@@ -97,7 +98,7 @@ def run_who_can(args: argparse.Namespace) -> int:
                 ]
             )
         text = _table(rows) or f"No subject can {args.verb} {args.resource}.\n"
-        write_output(text, args.output)
+        write_output(printable(text), args.output)
     return _finish(problems)
 
 
@@ -163,5 +164,5 @@ def run_can(args: argparse.Namespace) -> int:
         out.append(_table(_grant_rows(gs)))
     if path:
         out.append(f"\nCan become cluster-admin: {render(path)}\n")
-    write_output("".join(out), args.output)
+    write_output(printable("".join(out)), args.output)
     return _finish(problems)

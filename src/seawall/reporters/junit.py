@@ -1,5 +1,8 @@
 """JUnit XML: one test suite per rule category, one failing test case per finding, and one
-erroring test case per input that could not be scanned (so CI dashboards show incompleteness)."""
+erroring test case per input that could not be scanned (so CI dashboards show incompleteness).
+
+Text from the scanned files goes through :func:`seawall.textsafe.printable`: XML 1.0 allows no
+control characters, and one in a resource name would make the whole report unparseable."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from seawall.model.finding import Finding
+from seawall.textsafe import printable
 
 
 def render(report: Any, findings: list[Finding]) -> str:
@@ -32,13 +36,13 @@ def render(report: Any, findings: list[Finding]) -> str:
                 suite,
                 "testcase",
                 classname=f"seawall.{cat}.{f.rule_id}",
-                name=f"{f.rule_id} {f.resource.display() or where}",
-                file=f.location.path,
+                name=printable(f"{f.rule_id} {f.resource.display() or where}"),
+                file=printable(f.location.path),
             )
             if f.location.line:
                 case.set("line", str(f.location.line))
-            fail = ET.SubElement(case, "failure", message=f.message, type=f.severity.label)
-            fail.text = f"{f.title}\n{where}\n\nRemediation:\n{f.remediation}"
+            fail = ET.SubElement(case, "failure", message=printable(f.message), type=f.severity.label)
+            fail.text = printable(f"{f.title}\n{where}\n\nRemediation:\n{f.remediation}")
     if report.errors:
         suite = ET.SubElement(
             suites,
@@ -49,8 +53,8 @@ def render(report: Any, findings: list[Finding]) -> str:
             errors=str(len(report.errors)),
         )
         for e in report.errors:
-            case = ET.SubElement(suite, "testcase", classname="seawall.inputs", name=e.subject or "input")
-            err = ET.SubElement(case, "error", message=e.message, type="incomplete")
-            err.text = str(e)
+            case = ET.SubElement(suite, "testcase", classname="seawall.inputs", name=printable(e.subject or "input"))
+            err = ET.SubElement(case, "error", message=printable(e.message), type="incomplete")
+            err.text = printable(str(e))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

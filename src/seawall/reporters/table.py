@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from seawall.model.finding import Finding, Severity
+from seawall.textsafe import printable
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -38,9 +39,9 @@ def render(report: Any, findings: list[Finding], *, verbose: int = 0, width: int
             t.add_row(
                 f.severity.label.upper(),
                 f.rule_id,
-                escape(f.resource.display()),
-                escape(loc),
-                escape(msg),
+                escape(printable(f.resource.display())),
+                escape(printable(loc)),
+                escape(printable(msg)),
                 style=_STYLE[f.severity],
             )
         console.print(t)
@@ -72,7 +73,7 @@ def render(report: Any, findings: list[Finding], *, verbose: int = 0, width: int
         rows = [*p.get("namespaces", {}).items(), ("(all)", overall)]
         for ns, s in rows:
             pt.add_row(
-                ns,
+                escape(printable(ns)),
                 str(s["workloads"]),
                 *(
                     _pct(s[m]["share"])

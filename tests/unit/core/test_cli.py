@@ -139,3 +139,41 @@ def test_file_names_that_are_not_utf8_are_written_escaped(tmp_path: Path, fmt: s
         import xml.etree.ElementTree as ET
 
         assert "\\udcff\\udcfe-deploy.yaml" in text and ET.fromstring(text) is not None
+
+
+def test_control_characters_from_input_never_reach_a_terminal_raw(tmp_path: Path) -> None:
+    """A manifest can name its objects (and its file) with escape sequences, carriage returns and
+    bidi controls: written raw they would recolour, retitle or erase the report's lines on the
+    terminal of whoever reads the CI log, and make the JUnit XML unparseable. Text outputs and
+    diagnostics show them as escapes; JSON keeps the exact name (its encoder escapes them)."""
+    evil = "evil\x1b]0;pwned\x07\x1b[8m\rfine\u202e"
+    body = (
+        PRIV.replace("name: web", "name: " + json.dumps(evil))
+        + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n"
+        "subjects: [{kind: User, name: " + json.dumps(evil) + "}]\n"
+    )
+    (tmp_path / "app\x1b[2K.yaml").write_text(body, encoding="utf-8")
+    (tmp_path / "broken\x1b]0;x\x07.yaml").write_text("a: [\n", encoding="utf-8")
+    raw = ("\x1b", "\x07", "\r", "\u202e")
+    junit = tmp_path / "r.xml"
+    runs = [
+        run("scan", str(tmp_path)),
+        run("scan", str(tmp_path), "-f", "junit", "-o", str(junit)),
+        run("netpol", "matrix", str(tmp_path), "--format", "txt"),
+        run("netpol", "matrix", str(tmp_path)),
+        run("rbac", "who-can", "get", "secrets", str(tmp_path)),
+        run("rbac", "can", "user:" + evil, str(tmp_path)),
+    ]
+    for r in runs:
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+        assert not [c for c in raw if c in r.stdout or c in r.stderr], (r.args, r.stdout[-300:], r.stderr[-300:])
+    assert "evil\\x1b]0;pwned" in runs[0].stdout and "broken\\x1b]0;x\\x07.yaml" in runs[0].stderr
+    assert "evil\\x1b]0;pwned" in runs[4].stdout
+    text = junit.read_text(encoding="utf-8")
+    assert not [c for c in raw if c in text]
+    import xml.etree.ElementTree as ET
+
+    assert ET.fromstring(text).get("failures") != "0"
+    report = json.loads(run("scan", str(tmp_path), "-f", "json").stdout)
+    assert evil in {f["resource"]["name"] for f in report["findings"]}
