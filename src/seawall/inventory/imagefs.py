@@ -40,6 +40,10 @@ EntryType = Literal["file", "dir", "symlink", "hardlink", "other"]
 #: and listed in ``SquashedFS.truncated``).
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 _MAX_SYMLINK_HOPS = 40
+#: Linux PATH_MAX: no file system path, and no symlink target, is longer. A member name or link
+#: target over it cannot be unpacked by any runtime, and squashing it would cost time and memory
+#: quadratic in its depth (every implied parent directory is a copy of the path's prefix).
+PATH_MAX = 4096
 
 
 class FileEntry(NamedTuple):
@@ -136,19 +140,24 @@ def member_path(name: str, subject: str) -> str:
 
 
 def resolve(path: str, lookup: Callable[[str], FileEntry | None], follow_last: bool = True) -> str | None:
-    """Resolve symlinks in ``path`` chroot-style; None on a loop (more than 40 hops)."""
+    """Resolve symlinks in ``path`` chroot-style; None on a loop (more than 40 hops) or when the
+    resolved path grows over :data:`PATH_MAX` (ENAMETOOLONG), which bounds the work a chain of
+    long symlink targets can cause."""
     parts: deque[str] = deque(path.split("/"))
-    resolved: list[str] = []
+    resolved = ""
+    ends: list[int] = []  # len(resolved) before each component was appended ("..": cut back)
     hops = 0
     while parts:
         name = parts.popleft()
         if name in ("", "."):
             continue
         if name == "..":
-            if resolved:
-                resolved.pop()
+            if ends:
+                resolved = resolved[: ends.pop()]
             continue
-        cand = "/".join([*resolved, name])
+        cand = f"{resolved}/{name}" if resolved else name
+        if len(cand) > PATH_MAX:
+            return None
         e = lookup(cand)
         if e is not None and e.type == "symlink" and (parts or follow_last):
             hops += 1
@@ -156,11 +165,12 @@ def resolve(path: str, lookup: Callable[[str], FileEntry | None], follow_last: b
                 return None
             target = e.linkname
             if target.startswith("/"):
-                resolved = []
+                resolved, ends = "", []
             parts.extendleft(reversed(target.split("/")))
             continue
-        resolved.append(name)
-    return "/".join(resolved)
+        ends.append(len(resolved))
+        resolved = cand
+    return resolved
 
 
 def symlink_escapes(path: str, target: str) -> bool:
@@ -401,13 +411,23 @@ class _Layer:
         size = op.size
         if op.etype == "hardlink":
             target = fs._entries.get(linkname)
+            hops = 0
             while target is not None and target.type == "hardlink":
+                hops += 1
+                if hops > _MAX_SYMLINK_HOPS:  # a chain of hard links that loops
+                    target = None
+                    break
                 linkname = target.linkname
                 target = fs._entries.get(linkname)
             if target is None or target.type != "file":
                 raise SourceError(
                     f"hard link {path} points to a missing file {op.linkname[:120]!r}", subject=self.subject
                 )
+            if linkname == path:
+                # x linked to a, a link to x: x is still the same file (one inode); recording x as
+                # a link to itself would make every later link to x loop forever
+                self.added.add(path)
+                return target
             size = target.size
         entry = FileEntry(path, op.etype, size, op.mode, op.uid, op.gid, linkname, self.digest, self.index, op.mtime)
         fs._put(entry)
@@ -477,6 +497,9 @@ def _walk_layer(
         if count > max_entries:
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
         name = m.name
+        if len(name) > PATH_MAX or len(m.linkname) > PATH_MAX:
+            what = "path" if len(name) > PATH_MAX else f"link target of {name[:120]!r}"
+            raise SourceError(f"archive member {what} is longer than {PATH_MAX} bytes", subject=subject)
         if name[:1] in ("/", ".") or "/." in name or "//" in name:
             # "./x", "a/../b", "/abs", ".wh.x", "a/.wh..wh..opq", dot files: the careful way
             path = member_path(name, subject)

@@ -326,3 +326,49 @@ def test_an_error_in_the_walk_stops_the_hashing_thread(tmp_path: Path) -> None:
     ) as img:
         squash(img, lambda p: False)
     assert not [t for t in threading.enumerate() if t.name == "seawall-layer-hash"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expect"),
+    [
+        # 20,000 directory levels: squashing made every implied parent (a copy of the prefix),
+        # 400 MB of path strings for a 40 kB name; a 1 MB PAX name was an out-of-memory kill
+        (E("a/" * 20_000 + "f", b"x"), "path is longer than 4096 bytes"),
+        # resolving a symlink with a huge target was quadratic (minutes for a 1 MB target)
+        (E("etc", type="symlink", linkname="a/" * 100_000), "link target of 'etc' is longer than 4096 bytes"),
+    ],
+)
+def test_member_names_and_link_targets_over_path_max(tmp_path: Path, entry: E, expect: str) -> None:
+    write_docker_archive(tmp_path / "a.tar", [layer_tar([E("etc/os-release", b"ID=alpine\n")]), layer_tar([entry])])
+    msg = _squash_error(tmp_path / "a.tar")
+    assert expect in msg and "layer 2/2" in msg
+
+
+def test_long_symlink_chains_resolve_within_path_max(tmp_path: Path) -> None:
+    """41 chained links, each target near PATH_MAX, resolve (or give up) instead of spinning."""
+    n = 41
+    links = [E(f"l{i}", type="symlink", linkname="d/../" * 800 + f"l{i + 1}") for i in range(n)]
+    deep = [E("x", type="symlink", linkname="y/" * 2000 + "z"), E("y", type="symlink", linkname=".")]
+    write_oci_layout(tmp_path / "img", [layer_tar([E(f"l{n}", b"end"), E("d", type="dir"), *links, *deep])])
+    with open_image(str(tmp_path / "img")) as img:
+        fs = squash(img, lambda p: True)
+    assert fs.read("l1") == b"end"  # 40 hops: the limit
+    assert fs.read("l0") is None  # 41 hops
+    assert fs.realpath("x") is None  # would be 'z' after 2000 more hops
+
+
+def test_hard_link_cycle_terminates(tmp_path: Path) -> None:
+    """x, a -> x, then x -> a (x is still one inode with a), then y -> x: walking the chain of
+    links from y looped forever (x had been recorded as a link to itself)."""
+    layer = layer_tar(
+        [
+            E("x", b"data"),
+            E("a", type="hardlink", linkname="x"),
+            E("x", type="hardlink", linkname="a"),
+            E("y", type="hardlink", linkname="x"),
+        ]
+    )
+    write_docker_archive(tmp_path / "a.tar", [layer])
+    with open_image(str(tmp_path / "a.tar")) as img:
+        fs = squash(img, lambda p: True)
+    assert fs.read("x") == fs.read("a") == fs.read("y") == b"data"
