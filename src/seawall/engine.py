@@ -88,7 +88,12 @@ class RuleContext:
 
 
 class FileHandler(Protocol):
-    """A non-manifest source plugged into ``scan`` (Dockerfiles, image archives, secrets...)."""
+    """A non-manifest source plugged into ``scan`` (Dockerfiles, image archives, secrets...).
+
+    A handler that sets ``scans_streams = True`` also gets stdin and pipes: it must take their
+    bytes from the engine's read (``inventory.extra[LAST_READ_KEY]``), never open the path; the
+    others are not asked about them (probing a pipe, as an image sniffer would, consumes it).
+    """
 
     name: str
 
@@ -396,13 +401,16 @@ class ScanRun:
         from seawall import plugins
 
         mods = plugins.active(self.config)  # handlers of the modules the selected rules need
-        # a stream is read once, as a manifest: a handler probing it (an image archive's header)
-        # would consume its data
+        # stdin and pipes are read once, as manifests, and go only to handlers that take the bytes
+        # read here: a handler probing a pipe (an image archive's header) would consume its data
         handlers = [
             h
             for h in FILE_HANDLERS
-            if not item.read_once
-            and (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))
+            if (
+                getattr(h, "scans_streams", False)
+                if item.read_once
+                else (h.claims_dir(item.path) if item.is_dir else h.claims_file(item.path))
+            )
             and plugins.defined_in_active(h, mods)
         ]
         is_manifest = item.read_once or item.path.suffix.lower() in MANIFEST_SUFFIXES

@@ -149,6 +149,7 @@ def scan_text_into(
 
 class SecretFileHandler:
     name = "secrets"
+    scans_streams = True  # stdin and pipes: the bytes the engine read (see engine.FileHandler)
 
     def claims_file(self, path: Path) -> bool:
         return str(path) != "-"
@@ -157,8 +158,11 @@ class SecretFileHandler:
         return False
 
     def scan(self, item: InputPath, run: ScanRun) -> None:
-        if item.read_once or item.is_dir:  # as for stdin: a stream cannot be read a second time
+        if item.is_dir:
             return
+        read = run.inventory.extra.get(LAST_READ_KEY)
+        if item.read_once and not (isinstance(read, tuple) and read[0] is item):
+            return  # stdin or a pipe the engine could not read: it cannot be read a second time
         path = item.display
         for rx, rid in PATH_RULES:
             if rx.search(path) and run.enabled(rid):
@@ -170,7 +174,6 @@ class SecretFileHandler:
         if scanner.path_ignored(path):
             return
         limit = min(scanner.settings.max_file_size, run.config.max_file_bytes)
-        read = run.inventory.extra.get(LAST_READ_KEY)
         if isinstance(read, tuple) and read[0] is item:
             data = read[1]  # the engine read this manifest already (all of it: it is within its limit)
             if len(data) > limit:

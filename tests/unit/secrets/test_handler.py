@@ -55,3 +55,38 @@ def test_rules_disable_and_select(tmp_path: Path) -> None:
     assert sec(scan([str(tmp_path)], only)) == [("SW-SEC-160", "a.env", 2)]
     off = Config(disable=("SW-SEC-160",))
     assert sec(scan([str(tmp_path)], off)) == [("SW-SEC-050", "a.env", 1)]
+
+
+def test_stdin_and_pipes_get_the_text_scan_files_get(tmp_path: Path, monkeypatch: object) -> None:
+    """``helm template ... | seawall scan -`` (or ``<(helm template ...)``): the text scan runs on
+    the bytes the engine read, as for a file, so a secret in a comment is found and a secret in a
+    field is pinned to its own line; stdin and pipes used to get only the object-level checks."""
+    import io
+    import os
+    import sys
+    import threading
+
+    text = (
+        f"# deploy token: {GHP}\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata:\n"
+        f"  config.ini: |\n    [auth]\n    token = {GHP}\n"
+    )
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text(text, encoding="utf-8")
+    expected = [("SW-SEC-050", 1), ("SW-SEC-050", 8)]
+
+    def found(report: object) -> list[tuple[str, int]]:
+        return [(rid, line) for rid, _name, line in sec(report)]
+
+    assert found(scan([str(manifest)])) == expected
+
+    stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)  # type: ignore[attr-defined]
+    assert found(scan(["-"])) == expected
+
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_text(text, encoding="utf-8"), daemon=True)
+    writer.start()
+    assert found(scan([str(pipe)])) == expected
+    writer.join(timeout=10)
