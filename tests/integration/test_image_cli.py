@@ -252,3 +252,28 @@ def test_sbom_platform_selection(tmp_path: Path) -> None:
         assert (os_comp["name"], os_comp["version"]) == ("alpine", version)
     res = seawall("sbom", f"oci:{layout}:latest", "--platform", "linux/s390x")
     assert res.returncode in (2, 3) and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_strings_that_are_not_utf8_in_image_json(tmp_path: Path) -> None:
+    """A RepoTag or a package.json name holding a lone surrogate (a valid JSON "\\udcff" escape)
+    stopped ``seawall sbom`` with 'internal error: UnicodeEncodeError' (purl encoding) and made
+    the vulnerability analyzer of ``seawall scan`` fail (SQLite refuses such strings)."""
+    layers = [
+        layer_tar(
+            [
+                E("etc/os-release", b'ID=debian\nVERSION_ID="12"\n'),
+                E("var/lib/dpkg/status", b"Package: ba\xffsh\nStatus: install ok installed\nVersion: 5.\xff2\n"),
+                E("app/node_modules/x/package.json", b'{"name":"x\\udcff","version":"1.0\\ud800","license":"MIT"}'),
+            ]
+        )
+    ]
+    write_docker_archive(tmp_path / "a.tar", layers, repo_tags=["ex\udcffample:1"])
+    for fmt in ("cyclonedx", "spdx"):
+        r = seawall("sbom", "-f", fmt, str(tmp_path / "a.tar"))
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        purls = json.dumps(doc)
+        assert "pkg:npm/x%5cudcff@1.0%5Cud800" in purls, purls[:2000]  # npm names are lower case
+    r = seawall("scan", "-f", "json", str(tmp_path / "a.tar"))
+    assert "error" not in r.stderr and r.returncode in (0, 1), r.stderr
+    assert json.loads(r.stdout)["findings"]

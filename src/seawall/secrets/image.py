@@ -48,6 +48,16 @@ SKIP_PREFIXES = (
 )
 
 
+def _utf8(text: str) -> str:
+    """``text`` with lone surrogates backslash-escaped: config strings come from JSON, where a
+    ``"\\udcff"`` escape is valid, and the scanner's keyword automaton only takes UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _reference(image: Any) -> str:
     return str(getattr(image, "reference", "") or getattr(image, "id", "") or "image")
 
@@ -97,7 +107,7 @@ def config_findings(scanner: SecretScanner, image: Any) -> list[Finding]:
     pseudo = f"{ref} (image config)"
 
     def scan(text: str, pointer: str, where: str, name: str) -> None:
-        for h in scanner.scan_text(text, f"{name}", code=False):
+        for h in scanner.scan_text(_utf8(text), f"{name}", code=False):
             out.append(hit_finding(h, Resource(image=ref), Location(pseudo, 0, pointer), where))
 
     for i, env in enumerate(inner.get("Env") or []):
@@ -154,7 +164,7 @@ def config_detector(name: str, value: str) -> list[Any]:
 
     if not _CONFIG_SCANNER:
         _CONFIG_SCANNER.append(SecretScanner())
-    text = f"{name}={value}" if name else value
+    text = _utf8(f"{name}={value}" if name else value)
     mine = [ImageSecretHit(h.rule.title, str(h.redacted)) for h in _CONFIG_SCANNER[0].scan_text(text, "", code=False)]
     return mine or list(default_detector(name, value))
 

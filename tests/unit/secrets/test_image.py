@@ -69,3 +69,24 @@ def test_seawall_scan_finds_image_secrets_in_one_pass(tmp_path: Path) -> None:
     assert "sha256:" in cfg["SW-IMG-002"] and STRIPE not in cfg["SW-IMG-002"]
     assert "sha256:" in cfg["SW-IMG-004"] and PASSWORD not in cfg["SW-IMG-004"]
     assert not [f for f in secrets if f.resource.layer == ""]  # reported once, not twice
+
+
+def test_config_strings_that_are_not_utf8_are_scanned(tmp_path: Path) -> None:
+    """A JSON config may hold lone surrogates ("\\udcff" escapes): the ENV/label rules failed with
+    'rule SW-IMG-002 failed: UnicodeEncodeError' and the run was incomplete."""
+    register()
+    built = write_oci_layout(
+        tmp_path / "layout",
+        [layer_tar([E("etc/os-release", b"ID=alpine\n")])],
+        config_extra={
+            "config": {"Env": [f"STRIPE_KEY={STRIPE} \udcff", "X=\udcff"], "Labels": {"\udcff": "\ud800"}},
+            "history": [{"created_by": f"ARG DB_PASSWORD={PASSWORD} \udcff"}],
+        },
+    )
+    report = scan([str(built.path)])
+    assert not report.errors, report.errors
+    rules = {f.rule_id for f in report.findings}
+    assert {"SW-IMG-002", "SW-IMG-004"} <= rules
+    with open_image(built.path) as img:
+        pointers = {f.location.pointer for f in scan_image_layers(img)}
+    assert "/config/Env/0" in pointers

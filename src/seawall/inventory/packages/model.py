@@ -40,6 +40,16 @@ class Package:
     kind: str = "library"  # CycloneDX component type: "library", "application", "operating-system"
     metadata: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
+    def __post_init__(self) -> None:
+        # names and versions come from image files: a byte that is not UTF-8 (decoded with
+        # surrogateescape) or a "\\udcff" escape in JSON is a lone surrogate, which SQLite (the
+        # vulnerability database), purls and every report encoder refuse; keep its escape instead
+        for attr in ("name", "version", "source_name", "source_version", "arch", "distro"):
+            value = getattr(self, attr)
+            clean = _utf8(value)
+            if clean is not value:
+                object.__setattr__(self, attr, clean)
+
     @property
     def key(self) -> tuple[str, str, str, str]:
         """Identity used to de-duplicate the same package seen twice (e.g. nested jars)."""
@@ -74,18 +84,31 @@ def make_purl(
     qualifiers: Mapping[str, str] | None = None,
     subpath: str | None = None,
 ) -> str:
-    """A canonical package URL string (percent-encoding per the purl spec, by packageurl-python)."""
-    quals = {k: v for k, v in (qualifiers or {}).items() if v}
+    """A canonical package URL string (percent-encoding per the purl spec, by packageurl-python).
+
+    Fields come from files in the image (a name read from a dpkg status with bytes that are not
+    UTF-8, a ``"\\udcff"`` escape in a package.json or a RepoTag): a lone surrogate cannot be
+    percent-encoded, so it is written as its backslash escape first."""
+    quals = {_utf8(k): _utf8(v) for k, v in (qualifiers or {}).items() if v}
     return str(
         PackageURL(
             type=type_,
-            namespace=namespace or None,
-            name=name,
-            version=version or None,
+            namespace=_utf8(namespace) if namespace else None,
+            name=_utf8(name),
+            version=_utf8(version) if version else None,
             qualifiers=quals or None,
-            subpath=subpath,
+            subpath=_utf8(subpath) if subpath else subpath,
         ).to_string()
     )
+
+
+def _utf8(text: str) -> str:
+    """``text`` unchanged if it is encodable as UTF-8, else with lone surrogates backslash-escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
