@@ -372,3 +372,17 @@ def test_hard_link_cycle_terminates(tmp_path: Path) -> None:
     with open_image(str(tmp_path / "a.tar")) as img:
         fs = squash(img, lambda p: True)
     assert fs.read("x") == fs.read("a") == fs.read("y") == b"data"
+
+
+def test_deeply_nested_manifest_json(tmp_path: Path) -> None:
+    """manifest.json of 100,000 nested arrays: 'internal error: RecursionError' before."""
+    write_docker_archive(tmp_path / "a.tar", [OK])
+    with tarfile.open(tmp_path / "a.tar", "a") as tf:  # a later member of the same name wins
+        raw = b"[" * 100_000 + b"]" * 100_000
+        ti = tarfile.TarInfo("manifest.json")
+        ti.size = len(raw)
+        import io
+
+        tf.addfile(ti, io.BytesIO(raw))
+    with pytest.raises(SourceError, match=r"manifest\.json is not valid JSON \(maximum recursion depth"):
+        open_image(str(tmp_path / "a.tar"))

@@ -124,7 +124,11 @@ def test_npm_scoped_nested_and_non_root_manifests(tmp_path: Path) -> None:
     put("app/node_modules/broken/package.json", {"name": ["not", "a", "string"], "version": "1"})
     (tmp_path / "app/node_modules/bad/").mkdir(parents=True)
     (tmp_path / "app/node_modules/bad/package.json").write_text("{not json")
-    pk = {p.name: p for p in catalog_fs(DirFS(tmp_path)).packages}
+    (tmp_path / "app/node_modules/deep/").mkdir(parents=True)  # RecursionError: 'not checked'
+    (tmp_path / "app/node_modules/deep/package.json").write_text("[" * 100_000)
+    inv = catalog_fs(DirFS(tmp_path))
+    assert not inv.not_checked, inv.not_checked  # not a package: like any other invalid JSON
+    pk = {p.name: p for p in inv.packages}
     assert set(pk) == {"@babel/core", "a", "b"}
     assert pk["@babel/core"].purl == "pkg:npm/%40babel/core@7.0.0"
     assert pk["b"].licenses == ("BSD-2-Clause",)

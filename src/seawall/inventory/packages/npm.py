@@ -40,7 +40,7 @@ def licenses_of(doc: dict[str, Any]) -> tuple[str, ...]:
 def package_from_manifest(data: bytes) -> tuple[str, str, tuple[str, ...]] | None:
     try:
         doc = json.loads(data.decode("utf-8-sig", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(doc, dict):
         return None

@@ -337,7 +337,7 @@ def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
     raw = tb.read_file("manifest.json", limits.max_manifest_bytes)
     try:
         entries = json.loads(raw)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested thousands of levels deep
         raise SourceError(f"manifest.json is not valid JSON ({str(err)[:80]})", subject=display) from None
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
         raise SourceError("manifest.json is not a non-empty list of images", subject=display)
