@@ -386,3 +386,29 @@ def test_deeply_nested_manifest_json(tmp_path: Path) -> None:
         tf.addfile(ti, io.BytesIO(raw))
     with pytest.raises(SourceError, match=r"manifest\.json is not valid JSON \(maximum recursion depth"):
         open_image(str(tmp_path / "a.tar"))
+
+
+@pytest.mark.parametrize("kind", ["pax", "gnu"])
+def test_huge_extension_header_in_the_outer_archive(tmp_path: Path, kind: str) -> None:
+    """tarfile reads a PAX header / GNU long name whole: a 300 kB tar.gz holding a 300 MB PAX
+    header took about 1 GB of memory. Refused above 1 MiB, before it is read."""
+    import io
+
+    write_docker_archive(tmp_path / "a.tar", [OK])
+    buf = io.BytesIO()
+    fmt = tarfile.PAX_FORMAT if kind == "pax" else tarfile.GNU_FORMAT
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        ti = tarfile.TarInfo("x" * (8 * 1024 * 1024))
+        tf.addfile(ti, io.BytesIO(b""))
+        with tarfile.open(tmp_path / "a.tar") as src:
+            for m in src.getmembers():
+                tf.addfile(m, src.extractfile(m))
+    (tmp_path / "b.tar.gz").write_bytes(gzip.compress(buf.getvalue(), 1))
+    tracemalloc.start()
+    try:
+        with pytest.raises(SourceError, match=r"b\.tar\.gz: tar extension header of \d+ bytes \(limit 1048576\)"):
+            open_image(str(tmp_path / "b.tar.gz"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak

@@ -66,6 +66,30 @@ def _gzip_file(fh: IO[bytes]) -> Any:
     return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[no-untyped-call]
 
 
+#: a PAX header or GNU long name in the outer archive larger than this is hostile (as in layers,
+#: see tarstream): tarfile reads each one whole, so a 300 kB tar.gz holding a 300 MB PAX
+#: header cost about 1 GB of memory
+_MAX_META = 1024 * 1024
+_META_TYPES = frozenset((tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, b"L", b"K"))
+
+
+class _MetaTooLarge(Exception):
+    pass
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that refuses an oversized extension header before tarfile reads it into memory."""
+
+    def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _META_TYPES:
+            total = self.size
+            if self.type == tarfile.XGLTYPE:  # global headers accumulate in tf.pax_headers
+                total += sum(len(k) + len(v) for k, v in tf.pax_headers.items())
+            if total > _MAX_META:
+                raise _MetaTooLarge(f"tar extension header of {self.size} bytes (limit {_MAX_META})")
+        return cast(tarfile.TarInfo, super()._proc_member(tf))  # type: ignore[misc]
+
+
 def _norm(name: str) -> str:
     parts = [p for p in name.split("/") if p not in ("", ".")]
     return "/".join(parts)
@@ -123,7 +147,9 @@ class TarBlobs:
 
     def _index(self, limits: Limits) -> None:
         try:
-            tf = tarfile.open(fileobj=self._stream, mode="r:")  # noqa: SIM115 - closed with the file
+            tf = tarfile.open(fileobj=self._stream, mode="r:", tarinfo=_BoundedTarInfo)  # noqa: SIM115
+        except _MetaTooLarge as err:
+            raise SourceError(str(err), subject=self.subject) from None
         except _ERRORS as err:
             raise SourceError(
                 f"not a tar archive ({str(err)[:80] or type(err).__name__})", subject=self.subject
@@ -144,6 +170,8 @@ class TarBlobs:
                     self.members[_norm(ti.name)] = (ti.offset_data, ti.size)
         except SourceError:
             raise
+        except _MetaTooLarge as err:
+            raise SourceError(str(err), subject=self.subject) from None
         except _ERRORS as err:
             raise SourceError(
                 f"corrupt or truncated archive ({str(err)[:80] or type(err).__name__})", subject=self.subject
