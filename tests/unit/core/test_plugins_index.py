@@ -46,6 +46,20 @@ def _python(code: str) -> str:
     return r.stdout
 
 
+def _main_in_fresh_python(argv: list[str], *, preload: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """``seawall ARGV`` in a fresh interpreter (after importing ``preload``): its exit code and
+    every module it imported."""
+    code = (
+        "import importlib, json, sys\n"
+        f"[importlib.import_module(m) for m in {list(preload)!r}]\n"
+        "from seawall.cli.main import main\n"
+        f"rc = main({argv!r})\n"
+        "print(json.dumps([rc, sorted(sys.modules)]))"
+    )
+    rc, loaded = json.loads(_python(code))
+    return int(rc), list(loaded)
+
+
 @pytest.fixture(scope="module")
 def attribution() -> dict[str, dict[str, Any]]:
     data: dict[str, dict[str, Any]] = json.loads(_python(_ATTRIBUTE))
@@ -110,12 +124,7 @@ def test_secrets_only_scan_imports_only_its_modules(tmp_path: Path) -> None:
     (tmp_path / "app.env").write_text("DB_PASSWORD=Xq7mR2vLp9Tz\n")
     report = tmp_path / "r.json"
     argv = ["scan", str(tmp_path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
-    code = (
-        "import json, sys\nfrom seawall.cli.main import main\n"
-        f"rc = main({argv!r})\n"
-        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('seawall.'))]))"
-    )
-    rc, loaded = json.loads(_python(code))
+    rc, loaded = _main_in_fresh_python(argv)
     assert rc == 1  # a finding
     assert "seawall.analyzers.secrets" in loaded
     for left_out in ("seawall.analyzers.rbac", "seawall.analyzers.netpol", "seawall.dockerfile.handler"):
@@ -139,12 +148,7 @@ def test_secret_scan_of_a_source_tree_needs_no_yaml_nor_multiprocessing(tmp_path
     (tmp_path / "settings.py").write_text('DB_PASSWORD = "Xq7mR2vLp9Tz"\n')
     report = tmp_path / "r.json"
     argv = ["scan", str(tmp_path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
-    code = (
-        "import json, sys\nfrom seawall.cli.main import main\n"
-        f"rc = main({argv!r})\n"
-        "print(json.dumps([rc, sorted(sys.modules)]))"
-    )
-    rc, loaded = json.loads(_python(code))
+    rc, loaded = _main_in_fresh_python(argv)
     assert rc == 1
     for left_out in ("yaml", "multiprocessing", "seawall.sources.manifests", "seawall.sources.yamldoc"):
         assert left_out not in loaded
@@ -166,12 +170,7 @@ def test_narrow_scan_of_an_image_loads_the_image_analysis(tmp_path: Path) -> Non
     built = write_oci_layout(tmp_path / "layout", [layer])
     report = tmp_path / "r.json"
     argv = ["scan", str(built.path), "--rule", "SW-SEC-*", "-f", "json", "-o", str(report)]
-    code = (
-        "import json, sys\nfrom seawall.cli.main import main\n"
-        f"rc = main({argv!r})\n"
-        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('seawall.'))]))"
-    )
-    rc, loaded = json.loads(_python(code))
+    rc, loaded = _main_in_fresh_python(argv)
     assert rc == 1
     assert "seawall.analyzers.image" in loaded and "seawall.secrets.image" in loaded
     found = [
@@ -258,21 +257,10 @@ def test_full_manifest_scan_imports_no_image_machinery(tmp_path: Path) -> None:
         (tmp_path / src.name).write_bytes(src.read_bytes())
     report = tmp_path / "r.json"
     argv = ["scan", str(tmp_path), "-f", "json", "-o", str(report)]
-    code = (
-        "import json, sys\nfrom seawall.cli.main import main\n"
-        f"rc = main({argv!r})\n"
-        "print(json.dumps([rc, sorted(sys.modules)]))"
-    )
-    rc, loaded = json.loads(_python(code))
+    rc, loaded = _main_in_fresh_python(argv)
     assert rc == 1
     assert [m for m in _IMAGE_MACHINERY if m in loaded] == []
     assert "seawall.analyzers.signatures" in loaded and "seawall.analyzers.vulnerabilities" in loaded
     lazy = json.loads(report.read_text())["findings"]
-    code_all = (
-        "import json, importlib\nfrom seawall import plugins\n"
-        "[importlib.import_module(m) for m in _IMAGE_MACHINERY]\n".replace("_IMAGE_MACHINERY", repr(_IMAGE_MACHINERY))
-        + "from seawall.cli.main import main\n"
-        f"rc = main({argv!r})\nprint(json.dumps(rc))"
-    )
-    assert json.loads(_python(code_all)) == 1
+    assert _main_in_fresh_python(argv, preload=_IMAGE_MACHINERY)[0] == 1
     assert json.loads(report.read_text())["findings"] == lazy and lazy
