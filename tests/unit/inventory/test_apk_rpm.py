@@ -170,3 +170,36 @@ def test_berkeleydb_rpmdb_is_reported_not_read(catalog_layers, mkfiles) -> None:
 def test_corrupt_sqlite_is_not_checked(catalog_layers, mkfiles) -> None:  # type: ignore[no-untyped-def]
     result = catalog_layers([mkfiles({"var/lib/rpm/rpmdb.sqlite": b"SQLite format 3\x00" + b"\xff" * 200})])
     assert result.packages == [] and len(result.not_checked) == 1
+
+
+_ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        # a view whose rows never end: 15 GB of memory in a minute before
+        f"CREATE VIEW Packages AS {_ENDLESS} SELECT zeroblob(100000) AS blob FROM c",
+        # a generated column is computed on read (zeroblob(2000000000) would be 2 GB per row)
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, b BLOB, blob BLOB AS (zeroblob(1000)))",
+        "CREATE TABLE Other (hnum INTEGER PRIMARY KEY, blob BLOB)",  # no Packages at all
+    ],
+)
+def test_hostile_sqlite_schema_is_not_checked(tmp_path: Path, schema: str, catalog_layers, mkfiles) -> None:  # type: ignore[no-untyped-def]
+    """An rpmdb.sqlite is a program as much as a file: views and generated columns run when the
+    Packages table is read. Only a real table with a stored blob column is read, bounded."""
+    import sqlite3
+
+    db = tmp_path / "rpmdb.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute(schema)
+    if "TABLE Packages" in schema:
+        conn.execute("INSERT INTO Packages (hnum, b) VALUES (1, x'00')")
+    conn.commit()
+    conn.close()
+    result = catalog_layers(
+        [mkfiles({"etc/os-release": 'ID="rocky"\nVERSION_ID="9.3"\n', "var/lib/rpm/rpmdb.sqlite": db.read_bytes()})]
+    )
+    assert result.packages == []
+    assert [n.subject for n in result.not_checked] == ["var/lib/rpm/rpmdb.sqlite"]
+    assert "Packages" in result.not_checked[0].reason

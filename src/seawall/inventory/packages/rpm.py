@@ -146,8 +146,21 @@ def to_header(tags: dict[int, str | list[str] | list[int]]) -> RpmHeader:
     )
 
 
+#: an rpm header blob is a few kB to a few hundred kB; longer values are refused by SQLite itself
+_MAX_SQL_VALUE = 64 * 1024 * 1024
+#: SQLite virtual-machine steps allowed for reading the Packages table (a real rpmdb with
+#: thousands of packages needs well under a million), checked every 10,000 steps
+_MAX_SQL_STEPS = 200_000_000
+
+
 def read_sqlite_rpmdb(data: bytes, subject: str) -> Iterator[RpmHeader]:
-    """Every package header in an rpmdb.sqlite given as bytes (opened in memory, read-only)."""
+    """Every package header in an rpmdb.sqlite given as bytes (opened in memory, read-only).
+
+    The database comes from the image, and a SQLite file can hold code that runs when it is
+    read: ``Packages`` could be a view over an endless recursive query, or a table whose
+    ``blob`` column is generated (computed at each read). Only a real table whose ``blob``
+    column is stored is read; values over 64 MiB, more bytes in total than the file holds, and
+    queries running over a step budget are refused, each as a SourceError."""
     if len(data) >= 100 and data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02":
         # rpm keeps its database in WAL mode; an in-memory copy can only be opened in rollback
         # mode (header bytes 18/19 = 1). rpm checkpoints the WAL when it closes the database, so
@@ -156,15 +169,40 @@ def read_sqlite_rpmdb(data: bytes, subject: str) -> Iterator[RpmHeader]:
     import sqlite3  # here, not at import: most images have no rpm database
 
     conn = sqlite3.connect(":memory:")
+    steps = [0]
+
+    def budget() -> int:
+        steps[0] += 10_000
+        return 1 if steps[0] > _MAX_SQL_STEPS else 0  # non-zero interrupts the query
+
     try:
         try:
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_SQL_VALUE)
+            conn.set_progress_handler(budget, 10_000)
             conn.deserialize(data)
-            rows = conn.execute("SELECT blob FROM Packages").fetchall()
-        except sqlite3.DatabaseError as err:
-            raise SourceError(f"not a readable rpm sqlite database ({err})", subject=subject) from None
-        for (blob,) in rows:
-            if isinstance(blob, bytes):
-                yield to_header(parse_header(blob))
+            conn.execute("PRAGMA trusted_schema = OFF")
+            kind = conn.execute("SELECT type FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE").fetchall()
+            if kind != [("table",)]:
+                raise SourceError("not an rpm database: Packages is not a table", subject=subject)
+            columns = {str(row[1]).lower(): row[6] for row in conn.execute("PRAGMA table_xinfo(Packages)")}
+            if columns.get("blob") != 0:  # missing, or hidden/generated (1, 2, 3)
+                raise SourceError("not an rpm database: Packages has no stored blob column", subject=subject)
+            cursor = conn.execute("SELECT blob FROM Packages")
+            total = 0
+            while True:
+                rows = cursor.fetchmany(256)
+                if not rows:
+                    break
+                for (blob,) in rows:
+                    if not isinstance(blob, bytes):
+                        continue
+                    total += len(blob)
+                    if total > len(data):  # stored blobs cannot add up to more than the file
+                        raise SourceError("not an rpm database: Packages holds more than the file", subject=subject)
+                    yield to_header(parse_header(blob))
+        except sqlite3.Error as err:
+            why = "query over its step budget" if steps[0] > _MAX_SQL_STEPS else str(err)
+            raise SourceError(f"not a readable rpm sqlite database ({why})", subject=subject) from None
     finally:
         conn.close()
 
