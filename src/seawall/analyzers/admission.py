@@ -14,13 +14,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from seawall.engine import ScanRun, analyzer, make_finding
 from seawall.errors import PolicyError
 from seawall.inventory.k8s import K8sObject, as_dict, as_list, as_str
 from seawall.model.finding import Finding, Location, Resource, Severity
-from seawall.policy.cel import CELError, CustomRule, Expression, parse_custom_rule, to_cel
+from seawall.policy.cel import CELBudgetError, CELError, CustomRule, Expression, parse_custom_rule, to_cel
 from seawall.rules.registry import REGISTRY, RuleMeta, declare
 
 VAP_RULE = declare(
@@ -184,6 +182,10 @@ def _custom_meta(rule: CustomRule) -> RuleMeta:
     )
 
 
+#: Largest rules file read from a rules directory (the config file has the same bound).
+MAX_RULES_FILE_BYTES = 5 * 1024 * 1024
+
+
 def load_custom_rules(run: ScanRun) -> list[CustomRule]:
     cfg = run.config
     rules = [
@@ -192,7 +194,8 @@ def load_custom_rules(run: ScanRun) -> list[CustomRule]:
     for d in cfg.rules_dirs:
         if not d.is_dir():
             raise PolicyError("rules directory not found", subject=str(d))
-        for path in sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml")):
+        # regular files only: a FIFO named *.yaml blocked the scan forever, /dev/zero never ends
+        for path in sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
             rules.extend(_rules_from_file(path))
     seen: set[str] = set()
     for r in rules:
@@ -203,18 +206,31 @@ def load_custom_rules(run: ScanRun) -> list[CustomRule]:
 
 
 def _rules_from_file(path: Path) -> Iterator[CustomRule]:
+    from seawall.sources.yamldoc import iter_documents
+
     try:
-        docs = list(
-            yaml.load_all(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        )
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise PolicyError(f"cannot read rules file: {' '.join(str(err).split())[:160]}", subject=str(path)) from None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_RULES_FILE_BYTES + 1)
+    except OSError as err:
+        raise PolicyError(f"cannot read rules file: {err.strerror or err}", subject=str(path)) from None
+    if len(raw) > MAX_RULES_FILE_BYTES:
+        raise PolicyError("rules file is larger than 5 MiB", subject=str(path))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PolicyError("rules file is not valid UTF-8", subject=str(path)) from None
+    docs = []
+    # the manifest loader's guards: alias bombs, recursive aliases, impossible dates
+    for doc in iter_documents(text):
+        if doc.error:
+            raise PolicyError(f"cannot read rules file: {doc.error}", subject=str(path))
+        docs.append(doc.value)
     for di, doc in enumerate(docs):
         items = doc.get("rules") if isinstance(doc, dict) and "rules" in doc else doc
         if isinstance(items, dict):
             items = [items]
-        for i, raw in enumerate(as_list(items)):
-            yield parse_custom_rule(raw, f"{path} (document {di + 1}, rule {i + 1})")
+        for i, raw_rule in enumerate(as_list(items)):
+            yield parse_custom_rule(raw_rule, f"{path} (document {di + 1}, rule {i + 1})")
 
 
 def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding]:
@@ -226,6 +242,10 @@ def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding
             act = ctx.activation(obj)
             try:
                 ok = bool(rule.expression.evaluate(act))
+            except CELBudgetError as err:
+                # the expression is at fault, not the object: say so once, stop evaluating it
+                ctx.run.error(rule.origin, f"custom rule not evaluated: {err}")
+                break
             except CELError as err:
                 yield ctx.finding(meta, obj, f"{rule.message} (expression could not be evaluated: {err})")
                 continue
@@ -327,9 +347,17 @@ def _evaluate_vaps(ctx: _Context) -> Iterator[Finding]:
                     continue
                 if not _match_resources(binding_match, obj, ctx):
                     continue
-                yield from _check_one(
-                    ctx, pol, obj, params, conditions, variables, validations, msg_exprs, sev, fail_open, binding
-                )
+                try:
+                    yield from _check_one(
+                        ctx, pol, obj, params, conditions, variables, validations, msg_exprs, sev, fail_open, binding
+                    )
+                except CELBudgetError as err:
+                    # over budget for one object is over budget for the next: stop this policy
+                    run.error(pol.path, f"ValidatingAdmissionPolicy {pol.name} not evaluated: {err}")
+                    break
+            else:
+                continue
+            break
 
 
 def _find_params(ctx: _Context, param_kind: Any, binding: K8sObject | None) -> Any:
@@ -366,6 +394,8 @@ def _check_one(
             act["variables"] = celpy_map(var_values)
             var_values[name] = expr.evaluate(act)
         act["variables"] = celpy_map(var_values)
+    except CELBudgetError:
+        raise
     except CELError as err:
         if not fail_open:
             yield ctx.finding(
@@ -379,6 +409,8 @@ def _check_one(
     for i, (v, expr) in enumerate(validations):
         try:
             ok = bool(expr.evaluate(act))
+        except CELBudgetError:
+            raise
         except CELError as err:
             if not fail_open:
                 yield ctx.finding(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from seawall.inventory.k8s import K8sObject, as_str
 from seawall.model.finding import Finding
+from seawall.policy.config import Ignore
 
 if TYPE_CHECKING:
     from seawall.engine import ScanRun
@@ -61,6 +62,7 @@ def apply_policy(run: object) -> None:
 
     overrides, ignores, baseline = cfg.severity_overrides, cfg.ignores, cfg.baseline
     findings = report.findings
+    by_rule: dict[str, list[Ignore]] = {}
     if overrides or annotated or ignores or baseline:  # else nothing can change: no pass at all
         for i, f in enumerate(findings):
             if overrides and f.rule_id in overrides:
@@ -73,7 +75,7 @@ def apply_policy(run: object) -> None:
                     if any(fnmatch.fnmatchcase(f.rule_id, p) for p in ids):
                         reason = f"annotation: {why}"
             if not reason and ignores:
-                reason = _ignore_reason(f, run)
+                reason = _ignore_reason(f, run, by_rule)
             if not reason and baseline and f.fingerprint in baseline:
                 reason = "in baseline"
             if reason:
@@ -82,15 +84,20 @@ def apply_policy(run: object) -> None:
     report.warnings[:] = list(dict.fromkeys(report.warnings))
 
 
-def _ignore_reason(f: Finding, run: ScanRun) -> str:
+def _ignore_reason(f: Finding, run: ScanRun, by_rule: dict[str, list[Ignore]]) -> str:
     """The reason of the first unexpired config ignore matching ``f`` ("" if none); an expired
-    one that matches adds a warning."""
+    one that matches adds a warning. ``by_rule`` memoises, per rule id, the ignores whose rule
+    glob matches it: a config with thousands of ignores is scanned once per rule id, not once per
+    finding."""
     cfg = run.config
+    candidates = by_rule.get(f.rule_id)
+    if candidates is None:
+        candidates = by_rule[f.rule_id] = [ig for ig in cfg.ignores if ig.matches_rule(f.rule_id)]
+    if not candidates:
+        return ""
     rkey = _resource_key(f)
-    for ig in cfg.ignores:
-        if not ig.matches_rule(f.rule_id):
-            continue
-        if not (fnmatch.fnmatchcase(rkey, ig.resource) or fnmatch.fnmatchcase(f.location.path, ig.resource)):
+    for ig in candidates:
+        if not ig.matches_resource(rkey, f.location.path):
             continue
         if ig.expired(cfg.today):
             run.report.warnings.append(

@@ -26,11 +26,35 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from seawall.errors import PolicyError
+
+#: Bounds on one evaluation. CEL has no loops, but macros nest (``l.map(a, l.map(b, ...))`` is
+#: len(l)**depth work), string functions multiply sizes (``replace`` nine times built a 1 GB
+#: string) and VAP ``variables`` can double a list per variable. Kubernetes bounds each call by
+#: an estimated cost; here the interpreter counts the syntax-tree nodes it visits (celpy visits
+#: roughly 100k per second: a real policy needs hundreds), checks a wall clock for the odd
+#: expensive node, and refuses any string, bytes, list or map longer than MAX_VALUE_LEN
+#: (Kubernetes objects are at most ~1.5 MB).
+MAX_STEPS = 100_000
+MAX_SECONDS = 5.0
+MAX_VALUE_LEN = 4 * 1024 * 1024
+#: Longest expression text: celpy's parser took 3.6 s and 300 MB for a 200 KB expression.
+MAX_EXPRESSION_CHARS = 16 * 1024
+
+
+class _Abort(BaseException):
+    """Raised inside celpy to stop an evaluation over budget. A BaseException, because celpy
+    turns ordinary exceptions into CEL error values and carries on."""
+
+
+def _bounded_len(n: int) -> None:
+    if n > MAX_VALUE_LEN:
+        raise _Abort(f"result of {n:,} characters/elements is over the {MAX_VALUE_LEN:,} limit")
 
 
 def _functions() -> dict[str, Callable[..., Any]]:
@@ -51,14 +75,21 @@ def _functions() -> dict[str, Callable[..., Any]]:
         return celtypes.ListType([celtypes.StringType(p) for p in parts])
 
     def _join(lst: Any, sep: Any = "") -> celtypes.StringType:
-        return celtypes.StringType(_s(sep).join(_s(x) for x in lst))
+        parts = [_s(x) for x in lst]
+        _bounded_len(sum(map(len, parts)) + len(_s(sep)) * max(len(parts) - 1, 0))
+        return celtypes.StringType(_s(sep).join(parts))
 
     def _trim(s: Any) -> celtypes.StringType:
         return celtypes.StringType(_s(s).strip())
 
     def _replace(s: Any, old: Any, new: Any, n: Any = None) -> celtypes.StringType:
         count = -1 if n is None else int(n)
-        return celtypes.StringType(_s(s).replace(_s(old), _s(new), count))
+        text, o, w = _s(s), _s(old), _s(new)
+        hits = text.count(o) if o else len(text) + 1
+        if count >= 0:
+            hits = min(hits, count)
+        _bounded_len(len(text) + hits * (len(w) - len(o)))  # before building it
+        return celtypes.StringType(text.replace(o, w, count))
 
     def _index_of(s: Any, sub: Any) -> celtypes.IntType:
         return celtypes.IntType(_s(s).find(_s(sub)))
@@ -68,7 +99,10 @@ def _functions() -> dict[str, Callable[..., Any]]:
 
     def _substring(s: Any, start: Any, end: Any = None) -> celtypes.StringType:
         text = _s(s)
-        return celtypes.StringType(text[int(start) :] if end is None else text[int(start) : int(end)])
+        i, j = int(start), len(text) if end is None else int(end)
+        if not 0 <= i <= j <= len(text):  # Kubernetes: an error, not Python's clamped slice
+            raise ValueError(f"substring({i}, {j}) out of range for a string of length {len(text)}")
+        return celtypes.StringType(text[i:j])
 
     return {
         "lowerAscii": _lower,
@@ -83,11 +117,47 @@ def _functions() -> dict[str, Callable[..., Any]]:
     }
 
 
+class _Budget:
+    __slots__ = ("deadline", "steps")
+
+    def __init__(self) -> None:
+        self.steps = MAX_STEPS
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+
 @functools.cache
 def _env() -> tuple[Any, dict[str, Callable[..., Any]]]:
     import celpy
+    from celpy.evaluation import Evaluator
 
-    return celpy.Environment(), _functions()
+    class _BoundedEvaluator(Evaluator):
+        """celpy's interpreter, counting visited nodes against one budget shared with the
+        sub-evaluators macros create, and refusing over-long intermediate values."""
+
+        def __init__(self, ast: Any, activation: Any, budget: _Budget | None = None) -> None:
+            super().__init__(ast, activation)
+            self._budget = budget or _Budget()
+
+        def sub_evaluator(self, ast: Any) -> Evaluator:
+            return _BoundedEvaluator(ast, self.activation, self._budget)
+
+        def _visit_tree(self, tree: Any) -> Any:
+            budget = self._budget
+            budget.steps -= 1
+            if budget.steps < 0:
+                raise _Abort(f"evaluation over {MAX_STEPS:,} steps")
+            if not budget.steps & 255 and time.monotonic() > budget.deadline:
+                raise _Abort(f"evaluation over {MAX_SECONDS:g} s")
+            value = super()._visit_tree(tree)
+            if isinstance(value, (str, bytes, list, dict)):
+                _bounded_len(len(value))
+            return value
+
+    class _BoundedRunner(celpy.InterpretedRunner):
+        def evaluate(self, context: Any) -> Any:
+            return _BoundedEvaluator(self.ast, self.new_activation()).evaluate(context)
+
+    return celpy.Environment(runner_class=_BoundedRunner), _functions()
 
 
 def _short(err: BaseException) -> str:
@@ -102,16 +172,26 @@ class Expression:
     def __init__(self, source: str, where: str) -> None:
         if not isinstance(source, str) or not source.strip():
             raise PolicyError("expression must be a non-empty string", subject=where)
+        if len(source) > MAX_EXPRESSION_CHARS:
+            raise PolicyError(
+                f"expression of {len(source):,} characters (at most {MAX_EXPRESSION_CHARS:,})", subject=where
+            )
         self.source = source
         env, functions = _env()
         try:
             self._prog = env.program(env.compile(source), functions=functions)
+        except RecursionError:
+            raise PolicyError("invalid CEL expression: nested too deeply", subject=where) from None
         except Exception as err:  # celpy raises its own parse errors
             raise PolicyError(f"invalid CEL expression: {_short(err)}", subject=where) from None
 
     def evaluate(self, activation: Mapping[str, Any]) -> Any:
         try:
             result = self._prog.evaluate(dict(activation))
+        except _Abort as err:
+            raise CELBudgetError(str(err)) from None
+        except RecursionError:
+            raise CELError("expression nested too deeply to evaluate") from None
         except Exception as err:
             raise CELError(_short(err)) from None
         if isinstance(result, Exception):  # celpy may return an error value
@@ -121,6 +201,11 @@ class Expression:
 
 class CELError(Exception):
     """An expression failed at evaluation time (e.g. a missing field without ``has()``)."""
+
+
+class CELBudgetError(CELError):
+    """An evaluation went over its step, time or size budget: the expression, not the object, is
+    at fault, so callers stop evaluating it."""
 
 
 def to_cel(value: Any) -> Any:
@@ -166,8 +251,13 @@ def parse_custom_rule(raw: Any, where: str) -> CustomRule:
     kinds = raw.get("kinds", (raw.get("match") or {}).get("kinds", []) if isinstance(raw.get("match"), dict) else [])
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
         raise PolicyError("'kinds' must be a list of kind names", subject=where)
-    risk = tuple(str(r) for r in raw.get("risk", ["3.4.5"]))
-    cm = tuple(str(c) for c in raw.get("countermeasure", ["4.4.5"]))
+    from seawall.policy.config import str_tuple
+
+    risk = str_tuple(raw.get("risk"), "'risk'", where, expected="a NIST SP 800-190 risk id or a list of them")
+    cm = str_tuple(
+        raw.get("countermeasure"), "'countermeasure'", where, expected="a NIST SP 800-190 countermeasure id or a list"
+    )
+    risk, cm = risk or ("3.4.5",), cm or ("4.4.5",)
     for r in risk:
         if not is_valid_risk(r):
             raise PolicyError(f"unknown NIST SP 800-190 risk {r!r}", subject=where)

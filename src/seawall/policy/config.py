@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,53 @@ from seawall.sources.files import DEFAULT_MAX_FILE_BYTES
 CONFIG_NAMES = (".seawall.yaml", ".seawall.yml")
 
 
+#: Longest glob a config or a ``--rule`` option may give. ``fnmatch`` translates a glob in time
+#: quadratic in its length (every unclosed ``[`` rescans the rest): a 600 KB ``[a-[a-...`` glob
+#: took minutes. Rule ids and paths are far shorter.
+MAX_GLOB_CHARS = 4096
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def check_glob(pattern: str, where: str, subject: str | None = None) -> str:
+    """``pattern`` if it is a usable glob, else a PolicyError naming ``where``."""
+    if len(pattern) > MAX_GLOB_CHARS:
+        raise PolicyError(f"{where}: glob of {len(pattern):,} characters (at most {MAX_GLOB_CHARS:,})", subject=subject)
+    return pattern
+
+
+def _glob_re(pattern: str) -> re.Pattern[str] | None:
+    """The compiled glob, or None for a literal (compared as a string: no regex at all)."""
+    if _GLOB_CHARS.isdisjoint(pattern):
+        return None
+    return re.compile(fnmatch.translate(pattern))
+
+
 @dataclass(frozen=True, slots=True)
 class Ignore:
     rule: str  # rule id or glob
     resource: str  # glob over "Kind/namespace/name" or a file path; "*" = everything
     reason: str
     expires: dt.date | None = None
+    # compiled once: a config may hold thousands of ignores, each consulted for every finding
+    # (fnmatch's own cache thrashed over 32k distinct globs: 50k ignores took minutes)
+    _rule_re: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+    _resource_re: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rule_re", _glob_re(self.rule))
+        object.__setattr__(self, "_resource_re", _glob_re(self.resource))
 
     def matches_rule(self, rule_id: str) -> bool:
-        return fnmatch.fnmatchcase(rule_id, self.rule)
+        rx = self._rule_re
+        return rule_id == self.rule if rx is None else rx.match(rule_id) is not None
+
+    def matches_resource(self, *keys: str) -> bool:
+        """Whether the resource glob matches any of ``keys`` (resource key, file path)."""
+        rx = self._resource_re
+        if rx is None:
+            return self.resource in keys
+        return any(rx.match(k) is not None for k in keys)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -110,6 +149,11 @@ def str_tuple(value: Any, where: str, subject: str | None = None, *,
     raise PolicyError(f"{where} must be {expected}", subject=subject)
 
 
+def glob_tuple(value: Any, where: str, subject: str | None = None) -> tuple[str, ...]:
+    """:func:`str_tuple` of globs, each bounded by :data:`MAX_GLOB_CHARS`."""
+    return tuple(check_glob(p, where, subject) for p in str_tuple(value, where, subject))
+
+
 def _date(value: Any, where: str, subject: str) -> dt.date | None:
     if value is None:
         return None
@@ -124,6 +168,9 @@ def _date(value: Any, where: str, subject: str) -> dt.date | None:
             pass
     raise PolicyError(f"{where}: expires must be a date like 2027-01-31", subject=subject)
 
+
+#: Largest ``max_file_size`` (1 TiB): a bigger number only overflows the read calls.
+MAX_FILE_SIZE_LIMIT = 1 << 40
 
 KNOWN_SECTIONS = frozenset({"rules", "severity", "ignore", "custom_rules", "rules_dirs", "analyzers", "max_file_size"})
 #: Sections other features own; validated by them.
@@ -147,15 +194,19 @@ def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise PolicyError("the config must be a mapping", subject=subject)
-    unknown = set(data) - KNOWN_SECTIONS - FEATURE_SECTIONS
+    unknown = {str(k) for k in data} - KNOWN_SECTIONS - FEATURE_SECTIONS
     if unknown:
         raise PolicyError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", subject=subject)
+    for name in sorted(FEATURE_SECTIONS & set(data)):
+        if data[name] is not None and not isinstance(data[name], dict):
+            # Config.section() would hand the feature {} and the setting would vanish silently
+            raise PolicyError(f"'{name}' must be a mapping", subject=subject)
     cfg = Config(source=subject, base_dir=base_dir)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise PolicyError("'rules' must be a mapping", subject=subject)
-    cfg.enable = str_tuple(rules.get("enable"), "rules.enable", subject)
-    cfg.disable = str_tuple(rules.get("disable"), "rules.disable", subject)
+    cfg.enable = glob_tuple(rules.get("enable"), "rules.enable", subject)
+    cfg.disable = glob_tuple(rules.get("disable"), "rules.disable", subject)
     settings = rules.get("settings") or {}
     if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
         raise PolicyError("'rules.settings' must map rule ids to mappings", subject=subject)
@@ -184,6 +235,8 @@ def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
         resource = item.get("resource", item.get("path", "*"))
         if not isinstance(resource, str):
             raise PolicyError(f"{where}: 'resource' must be a string glob", subject=subject)
+        check_glob(rule, f"{where}: 'rule'", subject)
+        check_glob(resource, f"{where}: 'resource'", subject)
         ignores.append(Ignore(rule, resource, reason.strip(), _date(item.get("expires"), where, subject)))
     cfg.ignores = tuple(ignores)
     custom = data.get("custom_rules") or []
@@ -192,12 +245,15 @@ def parse_config(data: Any, subject: str, base_dir: Path) -> Config:
     cfg.custom_rules = list(custom)
     cfg.rules_dirs = tuple(base_dir / p for p in str_tuple(data.get("rules_dirs"), "rules_dirs", subject))
     analyzers = data.get("analyzers") or {}
-    if isinstance(analyzers, dict):
-        cfg.disabled_analyzers = str_tuple(analyzers.get("disable"), "analyzers.disable", subject)
+    if not isinstance(analyzers, dict):
+        raise PolicyError("'analyzers' must be a mapping", subject=subject)
+    cfg.disabled_analyzers = str_tuple(analyzers.get("disable"), "analyzers.disable", subject)
     if "max_file_size" in data:
         mfs = data["max_file_size"]
         if not isinstance(mfs, int) or isinstance(mfs, bool) or mfs <= 0:
             raise PolicyError("'max_file_size' must be a positive number of bytes", subject=subject)
+        if mfs > MAX_FILE_SIZE_LIMIT:
+            raise PolicyError("'max_file_size' is over 1 TiB", subject=subject)
         cfg.max_file_bytes = mfs
     cfg.sections = {k: v for k, v in data.items() if k in FEATURE_SECTIONS}
     return cfg
@@ -220,14 +276,25 @@ def load_config(path: Path | None, search_from: Path | None = None) -> Config:
         raise PolicyError(err.strerror or str(err), subject=subject) from None
     if len(raw) > 5 * 1024 * 1024:
         raise PolicyError("config file is larger than 5 MiB", subject=subject)
-    import yaml  # here, not at import: most scans have no config file, and a source tree no YAML
-
     try:
-        data = yaml.load(raw.decode("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PolicyError("config is not valid UTF-8", subject=subject) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise PolicyError(f"invalid YAML: {where}{getattr(err, 'problem', err)}", subject=subject) from None
-    return parse_config(data, subject, path.parent)
+    return parse_config(load_yaml_document(text, subject), subject, path.parent)
+
+
+def load_yaml_document(text: str, subject: str) -> Any:
+    """The one YAML document of a config file, through the manifest loader's guards: an alias
+    bomb (a 10 KB file expanding to a billion nodes took 4 GB and never finished), a recursive
+    alias, a date that does not exist or an over-long integer is a PolicyError, not a crash."""
+    # here, not at import: most scans have no config file, and a source tree no YAML
+    from seawall.sources.yamldoc import iter_documents
+
+    docs = []
+    for doc in iter_documents(text):
+        if doc.error:
+            raise PolicyError(doc.error, subject=subject)
+        docs.append(doc.value)
+        if len(docs) > 1:
+            raise PolicyError("expected one YAML document, found several ('---')", subject=subject)
+    return docs[0] if docs else None

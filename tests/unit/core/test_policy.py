@@ -160,3 +160,144 @@ def test_one_secret_one_finding(tmp_path: Path) -> None:
     assert len(at_value) == 1
     others = dict(at_value[0].extra).get("also_matched", [])
     assert at_value[0].rule_id in ("SW-K8S-041", "SW-SEC-160") and others
+
+
+# -- hostile configs, rules files, expressions and baselines -------------------------------------
+
+_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {containers: [{name: c, image: x}]}\n"
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels + 1)]
+    return "secrets:\n  junk:\n" + "".join(f"    {line}\n" for line in lines)
+
+
+def test_config_alias_bomb_is_refused(tmp_path: Path) -> None:
+    """A 1 KB config whose severity expands to a billion nodes took 4 GB and never ended."""
+    p = tmp_path / "c.yaml"
+    p.write_text(_alias_bomb() + "severity:\n  SW-K8S-001: *a9\n")
+    with pytest.raises(PolicyError, match="alias"):
+        load_config(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("ignore: [{rule: X, reason: y, expires: 2027-02-30}]", "invalid timestamp"),  # was ValueError
+        ("{1: 2}", "unknown top-level key"),  # was TypeError joining the key names
+        ("max_file_size: 99999999999999999999999", "over 1 TiB"),  # was OverflowError reading
+        ("analyzers: 5", "'analyzers' must be a mapping"),  # was silently ignored
+        ("secrets: 5", "'secrets' must be a mapping"),  # was silently ignored
+        ("network: [1]", "'network' must be a mapping"),
+        ("a: 1\n---\nb: 2\n", "one YAML document"),
+    ],
+)
+def test_config_wrong_types_are_policy_errors(tmp_path: Path, text: str, match: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(text + "\n")
+    with pytest.raises(PolicyError, match=match):
+        load_config(p)
+
+
+def test_config_glob_length_is_bounded(tmp_path: Path) -> None:
+    """fnmatch translates '[a-[a-...' in quadratic time: a 600 KB glob took minutes."""
+    with pytest.raises(PolicyError, match="glob of"):
+        parse_config({"ignore": [{"rule": "[a-" * 200_000, "reason": "x"}]}, "cfg", tmp_path)
+    with pytest.raises(PolicyError, match="glob of"):
+        parse_config({"rules": {"enable": ["*?" * 100_000]}}, "cfg", tmp_path)
+
+
+def test_many_ignores_match_like_fnmatch(tmp_path: Path) -> None:
+    """Compiled-once globs (thousands of ignores were minutes) keep fnmatch's semantics."""
+    ignores = [{"rule": f"SW-NOPE-{i}*", "resource": f"*{i}*", "reason": "x"} for i in range(3000)]
+    ignores.append({"rule": "SW-POL-00[1]", "resource": "Deployment/prod/a?i", "reason": "accepted"})
+    cfg = parse_config({"ignore": ignores}, "cfg", tmp_path)
+    assert ("SW-POL-001", "api", "ignored: accepted") in _scan(tmp_path, cfg)
+    literal = parse_config({"ignore": [{"rule": "SW-POL-001", "resource": "Deployment/prod/api", "reason": "r"}]},
+                           "cfg", tmp_path)
+    assert ("SW-POL-001", "api", "ignored: r") in _scan(tmp_path, literal)
+
+
+@pytest.mark.parametrize("risk", [5, "3.4.5", None])
+def test_custom_rule_risk_shapes(tmp_path: Path, risk: object) -> None:
+    """risk: 5 was 'analyzer failed: TypeError'; a single string was split into characters."""
+    from seawall.policy.cel import parse_custom_rule
+
+    raw = dict(RULE, risk=risk)
+    if risk == 5:
+        with pytest.raises(PolicyError, match="'risk' must be"):
+            parse_custom_rule(raw, "cfg")
+    else:
+        assert parse_custom_rule(raw, "cfg").risk == ("3.4.5",)
+
+
+def _custom(tmp_path: Path, expression: str) -> list[str]:
+    (tmp_path / "p.yaml").write_text(_POD)
+    cfg = parse_config({"custom_rules": [dict(RULE, kinds=[], expression=expression)]}, "cfg", tmp_path)
+    report = scan([str(tmp_path / "p.yaml")], cfg)
+    return [str(e) for e in report.errors] + [f.message for f in report.findings if f.rule_id == "ORG-001"]
+
+
+def test_cel_nested_macros_stop_at_the_step_budget(tmp_path: Path) -> None:
+    ten = "[1,2,3,4,5,6,7,8,9,10]"
+    expr = f"{ten}.map(a, {ten}.map(b, {ten}.map(c, {ten}.map(d, {ten}.map(e, {ten}.map(f, a+b+c+d+e+f)))))).size() > 0"
+    got = _custom(tmp_path, expr)  # 10**6 evaluations: ran past a minute
+    assert any("custom rule not evaluated: evaluation over" in g and "steps" in g for g in got), got
+
+
+def test_cel_string_growth_is_bounded(tmp_path: Path) -> None:
+    expr = "'a'" + ".replace('a', 'aaaaaaaaaa')" * 9 + ".size() > 0"  # built a 1 GB string
+    got = _custom(tmp_path, expr)
+    assert any("over the 4,194,304 limit" in g for g in got), got
+    sep = "'y'" + ".replace('y', 'yyyyyyyyyy')" * 6  # 10**6 characters: allowed
+    got = _custom(tmp_path, "['a','a','a','a','a','a','a','a','a','a'].join(" + sep + ") != ''")  # 9 MB: refused
+    assert any("custom rule not evaluated" in g for g in got), got
+
+
+def test_cel_over_long_expression_and_bad_substring(tmp_path: Path) -> None:
+    got = _custom(tmp_path, " && ".join(["true"] * 5000))
+    assert any("expression of 39,996 characters" in g for g in got), got
+    got = _custom(tmp_path, "'abc'.substring(-5, 2) == 'ab'")  # Python's slice clamped: no error
+    assert got and all("could not be evaluated" in g for g in got), got
+    assert _custom(tmp_path, "'abcd'.substring(1, 3) == 'bc' && 'a.b'.replace('.', '-') == 'a-b'") == []
+
+
+def test_rules_dir_hostile_files(tmp_path: Path) -> None:
+    import os
+
+    d = tmp_path / "rules"
+    d.mkdir()
+    os.mkfifo(d / "pipe.yaml")  # was read forever
+    (d / "loop").symlink_to(d)
+    (d / "ok.yaml").write_text("- id: ORG-009\n  expression: 'false'\n")
+    cfg = parse_config({"rules_dirs": ["rules"]}, "cfg", tmp_path)
+    (tmp_path / "p.yaml").write_text(_POD)
+    report = scan([str(tmp_path / "p.yaml")], cfg)
+    assert not report.errors and any(f.rule_id == "ORG-009" for f in report.findings)
+    (d / "bomb.yaml").write_text(_alias_bomb().replace("secrets:\n  junk:\n", "x:\n  y:\n"))  # was 4 GB
+    report = scan([str(tmp_path / "p.yaml")], cfg)
+    assert any("alias" in str(e) for e in report.errors)
+    (d / "bomb.yaml").write_bytes(b"- id: ORG-010\n  expression: 'true'\n  title: '" + b"x" * (6 << 20) + b"'\n")
+    report = scan([str(tmp_path / "p.yaml")], cfg)
+    assert any("larger than 5 MiB" in str(e) for e in report.errors)
+
+
+def test_hostile_baselines(tmp_path: Path) -> None:
+    from seawall.cli.scan import load_baseline, write_baseline
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)  # was 'internal error: RecursionError'
+    with pytest.raises(PolicyError, match="nested too deeply"):
+        load_baseline(deep)
+    with pytest.raises(PolicyError, match="larger than 64 MiB"):
+        load_baseline(Path("/dev/zero"))
+    trunc = tmp_path / "t.json"
+    trunc.write_text('{"fingerprints": ["a",')
+    with pytest.raises(PolicyError, match="invalid JSON"):
+        load_baseline(trunc)
+    from seawall.engine import Report
+    from seawall.errors import InputError
+
+    with pytest.raises(InputError, match="cannot write the baseline"):  # was 'internal error: IsADirectoryError'
+        write_baseline(tmp_path, Report())
