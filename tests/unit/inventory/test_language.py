@@ -214,3 +214,57 @@ def test_java_zip_bomb_is_bounded(tmp_path: Path) -> None:
     (tmp_path / "not.jar").write_bytes(b"PK\x03\x04 truncated")
     result = catalog_fs(DirFS(tmp_path))
     assert result.packages == [] and [n.subject for n in result.not_checked] == ["not.jar"]
+
+
+def _many_entries_zip(n: int, *, zip64: bool) -> bytes:
+    """A zip whose central directory holds ``n`` records of one empty stored file (zipfile
+    cannot write this many cheaply; the records are what a hostile jar would carry)."""
+    import struct
+
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"a"
+    central = [
+        struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, i * len(local))
+        + b"a"
+        for i in range(n)
+    ]
+    body = local * n
+    cd = b"".join(central)
+    if zip64:
+        end = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n, len(cd), len(body))
+        end += struct.pack("<IIQI", 0x07064B50, 0, len(body) + len(cd), 1)
+        end += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    else:
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n & 0xFFFF, n & 0xFFFF, len(cd), len(body), 0)
+    return body + cd + end
+
+
+@pytest.mark.parametrize("zip64", [True, False])
+def test_java_central_directory_is_counted_before_it_is_parsed(zip64: bool) -> None:
+    """zipfile builds a ZipInfo per central-directory record before the entry limit was checked:
+    1.5 million records (a 4 MB gzipped layer) cost 800 MB."""
+    import tracemalloc
+
+    data = _many_entries_zip(150_000, zip64=zip64)
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 150_000  # a valid zip
+    tracemalloc.start()
+    try:
+        with pytest.raises(Exception, match="more than 100000 entries"):
+            list(scan_archive(data, "many-1.0.jar"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data), peak  # nothing per record
+    small = _many_entries_zip(1000, zip64=zip64)
+    assert [a.artifact for a in scan_archive(small, "few-1.0.jar")] == ["few"]
+
+
+def test_java_nested_inflation_is_budgeted() -> None:
+    """Members up to 1 MiB may have any compression ratio: each of thousands of 1 MiB members
+    of zeros named *.jar was inflated and tried as an archive. One budget covers the nesting."""
+    from seawall.inventory.packages.java import ArchiveError
+
+    members = {f"lib/z{i}.jar": b"\0" * (1024 * 1024) for i in range(20)}
+    jar = _jar({"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n", **members})
+    assert [a.artifact for a in scan_archive(jar, "fat-1.0.jar")] == ["fat"]  # default budget: 1 GiB
+    with pytest.raises(ArchiveError, match="nested archives inflate to more than"):
+        list(scan_archive(jar, "fat-1.0.jar", budget=[8 * 1024 * 1024]))

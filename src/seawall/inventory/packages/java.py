@@ -29,6 +29,10 @@ _MAX_ENTRIES = 100_000
 _MAX_DEPTH = 4
 _MAX_RATIO = 200  # uncompressed / compressed, above which an entry is treated as a bomb
 _MAX_SMALL = 1024 * 1024
+#: bytes inflated for one archive found in the image, nested archives included: small members
+#: may have any compression ratio, so without it 100,000 one-MiB members of zeros (a few
+#: hundred kB of jar) would each be inflated and tried as a nested archive
+_MAX_INFLATED = 1024 * 1024 * 1024
 _FILENAME = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.\-+]*)$")
 
 
@@ -45,16 +49,44 @@ class ArchiveError(Exception):
     pass
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: list[int]) -> bytes:
     if info.file_size > limit:
         raise ArchiveError(f"{info.filename} larger than {limit} bytes")
     if info.compress_size and info.file_size / max(info.compress_size, 1) > _MAX_RATIO and info.file_size > _MAX_SMALL:
         raise ArchiveError(f"{info.filename} compression ratio too high")
+    if info.file_size > budget[0]:
+        raise _OverBudget(f"nested archives inflate to more than {_MAX_INFLATED} bytes")
     with zf.open(info) as fh:
         data = fh.read(limit + 1)
+    budget[0] -= len(data)
     if len(data) > limit:
         raise ArchiveError(f"{info.filename} larger than {limit} bytes")
     return data
+
+
+class _OverBudget(ArchiveError):
+    """The inflation budget of the top-level archive is spent: stop, do not try the next one."""
+
+
+def _central_entries(data: bytes) -> int:
+    """An upper bound on the entries of a zip's central directory, found without parsing it.
+
+    ``zipfile.ZipFile`` builds a ZipInfo (~500 bytes) per central-directory record before any
+    count can be checked: 1.5 million records (a 4 MB gzipped layer) cost 800 MB. Every record
+    starts with the ``PK\\1\\2`` signature, so counting it in the directory's byte range (from
+    the end-of-central-directory record, zip64 or not) over-counts at worst."""
+    loc = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if loc < 0 or loc + 22 > len(data):
+        return 0  # not a zip: ZipFile says so
+    size = int.from_bytes(data[loc + 12 : loc + 16], "little")
+    extra = 0
+    if size == 0xFFFFFFFF and data[loc - 20 : loc - 16] == b"PK\x06\x07":  # zip64 locator
+        z64 = data.rfind(b"PK\x06\x06", 0, loc - 20)
+        if z64 >= 0 and z64 + 56 <= len(data):
+            size = int.from_bytes(data[z64 + 40 : z64 + 48], "little")
+            extra = loc - z64
+    start = max(0, loc - extra - size)
+    return data.count(b"PK\x01\x02", start, loc)
 
 
 def parse_manifest(text: str) -> dict[str, str]:
@@ -96,10 +128,15 @@ def _from_name(filename: str) -> tuple[str, str]:
     return (m.group("name"), m.group("version")) if m else (stem, "")
 
 
-def scan_archive(data: bytes, display: str, depth: int = 0) -> Iterator[JavaArtifact]:
-    """Artifacts in one archive given as bytes, then in its nested archives."""
+def scan_archive(data: bytes, display: str, depth: int = 0, budget: list[int] | None = None) -> Iterator[JavaArtifact]:
+    """Artifacts in one archive given as bytes, then in its nested archives (``budget``: bytes
+    left to inflate, shared by the nesting; a new budget of ``_MAX_INFLATED`` when None)."""
     import zipfile
 
+    if budget is None:
+        budget = [_MAX_INFLATED]
+    if _central_entries(data) > _MAX_ENTRIES:
+        raise ArchiveError(f"more than {_MAX_ENTRIES} entries")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as err:
@@ -114,9 +151,9 @@ def scan_archive(data: bytes, display: str, depth: int = 0) -> Iterator[JavaArti
         for info in infos:
             name = info.filename
             if name.upper() == "META-INF/MANIFEST.MF":
-                manifest = parse_manifest(_read_member(zf, info, _MAX_SMALL).decode("utf-8", "replace"))
+                manifest = parse_manifest(_read_member(zf, info, _MAX_SMALL, budget).decode("utf-8", "replace"))
             elif name.startswith("META-INF/maven/") and name.endswith("/pom.properties"):
-                poms.append(parse_properties(_read_member(zf, info, _MAX_SMALL).decode("utf-8", "replace")))
+                poms.append(parse_properties(_read_member(zf, info, _MAX_SMALL, budget).decode("utf-8", "replace")))
             elif name.lower().endswith(ARCHIVE_SUFFIXES) and not info.is_dir():
                 nested.append(info)
         lic = manifest.get("Bundle-License", "")
@@ -140,8 +177,10 @@ def scan_archive(data: bytes, display: str, depth: int = 0) -> Iterator[JavaArti
         for info in nested:
             child = f"{display}!/{info.filename}"
             try:
-                inner = _read_member(zf, info, _MAX_NESTED)
-                yield from scan_archive(inner, child, depth + 1)
+                inner = _read_member(zf, info, _MAX_NESTED, budget)
+                yield from scan_archive(inner, child, depth + 1, budget)
+            except _OverBudget:
+                raise
             except ArchiveError:
                 continue  # one unreadable nested jar must not hide the rest
 
