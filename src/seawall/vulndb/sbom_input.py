@@ -167,9 +167,15 @@ def read_sbom(path: Path) -> SbomPackages:
     try:
         if path.stat().st_size > MAX_SBOM_BYTES:
             raise InputError("SBOM larger than the limit", subject=str(path))
-        data = json.loads(path.read_bytes())
+        with path.open("rb") as fh:  # bounded: /dev/zero or a pipe reports size 0
+            raw = fh.read(MAX_SBOM_BYTES + 1)
+        if len(raw) > MAX_SBOM_BYTES:
+            raise InputError("SBOM larger than the limit", subject=str(path))
+        data = json.loads(raw)
     except OSError as err:
         raise InputError(err.strerror or str(err), subject=str(path)) from None
+    except RecursionError:
+        raise InputError("not a JSON SBOM (nested too deeply)", subject=str(path)) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise InputError(f"not a JSON SBOM ({err})", subject=str(path)) from None
     if not isinstance(data, dict):

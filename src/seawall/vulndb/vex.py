@@ -132,9 +132,15 @@ def load_vex(path: Path) -> list[Statement]:
     try:
         if path.stat().st_size > MAX_VEX_BYTES:
             raise PolicyError("VEX document too large", subject=str(path))
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:  # bounded: /dev/zero or a pipe reports size 0
+            raw = fh.read(MAX_VEX_BYTES + 1)
+        if len(raw) > MAX_VEX_BYTES:
+            raise PolicyError("VEX document too large", subject=str(path))
+        data = json.loads(raw.decode("utf-8"))
     except OSError as err:
         raise PolicyError(err.strerror or str(err), subject=str(path)) from None
+    except RecursionError:
+        raise PolicyError("not JSON: nested too deeply", subject=str(path)) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise PolicyError(f"not JSON: {err}", subject=str(path)) from None
     return parse_vex(data, str(path))

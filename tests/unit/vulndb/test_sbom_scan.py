@@ -158,3 +158,21 @@ def test_hostile_sbom_shapes_do_not_crash(doc: dict[str, Any], tmp_path: Path) -
     p.write_text(json.dumps(doc))
     sbom = read_sbom(p)
     assert sbom.packages == []
+
+
+def test_sbom_nested_too_deep_or_endless(tmp_path: Path) -> None:
+    """A 100k-deep array was 'internal error: RecursionError'; /dev/zero (size 0 to stat) was read
+    until memory ran out."""
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"bomFormat": "CycloneDX", "components": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_sbom(deep)
+    import seawall.vulndb.sbom_input as sbom_input
+
+    limit = sbom_input.MAX_SBOM_BYTES
+    sbom_input.MAX_SBOM_BYTES = 1 << 20
+    try:
+        with pytest.raises(InputError, match="larger than the limit"):
+            read_sbom(Path("/dev/zero"))
+    finally:
+        sbom_input.MAX_SBOM_BYTES = limit

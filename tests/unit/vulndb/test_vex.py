@@ -125,3 +125,13 @@ def test_unreadable_vex_file(tmp_path: Path) -> None:
         load_vex(p)
     with pytest.raises(PolicyError):
         load_vex(tmp_path / "missing.json")
+
+
+def test_vex_nested_too_deep_or_endless(tmp_path: Path) -> None:
+    """A 100k-deep array escaped as RecursionError; /dev/zero was read without bound."""
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"statements": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(PolicyError, match="nested too deeply"):
+        load_vex(deep)
+    with pytest.raises(PolicyError, match="too large"):
+        load_vex(Path("/dev/zero"))
