@@ -166,6 +166,31 @@ def test_hostile_build_info(blob: bytes) -> None:
     assert read_buildinfo(blob) is None
 
 
+def _uvarint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+
+
+@pytest.mark.parametrize(("deps", "reason"), [(25_000, "more than 20000 modules"), (300_000, "larger than")])
+def test_build_info_with_too_many_modules_is_not_checked(tmp_path: Path, deps: int, reason: str) -> None:
+    """3 million 'dep' lines (64 MB of binary, 13 MB gzipped in a layer) became 13 GB of
+    packages and minutes of work; a build info over the bounds is 'not checked' instead."""
+    lines = b"".join(b"dep\tm%d\tv1.0.%d\n" % (i % 100, i) for i in range(deps))
+    mod = b"0" * 16 + b"path\tx\nmod\tx\t(devel)\n" + lines + b"\n" + b"0" * 15
+    data = b"\x7fELF" + b"\0" * 60 + MAGIC + b"\x08\x02" + b"\0" * 16 + _uvarint(8) + b"go1.21.5"
+    data += _uvarint(len(mod)) + mod
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/app").write_bytes(data)
+    (tmp_path / "bin/app").chmod(0o755)
+    result = catalog_fs(DirFS(tmp_path))
+    assert result.packages == []
+    assert [n.subject for n in result.not_checked] == ["bin/app"] and reason in result.not_checked[0].reason
+
+
 def test_go_note_name_search_matches_a_plain_find() -> None:
     import random
 

@@ -51,6 +51,17 @@ class BuildInfo:
     settings: tuple[tuple[str, str], ...] = ()
 
 
+#: module info larger than this, or listing more modules, is hostile: a real one (kubernetes,
+#: ~500 modules) is under 100 kB, and 3 million ``dep`` lines (64 MB of binary, 13 MB gzipped)
+#: became 13 GB of packages before these bounds
+_MAX_MODINFO = 4 * 1024 * 1024
+_MAX_MODULES = 20_000
+
+
+class BuildInfoTooLarge(ValueError):
+    """The build info is over a bound: reported as not checked, not as 'not a Go binary'."""
+
+
 def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while pos < len(data) and shift < 64:
@@ -70,6 +81,8 @@ def _inline_strings(data: bytes, pos: int) -> tuple[str, str]:
     vers = data[pos:pos + n]
     pos += n
     m, pos = _uvarint(data, pos)
+    if n > _MAX_MODINFO or m > _MAX_MODINFO:
+        raise BuildInfoTooLarge(f"build info larger than {_MAX_MODINFO} bytes")
     if pos + m > len(data):
         raise ValueError("truncated modinfo")
     return vers.decode("utf-8", "replace"), data[pos:pos + m].decode("utf-8", "replace")
@@ -120,8 +133,8 @@ def _pointer_strings(data: bytes, hdr: int, ptr_size: int, big: bool) -> tuple[s
     def read_string(addr: int) -> str:
         hdr_bytes = elf.read(data, addr, 2 * ptr_size)
         sptr, slen = read_ptr(hdr_bytes), read_ptr(hdr_bytes[ptr_size:])
-        if slen > 4 * 1024 * 1024:
-            raise ValueError("string too long")
+        if slen > _MAX_MODINFO:
+            raise BuildInfoTooLarge(f"build info larger than {_MAX_MODINFO} bytes")
         return elf.read(data, sptr, slen).decode("utf-8", "replace")
 
     vers_addr = read_ptr(data[hdr + 16:hdr + 16 + ptr_size])
@@ -151,6 +164,8 @@ def parse_modinfo(mod: str) -> tuple[str, Module | None, list[Module], list[tupl
         elif f[0] == "mod" and len(f) >= 3:
             main = Module(f[1], f[2], f[3] if len(f) > 3 else "")
         elif f[0] == "dep" and len(f) >= 3:
+            if len(deps) >= _MAX_MODULES:
+                raise BuildInfoTooLarge(f"build info lists more than {_MAX_MODULES} modules")
             deps.append(Module(f[1], f[2], f[3] if len(f) > 3 else ""))
         elif f[0] == "=>" and len(f) >= 2:
             repl = (f[1], f[2] if len(f) > 2 else "")
@@ -166,7 +181,8 @@ def parse_modinfo(mod: str) -> tuple[str, Module | None, list[Module], list[tupl
 
 
 def read_buildinfo(data: bytes) -> BuildInfo | None:
-    """Decode the build info of a Go binary given as bytes (None: not a Go binary / unreadable)."""
+    """Decode the build info of a Go binary given as bytes (None: not a Go binary / unreadable;
+    :class:`BuildInfoTooLarge` when it is over the bounds)."""
     hdr = find_header(data)
     if hdr < 0:
         return None
@@ -176,6 +192,8 @@ def read_buildinfo(data: bytes) -> BuildInfo | None:
             vers, mod = _inline_strings(data, hdr + _HEADER)
         else:
             vers, mod = _pointer_strings(data, hdr, ptr_size, bool(flags & _FLAG_BIG_ENDIAN))
+    except BuildInfoTooLarge:
+        raise
     except (ValueError, struct.error):
         return None
     mod = mod[16:-16] if len(mod) >= 33 and mod[-17] == "\n" else ""
@@ -239,10 +257,16 @@ class GoCataloger:
         if not looks_like_go(head):
             return None
         data = head + reader.read(self.max_binary - len(head))
-        return read_buildinfo(data)
+        try:
+            return read_buildinfo(data)
+        except BuildInfoTooLarge as err:
+            return str(err)  # the reason it is not checked
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]:
         for f in found:
+            if isinstance(f.result, str):
+                ctx.skip(f.path, f"Go binary not read: {f.result}", f.layer)
+                continue
             yield from self.binary_packages(f.result, f.path, f.layer)
 
     def binary_packages(self, info: BuildInfo, path: str, layer: str) -> Iterable[Package]:
