@@ -112,8 +112,7 @@ def _cvss_from(d: Any, out: list[list[str]]) -> None:
         v = _clean(v)
         if v.startswith("CVSS:"):
             kind = "CVSS_V4" if v.startswith("CVSS:4") else "CVSS_V3"
-            if [kind, v] not in out:
-                out.append([kind, v])
+            out.append([kind, v])  # duplicates dropped once, at the end of the record
 
 
 def _rating(*dicts: Any) -> str:
@@ -137,11 +136,13 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
     adv_id = _clean(rec.get("id"))
     if not adv_id:
         return None
-    aliases: list[str] = []
+    # dict.fromkeys, not "x not in list": 300k aliases in one record were quadratic (minutes)
+    alias_set: dict[str, None] = {}
     for key in ("aliases", "upstream"):
         vals = rec.get(key)
         if isinstance(vals, list):
-            aliases.extend(_clean(v) for v in vals if _clean(v) and v != adv_id and _clean(v) not in aliases)
+            alias_set.update(dict.fromkeys(c for c in map(_clean, vals) if c and c != adv_id))
+    aliases = list(alias_set)
     severity: list[list[str]] = []
     for s in _list(rec.get("severity")):
         if isinstance(s, dict) and _clean(s.get("type")) and _clean(s.get("score")):
@@ -159,7 +160,7 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
             continue
         ranges: list[tuple[str, list[tuple[str, str]]]] = []
         for r in _list(aff.get("ranges")):
-            if not isinstance(r, dict) or r.get("type") not in _RANGE_TYPES:
+            if not isinstance(r, dict) or _str(r.get("type")) not in _RANGE_TYPES:
                 continue
             events = []
             for ev in _list(r.get("events")):
@@ -179,7 +180,7 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
             continue
         for s in _list(aff.get("severity")):
             pair = [_clean(s.get("type")), _clean(s.get("score"))] if isinstance(s, dict) else ["", ""]
-            if pair[1] and pair not in severity:
+            if pair[1]:
                 severity.append(pair)
         eco_spec, db_spec = aff.get("ecosystem_specific"), aff.get("database_specific")
         _cvss_from(db_spec, severity)
@@ -188,6 +189,8 @@ def rows_from_osv(rec: Any, source: str) -> tuple[tuple[Any, ...], list[tuple[An
             adv_id, eco, normalize_name(eco, name), encode_ranges(ranges),
             encode_list(vlist) if vlist else None, status, _rating(eco_spec, db_spec),
         ))
+    # first occurrence of each (type, score): a set, as "pair not in list" per entry was quadratic
+    severity = [list(pair) for pair in dict.fromkeys(tuple(pair) for pair in severity)]
     # no summary: the first paragraph of the details (OVAL/NVD text wraps lines inside paragraphs)
     summary = _str(rec.get("summary")) or " ".join(_str(rec.get("details")).strip().split("\n\n", 1)[0].split())[:400]
     url = ""
@@ -216,7 +219,7 @@ class _Sink:
         if isinstance(data, (bytes, bytearray)):
             try:
                 rec = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested 100k deep
                 self.stats.skipped += 1
                 if len(self.stats.problems) < 20:
                     self.stats.problems.append(f"{where}: not JSON")

@@ -140,3 +140,30 @@ def test_full_shared_osv_over_http(shared_dir: Path, tmp_path: Path, http_serve:
     got = {s.name.removeprefix("osv:"): s.records + s.withdrawn + s.skipped for s in res.sources}
     assert got == {eco: manifest[eco]["count"] for eco in got}
     assert set(got) == {k for k, v in manifest.items() if isinstance(v, dict) and "count" in v}
+
+
+def test_more_hostile_records(tmp_path: Path, zip_writer: Any) -> None:
+    """A range type that is a list ('internal error: TypeError: unhashable type'), arrays nested
+    100k deep ('internal error: RecursionError') and 300k aliases / 50k severities (quadratic
+    de-duplication: minutes) are skipped or imported, never fatal."""
+    good = {"id": "TEST-1", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"},
+                                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}
+    many = dict(good, id="MANY", aliases=[f"CVE-{i}" for i in range(300_000)] + ["CVE-1", "MANY"],
+                severity=[{"type": "CVSS_V3", "score": f"s{i % 50_000}"} for i in range(100_000)])
+    records = [
+        ("good.json", json.dumps(good).encode()),
+        ("listtype.json", json.dumps({"id": "L", "affected": [{"package": {"ecosystem": "PyPI", "name": "y"},
+                                                                 "ranges": [{"type": ["ECOSYSTEM"], "events": []}],
+                                                                 "versions": ["1.0"]}]}).encode()),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000),
+        ("many.json", json.dumps(many).encode()),
+    ]
+    z = zip_writer(tmp_path / "PyPI" / "all.zip", records)
+    res = update([str(z)], tmp_path / "db.sqlite3")
+    (stats,) = res.sources
+    assert stats.records == 3 and stats.skipped == 1
+    rows = rows_from_osv(many, "t")
+    assert rows is not None
+    aliases, severity = decode_list(rows[0][5]), decode_list(rows[0][6])
+    assert len(aliases) == 300_000 and aliases[:2] == ["CVE-0", "CVE-1"] and "MANY" not in aliases
+    assert len(severity) == 2 * 50_000 and severity[:4] == ["CVSS_V3", "s0", "CVSS_V3", "s1"]
