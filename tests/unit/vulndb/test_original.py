@@ -99,3 +99,17 @@ def test_malformed_feeds_are_one_line_errors(shared_dir: Path, tmp_path: Path) -
     with pytest.raises(SourceError, match="not secdb JSON"):
         update([str(secdb)], tmp_path / "y.sqlite3")
     assert not (tmp_path / "x.sqlite3").exists() and not (tmp_path / "y.sqlite3").exists()
+
+
+def test_bz2_oval_bomb_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size check was on the compressed file: 2.5 KB of bz2 grew to 3.2 GB of XML text in
+    one element (3.3 GB of memory). Decompressed bytes now count against the limit too."""
+    import bz2
+
+    d = tmp_path / "oval"
+    d.mkdir()
+    text = b'<oval_definitions><definitions><definition id="x"><title>' + b"a" * (4 << 20) + b"</title>"
+    (d / "oval-definitions-bookworm.xml.bz2").write_bytes(bz2.compress(text))
+    monkeypatch.setattr(original, "MAX_FEED_BYTES", 1 << 20)
+    with pytest.raises(SourceError, match="once decompressed"):
+        update([str(d)], tmp_path / "db.sqlite3")
