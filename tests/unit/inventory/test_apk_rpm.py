@@ -203,3 +203,13 @@ def test_hostile_sqlite_schema_is_not_checked(tmp_path: Path, schema: str, catal
     assert result.packages == []
     assert [n.subject for n in result.not_checked] == ["var/lib/rpm/rpmdb.sqlite"]
     assert "Packages" in result.not_checked[0].reason
+
+
+def test_apk_database_bounds(catalog_layers, mkfiles) -> None:  # type: ignore[no-untyped-def]
+    """Over 100,000 packages or 1,000,000 owned paths, an apk database is 'not checked'."""
+    many = "".join(f"P:p{i}\nV:1\n\n" for i in range(100_001))
+    result = catalog_layers([mkfiles({"etc/os-release": ALPINE_OS, "lib/apk/db/installed": many})])
+    assert result.packages == [] and "more than 100000 packages" in result.not_checked[0].reason
+    paths = "P:musl\nV:1\nF:lib\n" + "R:x\n" * 1_000_001
+    result = catalog_layers([mkfiles({"etc/os-release": ALPINE_OS, "lib/apk/db/installed": paths})])
+    assert result.packages == [] and "more than 1000000 paths" in result.not_checked[0].reason

@@ -11,10 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from seawall.inventory.packages.base import CatalogContext, Found, Reader, read_text
+from seawall.inventory.packages.base import (
+    MAX_PATHS,
+    MAX_RECORDS,
+    CatalogContext,
+    Found,
+    Reader,
+    TooManyRecords,
+    bounded,
+    read_text,
+)
 from seawall.inventory.packages.model import Package, PackageLocation, make_purl
 
 INSTALLED = "lib/apk/db/installed"
+#: a real installed database is a few MB (each package's file list included)
+_MAX_DB = 64 * 1024 * 1024
 
 
 def parse_installed(text: str) -> Iterator[tuple[dict[str, str], list[str]]]:
@@ -22,6 +33,7 @@ def parse_installed(text: str) -> Iterator[tuple[dict[str, str], list[str]]]:
     rec: dict[str, str] = {}
     owned: list[str] = []
     folder = ""
+    paths = 0  # R: lines of the whole database (bounded: each costs a path string)
     for line in [*text.splitlines(), ""]:
         if not line.strip():
             if rec.get("P") and rec.get("V"):
@@ -34,6 +46,9 @@ def parse_installed(text: str) -> Iterator[tuple[dict[str, str], list[str]]]:
         if key == "F":
             folder = value.strip("/")
         elif key == "R":
+            paths += 1
+            if paths > MAX_PATHS:
+                raise TooManyRecords(f"more than {MAX_PATHS} paths")
             owned.append(f"{folder}/{value}" if folder else value)
         elif key not in rec:
             rec[key] = value
@@ -51,7 +66,7 @@ class ApkCataloger:
         return path == INSTALLED
 
     def parse(self, path: str, reader: Reader) -> Any:
-        return list(parse_installed(read_text(reader, 256 * 1024 * 1024)))
+        return bounded(parse_installed(read_text(reader, _MAX_DB)), MAX_RECORDS, "packages")
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]:
         os = ctx.os

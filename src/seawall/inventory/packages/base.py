@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from seawall.inventory.osrelease import OSRelease
 from seawall.inventory.packages.model import NotChecked, Package, PackageLocation
+
+T = TypeVar("T")
 
 
 class Reader(Protocol):
@@ -72,6 +74,28 @@ class Cataloger(Protocol):
         ...
 
     def packages(self, found: list[Found], ctx: CatalogContext) -> Iterable[Package]: ...
+
+
+#: Records one database file may describe (packages of a dpkg status or apk database, paths of
+#: a file list). All of Debian is about 65,000 binary packages; a 57 MB status file of a million
+#: three-line stanzas (2.6 MB gzipped) cost 7.7 GB and 85 seconds before this bound.
+MAX_RECORDS = 100_000
+MAX_PATHS = 1_000_000
+
+
+class TooManyRecords(ValueError):
+    """A file lists more records than :data:`MAX_RECORDS` (or paths than :data:`MAX_PATHS`):
+    the cataloger reports it as not checked."""
+
+
+def bounded(items: Iterable[T], limit: int, what: str) -> list[T]:
+    """``list(items)``, or TooManyRecords as soon as there are more than ``limit``."""
+    out: list[T] = []
+    for item in items:
+        if len(out) >= limit:
+            raise TooManyRecords(f"more than {limit} {what}")
+        out.append(item)
+    return out
 
 
 def read_text(reader: Reader, limit: int) -> str:

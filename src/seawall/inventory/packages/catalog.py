@@ -49,6 +49,10 @@ CATALOGERS: tuple[Cataloger, ...] = (
 SHARED_READ_LIMIT = 64 * 1024 * 1024
 
 _OS_FILES = frozenset(OS_FILES)
+#: Packages one image may list: each costs kilobytes through the SBOM and vulnerability matching,
+#: and a million tiny metadata files (a few MB of gzipped layer) would cost gigabytes. The rest
+#: is reported as not checked, never silently dropped.
+MAX_PACKAGES = 200_000
 
 
 @dataclass(slots=True)
@@ -148,15 +152,21 @@ class Collector:
         packages: list[Package] = []
         order = sorted(range(len(self.catalogers)), key=lambda i: not self.catalogers[i].is_os)
         dropped = 0
+        full = False
         for i in order:
             cat = self.catalogers[i]
             items = found.get(i, [])
-            if not items:
+            if not items or full:
                 continue
             for pkg in cat.packages(items, ctx):
                 if not cat.is_os and _owned(pkg, ctx.owned):
                     dropped += 1
                     continue
+                if len(packages) >= MAX_PACKAGES:
+                    full = True
+                    where = pkg.locations[0].path if pkg.locations else cat.name
+                    ctx.skip(where, f"the image lists more than {MAX_PACKAGES} packages; the rest are not listed")
+                    break
                 packages.append(pkg)
         return CatalogResult(ctx.os, _dedupe(packages), ctx.not_checked, dropped)
 

@@ -15,7 +15,16 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from seawall.inventory.packages.base import CatalogContext, Found, Reader, parse_stanzas, read_text
+from seawall.inventory.packages.base import (
+    MAX_PATHS,
+    MAX_RECORDS,
+    CatalogContext,
+    Found,
+    Reader,
+    bounded,
+    parse_stanzas,
+    read_text,
+)
 from seawall.inventory.packages.model import Package, PackageLocation, make_purl
 
 STATUS = "var/lib/dpkg/status"
@@ -94,7 +103,7 @@ def parse_list(text: str) -> Iterator[str]:
             yield p
 
 
-_MAX_DB = 256 * 1024 * 1024
+_MAX_DB = 64 * 1024 * 1024  # a full Ubuntu desktop's status file is about 10 MB
 _MAX_SMALL = 4 * 1024 * 1024
 
 
@@ -118,9 +127,9 @@ class DpkgCataloger:
 
     def parse(self, path: str, reader: Reader) -> Any:
         if path == STATUS or path.startswith(STATUS_D):
-            return ("status", list(parse_status(read_text(reader, _MAX_DB))))
+            return ("status", bounded(parse_status(read_text(reader, _MAX_DB)), MAX_RECORDS, "packages"))
         if path.startswith(INFO):
-            return ("list", tuple(parse_list(read_text(reader, _MAX_DB))))
+            return ("list", tuple(bounded(parse_list(read_text(reader, _MAX_DB)), MAX_PATHS, "paths")))
         lic = copyright_licenses(read_text(reader, _MAX_SMALL))
         return ("copyright", path.split("/")[3], tuple(lic)) if lic else None
 
