@@ -286,13 +286,17 @@ class SquashedFS:
         return iter(sorted(self._content))
 
     # -- building -----------------------------------------------------------------------------------
-    def _remove(self, path: str, keep: set[str] | None = None) -> None:
-        """Remove ``path`` and its subtree, except paths in ``keep`` (added by the current layer)."""
+    def _remove(self, path: str, keep: set[str] | None = None, cleared: _Cleared | None = None) -> None:
+        """Remove ``path`` and its subtree, except paths in ``keep`` (added by the current layer).
+
+        ``cleared``: directories an opaque marker or whiteout of the current layer already
+        cleared; whatever is below them now was added by this layer, so the walk does not enter
+        them (without this, markers repeated on a large kept tree cost quadratic time)."""
         stack = [path]
         while stack:
             p = stack.pop()
             kids = self._children.get(p)
-            if kids:
+            if kids and (cleared is None or p == path or not cleared.has(p)):
                 stack.extend(f"{p}/{k}" if p else k for k in kids)
             if keep is not None and p in keep:
                 continue
@@ -307,9 +311,9 @@ class SquashedFS:
                 if sibs is not None:
                     sibs.discard(name)
 
-    def _remove_children(self, d: str, keep: set[str]) -> None:
+    def _remove_children(self, d: str, keep: set[str], cleared: _Cleared | None = None) -> None:
         for k in list(self._children.get(d, ())):
-            self._remove(f"{d}/{k}" if d else k, keep)
+            self._remove(f"{d}/{k}" if d else k, keep, cleared)
 
     def _ensure_parents(self, path: str, layer_digest: str, layer_index: int) -> None:
         """Link ``path`` into its parent, creating implied parent directories (tars may omit them)."""
@@ -357,6 +361,36 @@ class SquashedFS:
             self._children.setdefault(e.path, set())
 
 
+class _Cleared:
+    """Paths an opaque marker (``opaqued``) or a whiteout (``whited``) of one layer has applied
+    to: below them only entries of that layer remain."""
+
+    __slots__ = ("opaqued", "whited")
+
+    def __init__(self) -> None:
+        self.opaqued: set[str] = set()
+        self.whited: set[str] = set()
+
+    def has(self, path: str) -> bool:
+        return path in self.opaqued or path in self.whited
+
+    def below(self, path: str) -> bool:
+        """``path`` is under a cleared directory (among its 64 nearest ancestors: cheap, and a
+        chain of markers on nested directories must then be 64 levels apart, 32 at most in a
+        4096-byte path, which bounds the repeated walks to that factor)."""
+        if not self.opaqued and not self.whited:
+            return False
+        p = path
+        for _ in range(64):
+            cut = p.rfind("/")
+            if cut < 0:
+                return False
+            p = p[:cut]
+            if self.has(p):
+                return True
+        return False
+
+
 @dataclass(slots=True)
 class _Op:
     """One layer member to apply to the squashed state (kept when a layer is read out of order)."""
@@ -384,6 +418,7 @@ class _Layer:
         self.subject = subject
         self.wants = wants
         self.added: set[str] = set()
+        self.cleared = _Cleared()
         self.whiteouts = 0
         self.count = 0
 
@@ -399,13 +434,19 @@ class _Layer:
             return None
         if op.kind == "opaque":
             self.whiteouts += 1
-            fs._remove_children(path, self.added)
+            # repeated (or after a whiteout of the same path): only this layer's entries are
+            # below it, nothing more to remove
+            if not self.cleared.has(path) and not self.cleared.below(path):
+                fs._remove_children(path, self.added, self.cleared)
+            self.cleared.opaqued.add(path)
             if path not in fs._entries:  # the marker implies its directory
                 fs._put(FileEntry(path, "dir", 0, 0o755, 0, 0, "", self.digest, self.index))
             return None
         if op.kind == "whiteout":
             self.whiteouts += 1
-            fs._remove(path, self.added)
+            if path not in self.cleared.whited and not self.cleared.below(path):
+                fs._remove(path, self.added, self.cleared)
+            self.cleared.whited.add(path)
             return None
         linkname = op.linkname
         size = op.size
