@@ -44,6 +44,8 @@ _MAX_SYMLINK_HOPS = 40
 #: target over it cannot be unpacked by any runtime, and squashing it would cost time and memory
 #: quadratic in its depth (every implied parent directory is a copy of the path's prefix).
 PATH_MAX = 4096
+#: path components one resolution may visit, symlink targets included (a real one visits tens)
+_MAX_RESOLVE_STEPS = 4096
 
 
 class FileEntry(NamedTuple):
@@ -140,14 +142,18 @@ def member_path(name: str, subject: str) -> str:
 
 
 def resolve(path: str, lookup: Callable[[str], FileEntry | None], follow_last: bool = True) -> str | None:
-    """Resolve symlinks in ``path`` chroot-style; None on a loop (more than 40 hops) or when the
-    resolved path grows over :data:`PATH_MAX` (ENAMETOOLONG), which bounds the work a chain of
-    long symlink targets can cause."""
+    """Resolve symlinks in ``path`` chroot-style; None on a loop (more than 40 hops), when the
+    resolved path grows over :data:`PATH_MAX` (ENAMETOOLONG) or after 4096 components: a chain
+    of long symlink targets cannot make one resolution cost more than that."""
     parts: deque[str] = deque(path.split("/"))
     resolved = ""
     ends: list[int] = []  # len(resolved) before each component was appended ("..": cut back)
     hops = 0
+    steps = 0
     while parts:
+        steps += 1
+        if steps > _MAX_RESOLVE_STEPS:  # 40 hops of 2,000-component targets: give up
+            return None
         name = parts.popleft()
         if name in ("", "."):
             continue
@@ -238,6 +244,9 @@ class SquashedFS:
         self._entries: dict[str, FileEntry] = {}
         self._children: dict[str, set[str]] = {"": set()}
         self._content: dict[str, bytes] = {}
+        #: parent directory -> where it resolves (members under a symlinked parent: each one
+        #: would resolve it again); cleared whenever a symlink is added, replaced or removed
+        self._link_cache: dict[str, str | None] = {}
         #: wanted files whose content was captured only partially (over ``max_file_bytes``)
         self.truncated: set[str] = set()
         #: number of whiteouts and opaque markers applied, per layer index
@@ -302,7 +311,10 @@ class SquashedFS:
                 continue
             if p == "":
                 continue
-            if self._entries.pop(p, None) is not None:
+            gone = self._entries.pop(p, None)
+            if gone is not None:
+                if gone.type == "symlink":
+                    self._link_cache.clear()
                 self._content.pop(p, None)
                 self.truncated.discard(p)
                 self._children.pop(p, None)
@@ -344,13 +356,19 @@ class SquashedFS:
         e = self._entries.get(parent)
         if e is not None and e.type == "dir":
             return path
-        real = resolve(parent, self._entries.get)
+        cache = self._link_cache
+        if parent in cache:
+            real = cache[parent]
+        else:
+            real = cache[parent] = resolve(parent, self._entries.get)
         if real is None:
             return path
         return f"{real}/{name}" if real else name
 
     def _put(self, e: FileEntry) -> None:
         old = self._entries.get(e.path)
+        if e.type == "symlink" or (old is not None and old.type == "symlink"):
+            self._link_cache.clear()
         if old is not None and old.type == "dir" and e.type != "dir":
             self._remove(e.path)
         self._content.pop(e.path, None)
@@ -496,6 +514,8 @@ class _Layer:
             if pe is None or pe.type != "dir":
                 return self.apply(_Op(path, "put", etype, size, mode, uid, gid, mtime, linkname))
         old = entries.get(path)
+        if etype == "symlink" or (old is not None and old.type == "symlink"):
+            fs._link_cache.clear()
         if old is not None:
             if old.type == "dir" and etype != "dir":
                 return self.apply(_Op(path, "put", etype, size, mode, uid, gid, mtime, linkname))

@@ -345,16 +345,28 @@ def test_member_names_and_link_targets_over_path_max(tmp_path: Path, entry: E, e
 
 
 def test_long_symlink_chains_resolve_within_path_max(tmp_path: Path) -> None:
-    """41 chained links, each target near PATH_MAX, resolve (or give up) instead of spinning."""
+    """Resolution stops at 40 hops, past PATH_MAX, and after 4096 components: 40 chained links
+    with 1,600-component targets (64,000 steps each time a member lands under the chain) took
+    minutes for 20,000 members of the next layer."""
     n = 41
-    links = [E(f"l{i}", type="symlink", linkname="d/../" * 800 + f"l{i + 1}") for i in range(n)]
+    short = [E(f"s{i}", type="symlink", linkname=f"s{i + 1}") for i in range(n)]
+    long = [E(f"l{i}", type="symlink", linkname="d/../" * 800 + f"l{i + 1}") for i in range(n)]
     deep = [E("x", type="symlink", linkname="y/" * 2000 + "z"), E("y", type="symlink", linkname=".")]
-    write_oci_layout(tmp_path / "img", [layer_tar([E(f"l{n}", b"end"), E("d", type="dir"), *links, *deep])])
+    # resolvable in 1,601 steps, once for all 20,000 members below it (cached per parent)
+    usr = [E("t", type="dir"), E("p", type="symlink", linkname="d/../" * 800 + "t")]
+    first = layer_tar([E(f"s{n}", b"end"), E(f"l{n}", type="dir"), E("d", type="dir"), *short, *long, *deep, *usr])
+    second = layer_tar([E(f"l0/f{i}", b"") for i in range(20_000)] + [E(f"p/g{i}", b"") for i in range(20_000)])
+    write_oci_layout(tmp_path / "img", [first, second])
     with open_image(str(tmp_path / "img")) as img:
         fs = squash(img, lambda p: True)
-    assert fs.read("l1") == b"end"  # 40 hops: the limit
-    assert fs.read("l0") is None  # 41 hops
+    assert fs.read("s1") == b"end"  # 40 hops: the limit
+    assert fs.read("s0") is None  # 41 hops
+    assert fs.realpath("l39") == f"l{n}"  # 2 hops of 1,600 components
+    assert fs.realpath("l1") is None  # 40 such hops: over the step budget long before
     assert fs.realpath("x") is None  # would be 'z' after 2000 more hops
+    # unresolvable, l0 is replaced by a directory for the members below it (as before)
+    assert fs.get("l0/f19999") is not None and fs.get("l0").type == "dir"  # type: ignore[union-attr]
+    assert fs.get("t/g19999") is not None and fs.realpath("p/g0") == "t/g0"  # through the link
 
 
 def test_hard_link_cycle_terminates(tmp_path: Path) -> None:
