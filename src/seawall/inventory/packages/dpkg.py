@@ -62,6 +62,7 @@ def parse_source(rec: dict[str, str]) -> tuple[str, str]:
     return name, version
 
 
+_MAX_LICENSE_LINE = 1000
 _EXCEPTION_SUFFIX = re.compile(r"\s+with\s+.*\s+exception\s*$", re.IGNORECASE)
 
 
@@ -85,8 +86,8 @@ def copyright_licenses(text: str) -> list[str]:
             continue  # not at the start of a line
         end = find("\n", pos)
         value = (text[pos:] if end < 0 else text[pos:end]).lstrip(" \t")
-        if not value or value[0].isspace():
-            continue
+        if not value or value[0].isspace() or len(value) > _MAX_LICENSE_LINE:
+            continue  # a line of thousands of words names no license (and the splits below backtrack)
         first = _EXCEPTION_SUFFIX.sub("", value.strip())
         for part in _LICENSE_SPLIT.split(first):
             part = part.strip().strip("()")

@@ -16,9 +16,11 @@ from seawall.inventory.packages.model import Package, make_purl
 
 _PATH = re.compile(r"(?:^|/)specifications/[^/]+\.gemspec$")
 _STR = r"""(?:"([^"\n]*)"|'([^'\n]*)'|%q\{([^}\n]*)\})"""
-_NAME = re.compile(r"^\s*\w+\.name\s*=\s*" + _STR, re.M)
-_VERSION = re.compile(r"^\s*\w+\.version\s*=\s*(?:Gem::Version\.new\(\s*)?" + _STR, re.M)
-_LICENSES = re.compile(r"^\s*\w+\.licenses?\s*=\s*(.*)$", re.M)
+# blanks are [ \t], never \s: a line-anchored ``^\s*`` runs across newlines, so a gemspec of a
+# million empty lines cost a full scan from each of them (quadratic: hours for 1 MB)
+_NAME = re.compile(r"^[ \t]*\w+\.name[ \t]*=[ \t]*" + _STR, re.M)
+_VERSION = re.compile(r"^[ \t]*\w+\.version[ \t]*=[ \t]*(?:Gem::Version\.new\([ \t]*)?" + _STR, re.M)
+_LICENSES = re.compile(r"^[ \t]*\w+\.licenses?[ \t]*=[ \t]*(.*)$", re.M)
 _QUOTED = re.compile(r""""([^"\n]*)"|'([^'\n]*)'""")
 _MAX = 1024 * 1024
 
