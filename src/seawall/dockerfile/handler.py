@@ -5,6 +5,7 @@ honour inline ignores (``# hadolint ignore=DL3008,DL3009``, ``# seawall ignore=S
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import fnmatch
 import re
@@ -56,6 +57,8 @@ def lint(df: Dockerfile, run: ScanRun | None = None, context_dir: Path | None = 
     config = run.config if run is not None else Config()
     ctx = DockerfileContext(config, context_dir)
     global_ids, per_line = inline_ignores(df)
+    # the stage a line belongs to, by bisection (a scan of every stage per finding was quadratic)
+    stage_lines = [s.line for s in df.stages]
     out: list[Finding] = []
     for r in REGISTRY.for_target("dockerfile"):
         if not config.rule_enabled(r.meta):
@@ -69,10 +72,9 @@ def lint(df: Dockerfile, run: ScanRun | None = None, context_dir: Path | None = 
             run.error(df.path, f"rule {r.meta.id} failed: {type(err).__name__}: {err}")
             continue
         for v in violations:
-            stage_name = ""
-            for s in df.stages:
-                if s.line <= v.line:
-                    stage_name = s.name or f"stage {s.index}"
+            at = bisect.bisect_right(stage_lines, v.line)
+            stage = df.stages[at - 1] if at else None
+            stage_name = (stage.name or f"stage {stage.index}") if stage is not None else ""
             f = make_finding(
                 r.meta,
                 v.message,

@@ -118,12 +118,30 @@ class Dockerfile:
         return {s.name.lower(): s.index for s in self.stages if s.name}
 
 
+#: Longest result of one variable expansion. Each ARG/ENV can reference the previous one twice
+#: (``ARG A2=${A1}${A1}``): 40 such lines doubled a 16-byte value to terabytes (21 GB of memory
+#: before the kill). Docker has no such limit, but no real instruction comes near it.
+MAX_EXPANDED_CHARS = 256 * 1024
+
+
+class ExpansionTooLong(ValueError):
+    """An expansion would exceed :data:`MAX_EXPANDED_CHARS`."""
+
+
 def expand(text: str, env: dict[str, str], keep_unknown: bool = False) -> str:
     """Docker-style variable substitution. Docker turns unknown variables into ""; with
     ``keep_unknown`` they stay as written, since for analysis an unset ARG means "given at build
-    time", not "empty"."""
+    time", not "empty". Raises :class:`ExpansionTooLong` past :data:`MAX_EXPANDED_CHARS`."""
+    budget = [MAX_EXPANDED_CHARS - len(text)]
 
     def sub(m: re.Match[str]) -> str:
+        out = _sub(m)
+        budget[0] -= len(out) - len(m.group(0))
+        if budget[0] < 0:
+            raise ExpansionTooLong(f"variable expansion over {MAX_EXPANDED_CHARS:,} characters")
+        return out
+
+    def _sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(4)
         op, word = m.group(2), m.group(3) or ""
         val = env.get(name)
@@ -278,7 +296,12 @@ def _resolve(df: Dockerfile) -> None:
             except ValueError:
                 pass
         scope = env if stage is not None else global_args
-        ins.args = expand(rest, scope, keep_unknown=True) if ins.cmd in EXPANDS and ins.json_args is None else rest
+        ins.args = rest
+        if ins.cmd in EXPANDS and ins.json_args is None:
+            try:
+                ins.args = expand(rest, scope, keep_unknown=True)
+            except ExpansionTooLong as err:  # left as written: the rest of the file is still checked
+                df.errors.append((ins.line, f"{err}; left unexpanded"))
         if ins.cmd == "FROM":
             words = ins.args.split()
             base = words[0] if words else ""

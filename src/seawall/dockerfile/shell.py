@@ -38,14 +38,26 @@ class SimpleCommand:
         return args
 
 
+#: Longest line tokenised with shlex. shlex grows each token by string concatenation on an
+#: attribute, which CPython cannot do in place: one 600 KB word took 5 s, 3 MB over a minute.
+#: Longer lines (no real RUN line) degrade to whitespace splitting, as unbalanced quotes do.
+MAX_SHLEX_LINE = 16 * 1024
+
+
 def _tokens(text: str) -> list[str]:
+    if len(text) > MAX_SHLEX_LINE:
+        return _split_plain(text)
     lex = shlex.shlex(text, posix=True, punctuation_chars=";&|")
     lex.whitespace_split = True
     lex.commenters = "#"
     try:
         return list(lex)
     except ValueError:
-        return text.replace(";", " ; ").replace("&&", " && ").replace("|", " | ").split()
+        return _split_plain(text)
+
+
+def _split_plain(text: str) -> list[str]:
+    return text.replace(";", " ; ").replace("&&", " && ").replace("|", " | ").split()
 
 
 def split_commands(script: str) -> list[SimpleCommand]:

@@ -92,3 +92,21 @@ def test_shell_split_and_pipes() -> None:
     cmds = split_commands("apt-get update && curl -sSL https://x/i.sh | sudo bash -s; rm -rf /tmp/*")
     assert [c.name for c in cmds] == ["apt-get", "curl", "bash", "rm"]
     assert cmds[2].piped_from is cmds[1]
+
+
+def test_arg_doubling_bomb_is_bounded() -> None:
+    """40 ARGs each doubling the previous one grew to terabytes (21 GB before the kill)."""
+    text = "ARG A0=xxxxxxxxxxxxxxxx\n" + "".join(f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, 40))
+    text += "FROM alpine:$A39\nENV E0=$A10\n" + "".join(f"ENV E{i}=${{E{i - 1}}}${{E{i - 1}}}\n" for i in range(1, 40))
+    df = parse(text, "Dockerfile")
+    assert any("variable expansion over" in msg for _line, msg in df.errors)
+    assert all(len(ins.args) <= 1 << 20 for ins in df.instructions)
+    assert df.stages[0].base.startswith("alpine:")
+    assert len(expand("${A}${A}", {"A": "x" * 1000})) == 2000  # ordinary expansions unchanged
+
+
+def test_one_huge_word_is_split_not_lexed_quadratically() -> None:
+    """shlex builds a token by repeated concatenation: one 3 MB word took over a minute."""
+    cmds = split_commands("echo " + "a" * 3_000_000 + " && curl x | sh")
+    assert [c.name for c in cmds] == ["echo", "curl", "sh"]
+    assert cmds[2].piped_from is cmds[1]

@@ -140,3 +140,17 @@ def test_scan_picks_up_dockerfiles(tmp_path: Path) -> None:
     report = scan([str(tmp_path)], Config())
     got = {(Path(f.location.path).name, f.rule_id) for f in report.findings}
     assert ("Dockerfile", "SW-DF-001") in got and ("api.Dockerfile", "SW-DF-002") in got
+
+
+def test_many_stages_and_runs_stay_linear(tmp_path: Path) -> None:
+    """100k chained stages ('FROM sN AS sN+1') ran past a minute: the final-USER chain used list
+    membership with dataclass equality, COPY --from rebuilt the earlier names per stage, and the
+    pipefail rule walked every RUN once per stage. Same findings as before, in linear time."""
+    n = 20_000
+    text = "FROM alpine AS s0\nUSER app\n" + "".join(
+        f"FROM s{i} AS s{i + 1}\nCOPY --from=s{i} /a /a\nRUN curl x | sh\n" for i in range(n)
+    )
+    df = parse(text, "Dockerfile")
+    found = [(f.rule_id, f.location.line) for f in lint(df, ScanRun(Config()), tmp_path)]
+    assert not any(r in ("SW-DF-029", "SW-DF-030", "SW-DF-006") for r, _ in found)  # USER inherited
+    assert sum(r == "SW-DF-054" for r, _ in found) == n  # every piped RUN, once

@@ -156,8 +156,8 @@ def copy_from_unknown(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violat
     # As hadolint: --from must be an earlier stage (by name or index). Copying from an image
     # (--from=alpine) is flagged too: it pulls an unpinned, unscanned image at build time.
     # A value with a variable is left alone: it is only known at build time.
+    earlier: set[str] = set()  # grown stage by stage (rebuilt per stage it was quadratic)
     for st in df.stages:
-        earlier = {s.name.lower() for s in df.stages[: st.index] if s.name}
         for ins in st.instructions:
             src = ins.flags.get("from")
             if ins.cmd != "COPY" or not src or "$" in src or (st.name and src.lower() == st.name.lower()):
@@ -167,6 +167,8 @@ def copy_from_unknown(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violat
                     yield Violation(f"COPY --from={src} refers to a stage that is not defined before", line=ins.line)
             elif src.lower() not in earlier:
                 yield Violation(f"COPY --from={src} is not an earlier stage (an image would be pulled)", line=ins.line)
+        if st.name:
+            earlier.add(st.name.lower())
 
 
 @rule(

@@ -25,15 +25,18 @@ class DockerfileContext:
         return self.config.section(name) if self.config is not None else {}
 
 
-_RUN_CACHE: dict[int, list[tuple[Instruction, list[SimpleCommand]]]] = {}
+_RUN_CACHE: dict[int, tuple[Dockerfile, list[tuple[Instruction, list[SimpleCommand]]]]] = {}
 
 
 def runs(df: Dockerfile) -> list[tuple[Instruction, list[SimpleCommand]]]:
-    """Every RUN instruction with its simple commands (parsed once per Dockerfile object)."""
+    """Every RUN instruction with its simple commands (parsed once per Dockerfile object).
+
+    The cache holds the Dockerfile itself, so an id reused after garbage collection cannot hit;
+    checking "first RUN in df.instructions" instead cost a scan with dataclass equality per call."""
     key = id(df)
     cached = _RUN_CACHE.get(key)
-    if cached is not None and cached and cached[0][0] in df.instructions:
-        return cached
+    if cached is not None and cached[0] is df:
+        return cached[1]
     out = []
     for ins in df.instructions:
         if ins.cmd == "RUN":
@@ -41,7 +44,7 @@ def runs(df: Dockerfile) -> list[tuple[Instruction, list[SimpleCommand]]]:
             out.append((ins, split_commands(script)))
     if len(_RUN_CACHE) > 64:
         _RUN_CACHE.clear()
-    _RUN_CACHE[key] = out
+    _RUN_CACHE[key] = (df, out)
     return out
 
 

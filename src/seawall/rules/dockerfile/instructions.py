@@ -25,9 +25,11 @@ def _final_user(df: Dockerfile) -> tuple[Instruction | None, int]:
     if st is None:
         return None, 0
     chain = [st]
+    seen = {st.index}  # indexes, not "stage in chain": Stage equality compares every instruction
     names = {s.name.lower(): s for s in df.stages if s.name}
-    while chain[-1].base.lower() in names and names[chain[-1].base.lower()] not in chain:
+    while chain[-1].base.lower() in names and names[chain[-1].base.lower()].index not in seen:
         chain.append(names[chain[-1].base.lower()])
+        seen.add(chain[-1].index)
     for s in chain:
         user = s.last("USER")
         if user is not None:
