@@ -276,3 +276,14 @@ def test_java_nested_inflation_is_budgeted() -> None:
     assert [a.artifact for a in scan_archive(jar, "fat-1.0.jar")] == ["fat"]  # default budget: 1 GiB
     with pytest.raises(ArchiveError, match="nested archives inflate to more than"):
         list(scan_archive(jar, "fat-1.0.jar", budget=[8 * 1024 * 1024]))
+
+
+def test_java_nested_archive_with_a_64k_name() -> None:
+    """A nested jar's name comes from its zip entry (up to 64 kB): the name-version pattern is
+    quadratic on 'a-1a-1...' (20,000 repeats: 7 s per nested jar, and an archive may hold
+    thousands); names longer than NAME_MAX are not parsed for a version."""
+    inner = _jar({"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n"})
+    long = "lib/" + "a-1" * 20_000 + "!.jar"
+    outer = _jar({"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n", long: inner, "lib/ok-2.0.jar": inner})
+    arts = {(a.artifact, a.version) for a in scan_archive(outer, "app-1.0.jar")}
+    assert arts == {("app", "1.0"), ("ok", "2.0")}  # the long one has no version: not a package

@@ -124,6 +124,8 @@ def _from_name(filename: str) -> tuple[str, str]:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
+    if len(stem) > 255:  # NAME_MAX; a zip entry name may be 64 kB, and the pattern is quadratic
+        return stem[:255], ""
     m = _FILENAME.match(stem)
     return (m.group("name"), m.group("version")) if m else (stem, "")
 
