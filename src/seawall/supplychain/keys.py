@@ -100,7 +100,7 @@ def decrypt_blob(data: bytes, password: bytes, *, subject: str = "private key") 
 
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: '[' nested 40k deep fits in a key file
         raise InputError("encrypted key: not a JSON envelope", subject=subject) from None
     if not isinstance(doc, dict):
         raise InputError("encrypted key: not a JSON object", subject=subject)
@@ -115,7 +115,7 @@ def decrypt_blob(data: bytes, password: bytes, *, subject: str = "private key") 
     assert isinstance(params, dict)
     npr = (params.get("N"), params.get("r"), params.get("p"))
     if npr not in SCRYPT_PARAMS:
-        raise InputError(f"encrypted key: unsupported scrypt parameters {npr}", subject=subject)
+        raise InputError(f"encrypted key: unsupported scrypt parameters {str(npr)[:80]}", subject=subject)
     salt = _b64d(kdf.get("salt"), "kdf salt", subject)
     nonce = _b64d(cipher.get("nonce"), "cipher nonce", subject)
     sealed = _b64d(doc.get("ciphertext"), "ciphertext", subject)
@@ -181,11 +181,11 @@ def load_private_key(data: bytes, password: bytes, *, subject: str = "private ke
         raise InputError("not a PEM key file", subject=subject)
     typ, der = blocks[0]
     if not der:
-        raise InputError(f"PEM block {typ!r} is not valid base64", subject=subject)
+        raise InputError(f"PEM block {typ[:60]!r} is not valid base64", subject=subject)
     if typ in (SIGSTORE_PEM, COSIGN_PEM):
         der = decrypt_blob(der, password, subject=subject)
     elif typ not in ("PRIVATE KEY", "EC PRIVATE KEY"):
-        raise InputError(f"unsupported PEM type {typ!r} (expected {SIGSTORE_PEM})", subject=subject)
+        raise InputError(f"unsupported PEM type {typ[:60]!r} (expected {SIGSTORE_PEM})", subject=subject)
     try:
         key = serialization.load_der_private_key(der, None)
     except (ValueError, TypeError):
@@ -209,7 +209,7 @@ def load_public_key(data: bytes, *, subject: str = "public key") -> PublicKey:
         elif typ == "CERTIFICATE":
             key = x509.load_der_x509_certificate(der).public_key()
         else:
-            raise InputError(f"unsupported PEM type {typ!r} (expected PUBLIC KEY)", subject=subject)
+            raise InputError(f"unsupported PEM type {typ[:60]!r} (expected PUBLIC KEY)", subject=subject)
     except ValueError:
         raise InputError("invalid public key", subject=subject) from None
     if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey):

@@ -118,6 +118,15 @@ def test_tampered_ciphertext_fails() -> None:
         ),
         (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "unsupported PEM type"),
         (b"A" * 100_000, "too large"),
+        (  # 40k nested arrays: 'internal error: RecursionError'
+            b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" + base64.b64encode(b"[" * 40_000)
+            + b"\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+            "not a JSON envelope",
+        ),
+        (  # the PEM type is echoed, bounded
+            b"-----BEGIN " + b"X" * 30_000 + b"-----\nAAAA\n-----END " + b"X" * 30_000 + b"-----\n",
+            r"unsupported PEM type 'X{60}' \(expected",
+        ),
     ],
 )
 def test_hostile_private_key_files(data: bytes, message: str) -> None:
