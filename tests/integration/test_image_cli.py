@@ -252,6 +252,12 @@ def test_sbom_platform_selection(tmp_path: Path) -> None:
         assert (os_comp["name"], os_comp["version"]) == ("alpine", version)
     res = seawall("sbom", f"oci:{layout}:latest", "--platform", "linux/s390x")
     assert res.returncode in (2, 3) and len(res.stderr.strip().splitlines()) == 1
+    # a docker-save archive holds one platform: asking for another is an error, as for a layout
+    # (it was ignored: an amd64 SBOM came out for --platform linux/arm64, exit 0)
+    write_docker_archive(tmp_path / "a.tar", os_layer("3.20.1"))
+    res = seawall("sbom", str(tmp_path / "a.tar"), "--platform", "linux/arm64")
+    assert res.returncode == 3 and "image is for linux/amd64, not the requested linux/arm64" in res.stderr
+    assert seawall("sbom", str(tmp_path / "a.tar"), "--platform", "linux/amd64").returncode == 0
 
 
 def test_strings_that_are_not_utf8_in_image_json(tmp_path: Path) -> None:

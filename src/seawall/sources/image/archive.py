@@ -355,13 +355,13 @@ def open_archive(
         tb.close()
         raise SourceError("not an image archive (no manifest.json or OCI index.json)", subject=display)
     try:
-        return _open_docker(tb, ref, limits, display)
+        return _open_docker(tb, ref, limits, display, platform)
     except BaseException:
         tb.close()
         raise
 
 
-def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
+def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str, platform: Platform | None = None) -> Image:
     raw = tb.read_file("manifest.json", limits.max_manifest_bytes)
     try:
         entries = json.loads(raw)
@@ -389,6 +389,9 @@ def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
 
         cfg_digest = "sha256:" + hashlib.sha256(raw_cfg).hexdigest()
     config = parse_json_object(raw_cfg, "image config", display)
+    plat = Platform.from_json(config)
+    if platform is not None and plat is not None and not platform.matches(plat):  # as for OCI layouts
+        raise SourceError(f"image is for {plat}, not the requested {platform}", subject=display)
     rootfs = config.get("rootfs")
     diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
     if not isinstance(diff_ids, list) or len(diff_ids) != len(layers):
@@ -419,7 +422,7 @@ def _open_docker(tb: TarBlobs, ref: str, limits: Limits, display: str) -> Image:
         config=config,
         config_digest=cfg_digest,
         layers=specs,
-        platform=Platform.from_json(config),
+        platform=plat,
         source="docker-archive",
         blobs=_DockerLayers(tb, names),
         limits=limits,
