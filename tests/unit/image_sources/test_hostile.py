@@ -455,3 +455,27 @@ def test_repeated_whiteout_markers_cost_linear_time(tmp_path: Path, marker: str)
         assert fs.get("d/old") is None and len(fs.listdir("d/sub")) == n
     else:
         assert fs.get("d/old") is None and len(fs.listdir(f"d/sub/{chain}")) == n
+
+
+def test_long_member_names_in_the_outer_archive_are_not_indexed(tmp_path: Path) -> None:
+    """Every regular member's name was kept in the index: 500 members named with 1 MB each (a
+    536 kB tar.gz) cost 500 MB. Names over PATH_MAX are not indexed (nothing refers to them)."""
+    import io
+
+    write_docker_archive(tmp_path / "a.tar", [OK])
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for i in range(20):
+            tf.addfile(tarfile.TarInfo(f"{i:04d}" + "x" * 1_000_000), io.BytesIO(b""))
+        with tarfile.open(tmp_path / "a.tar") as src:
+            for m in src.getmembers():
+                tf.addfile(m, src.extractfile(m))
+    (tmp_path / "b.tar.gz").write_bytes(gzip.compress(buf.getvalue(), 1))
+    tracemalloc.start()
+    try:
+        with open_image(str(tmp_path / "b.tar.gz")) as img:
+            assert squash(img, lambda p: True).read("etc/os-release") == b"ID=alpine\n"
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak  # was 20+ MB: every name kept

@@ -38,6 +38,7 @@ from seawall.sources.image.reference import parse_reference
 from seawall.sources.image.streams import ReadStream
 
 _MAX_MEMBERS = 200_000
+_PATH_MAX = 4096
 _HEX_NAME = re.compile(r"(?:^|/)([a-f0-9]{64})(?:\.json|\.tar)?$")
 #: what reading a corrupt archive may raise (ISA-L's error is added when ISA-L is first used)
 _ERRORS: tuple[type[Exception], ...] = (
@@ -166,7 +167,9 @@ class TarBlobs:
                     raise SourceError(f"archive has more than {_MAX_MEMBERS} members", subject=self.subject)
                 if ti.offset_data + ti.size > limits.max_total_bytes:
                     raise SourceError("archive is larger than the configured limit", subject=self.subject)
-                if ti.isreg():
+                # a name over PATH_MAX names nothing an image refers to; kept, 64,000 names of
+                # 1 MB each (a 64 MB tar.gz) would be 64 GB of index
+                if ti.isreg() and len(ti.name) <= _PATH_MAX:
                     self.members[_norm(ti.name)] = (ti.offset_data, ti.size)
         except SourceError:
             raise
