@@ -43,12 +43,15 @@ def _password(args: argparse.Namespace, *, confirm: bool = False) -> bytes:
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        if path.stat().st_size > 16 * 1024 * 1024:
-            raise InputError(f"{what} is over 16 MiB", subject=str(path))
-        return path.read_bytes()
+    limit = 16 * 1024 * 1024
+    try:  # read bounded, not only stat-checked: /dev/zero and pipes report size 0
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as err:
         raise InputError(err.strerror or str(err), subject=str(path)) from None
+    if len(data) > limit:
+        raise InputError(f"{what} is over 16 MiB", subject=str(path))
+    return data
 
 
 def make_client(args: argparse.Namespace, host: str, registry: str) -> Any:
@@ -175,7 +178,7 @@ def run_attest(args: argparse.Namespace) -> int:
         raise InputError(f"unknown predicate type {args.type!r} (a short name or a URI)")
     try:
         predicate = json.loads(_read(args.predicate, "predicate"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         raise InputError("predicate is not JSON", subject=str(args.predicate)) from None
     if not isinstance(predicate, dict):
         raise InputError("predicate must be a JSON object", subject=str(args.predicate))

@@ -104,3 +104,29 @@ def test_sct_required_when_the_trust_root_has_ct_logs(tmp_path: Path) -> None:
         verify_certificate(foreign, [], root, now)
     # without CT logs in the root, certificates without SCTs are accepted (private CA)
     verify_certificate(without, [], load_trust_root(tmp_path / "plain.json"), now)
+
+
+def test_trust_root_endless_or_nested(tmp_path: Path) -> None:
+    """--trusted-root /dev/zero was read to 15 GB and killed; '[' nested 100k deep was
+    'internal error: RecursionError'."""
+    with pytest.raises(InputError, match="too large"):
+        load_trust_root(Path("/dev/zero"))
+    deep = tmp_path / "root.json"
+    deep.write_text('{"certificateAuthorities": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InputError, match="not JSON"):
+        load_trust_root(deep)
+
+
+def test_attest_predicate_nested_or_endless(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI refuses a predicate nested 100k deep (was 'internal error: RecursionError') or an
+    endless one (/dev/zero) before any key or registry is touched."""
+    from seawall.cli.main import main
+
+    monkeypatch.setenv("COSIGN_PASSWORD", "pw")
+    deep = tmp_path / "p.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    for pred, why in ((deep, "predicate is not JSON"), (Path("/dev/zero"), "predicate is over 16 MiB")):
+        code = main(["attest", "127.0.0.1:1/x:y", "--key", str(tmp_path / "none.key"), "--predicate", str(pred)])
+        err = capsys.readouterr().err
+        assert code == 2 and f"seawall: error: {pred}: {why}" in err and "internal error" not in err
