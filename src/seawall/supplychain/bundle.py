@@ -153,12 +153,12 @@ def parse_bundle(data: bytes) -> Bundle:
         raise VerificationError("bundle is too large")
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         raise VerificationError("bundle is not JSON") from None
     if not isinstance(doc, dict):
         raise VerificationError("bundle is not a JSON object")
     mt = doc.get("mediaType")
-    if mt not in BUNDLE_MEDIA_TYPES:
+    if not isinstance(mt, str) or mt not in BUNDLE_MEDIA_TYPES:  # a list/dict is unhashable
         raise VerificationError(f"unsupported bundle mediaType {str(mt)[:80]!r}")
     vm = _d(doc.get("verificationMaterial"))
     certs: list[x509.Certificate] = []
@@ -331,7 +331,7 @@ def _binding_error(entry: TlogEntry, bundle: Bundle) -> str:
     """'' if the entry's body is about this bundle's signature, else why not."""
     try:
         body = json.loads(entry.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         return "log entry body is not JSON"
     spec = _d(_d(body).get("spec"))
     kind = _d(body).get("kind")

@@ -94,7 +94,7 @@ def parse_envelope(data: bytes) -> Envelope:
         raise VerificationError("DSSE envelope is too large")
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         raise VerificationError("DSSE envelope is not JSON") from None
     return from_dict(doc)
 

@@ -74,7 +74,7 @@ def make_statement(name: str, digest: str, predicate_type: str, predicate: dict[
 def parse_statement(data: bytes) -> Statement:
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         raise VerificationError("in-toto statement is not JSON") from None
     if not isinstance(doc, dict):
         raise VerificationError("in-toto statement is not a JSON object")

@@ -76,7 +76,7 @@ def parse_payload(data: bytes) -> SimpleSigning:
         raise VerificationError("signature payload is too large")
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested 100k deep
         raise VerificationError("signature payload is not JSON") from None
     if not isinstance(doc, dict):
         raise VerificationError("signature payload is not a JSON object")

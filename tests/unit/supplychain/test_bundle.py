@@ -129,3 +129,21 @@ def test_checkpoint_parsing() -> None:
     with pytest.raises(VerificationError):
         b.parse_checkpoint("origin\n7\n")
     assert base64.b64encode(cp.signatures[0][1][:4]) == base64.b64encode(b.key_hint(r.key.public_key()))
+
+
+@pytest.mark.parametrize("mutation", ["deep", "media_list", "media_dict"])
+def test_hostile_documents_from_a_registry_are_verification_errors(mutation: str) -> None:
+    """A bundle, DSSE envelope, in-toto statement or simple-signing payload nested 100k deep
+    escaped as 'internal error: RecursionError'; a bundle mediaType that is a list or object as
+    'TypeError: unhashable type'."""
+    from seawall.supplychain import simplesigning
+
+    if mutation == "deep":
+        data = b"[" * 100_000 + b"]" * 100_000
+        for parse in (b.parse_bundle, dsse.parse_envelope, intoto.parse_statement, simplesigning.parse_payload):
+            with pytest.raises(VerificationError, match=r"not JSON|not a"):
+                parse(data)
+    else:
+        media: object = [1] if mutation == "media_list" else {"a": 1}
+        with pytest.raises(VerificationError, match="unsupported bundle mediaType"):
+            b.parse_bundle(json.dumps({"mediaType": media}).encode())
