@@ -247,6 +247,9 @@ class SquashedFS:
         #: parent directory -> where it resolves (members under a symlinked parent: each one
         #: would resolve it again); cleared whenever a symlink is added, replaced or removed
         self._link_cache: dict[str, str | None] = {}
+        #: characters of the paths held (each costs about twice: the entry and its parent's
+        #: child name); bounded by MAX_PATH_BYTES
+        self.path_bytes = 0
         #: wanted files whose content was captured only partially (over ``max_file_bytes``)
         self.truncated: set[str] = set()
         #: number of whiteouts and opaque markers applied, per layer index
@@ -313,6 +316,7 @@ class SquashedFS:
                 continue
             gone = self._entries.pop(p, None)
             if gone is not None:
+                self.path_bytes -= len(p)
                 if gone.type == "symlink":
                     self._link_cache.clear()
                 self._content.pop(p, None)
@@ -347,6 +351,7 @@ class SquashedFS:
             p = parent
         for d in chain:
             self._entries[d] = FileEntry(d, "dir", 0, 0o755, 0, 0, "", layer_digest, layer_index)
+            self.path_bytes += len(d)
 
     def _through_links(self, path: str) -> str:
         """Where a member lands when a lower layer made one of its parents a symlink (usrmerge)."""
@@ -374,6 +379,8 @@ class SquashedFS:
         self._content.pop(e.path, None)
         self.truncated.discard(e.path)
         self._ensure_parents(e.path, e.layer_digest, e.layer_index)
+        if e.path not in self._entries:
+            self.path_bytes += len(e.path)
         self._entries[e.path] = e
         if e.type == "dir":
             self._children.setdefault(e.path, set())
@@ -525,6 +532,8 @@ class _Layer:
         if kids is None:
             kids = fs._children[parent] = set()
         kids.add(name)
+        if old is None:
+            fs.path_bytes += len(path)
         entry = entries[path] = FileEntry(path, etype, size, mode, uid, gid, linkname, self.digest, self.index, mtime)
         if etype == "dir" and path not in fs._children:
             fs._children[path] = set()
@@ -547,6 +556,7 @@ def _walk_layer(
     layer_file_limit: int,
     max_entries: int,
     strict_links: bool,
+    max_path_bytes: int = 256 * 1024 * 1024,
 ) -> None:
     """Read one layer's tar; apply each member now, or record it in ``deferred`` (out of order)."""
     subject = layer.subject
@@ -558,6 +568,10 @@ def _walk_layer(
         if count > max_entries:
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
         name = m.name
+        if layer.fs.path_bytes > max_path_bytes:  # Limits.max_path_bytes
+            raise SourceError(
+                f"the image's paths add up to more than {max_path_bytes} bytes (limit)", subject=subject
+            )
         if len(name) > PATH_MAX or len(m.linkname) > PATH_MAX:
             what = "path" if len(name) > PATH_MAX else f"link target of {name[:120]!r}"
             raise SourceError(f"archive member {what} is longer than {PATH_MAX} bytes", subject=subject)
@@ -684,6 +698,7 @@ def squash(
                 layer_file_limit=limit,
                 max_entries=image.limits.max_layer_entries,
                 strict_links=strict_links,
+                max_path_bytes=image.limits.max_path_bytes,
             )
             stream.drain()
         if deferred is None:

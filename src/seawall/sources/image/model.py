@@ -62,6 +62,9 @@ class Limits:
     max_layer_entries: int = 1_000_000
     #: layers in one image (docker itself stops at 127)
     max_layers: int = 1000
+    #: characters of all paths the squashed filesystem holds at once (a real image: well under
+    #: 100 MB; 100,000 names of 4,000 characters, a 3.5 MB gzipped layer, cost 850 MB)
+    max_path_bytes: int = 256 * 1024 * 1024
     #: depth of nested indexes followed in an OCI layout or registry
     max_index_depth: int = 4
     #: also hash uncompressed layers against the config's diff_ids when the compressed bytes are
