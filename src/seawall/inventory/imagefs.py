@@ -247,8 +247,8 @@ class SquashedFS:
         #: parent directory -> where it resolves (members under a symlinked parent: each one
         #: would resolve it again); cleared whenever a symlink is added, replaced or removed
         self._link_cache: dict[str, str | None] = {}
-        #: characters of the paths held (each costs about twice: the entry and its parent's
-        #: child name); bounded by MAX_PATH_BYTES
+        #: characters of the paths (and link targets) held: a path costs about twice, as the
+        #: entry and as its parent's child name; bounded by Limits.max_path_bytes
         self.path_bytes = 0
         #: wanted files whose content was captured only partially (over ``max_file_bytes``)
         self.truncated: set[str] = set()
@@ -316,7 +316,7 @@ class SquashedFS:
                 continue
             gone = self._entries.pop(p, None)
             if gone is not None:
-                self.path_bytes -= len(p)
+                self.path_bytes -= len(p) + len(gone.linkname)
                 if gone.type == "symlink":
                     self._link_cache.clear()
                 self._content.pop(p, None)
@@ -379,8 +379,8 @@ class SquashedFS:
         self._content.pop(e.path, None)
         self.truncated.discard(e.path)
         self._ensure_parents(e.path, e.layer_digest, e.layer_index)
-        if e.path not in self._entries:
-            self.path_bytes += len(e.path)
+        prev = self._entries.get(e.path)
+        self.path_bytes += len(e.linkname) - (len(prev.linkname) if prev is not None else -len(e.path))
         self._entries[e.path] = e
         if e.type == "dir":
             self._children.setdefault(e.path, set())
@@ -532,8 +532,7 @@ class _Layer:
         if kids is None:
             kids = fs._children[parent] = set()
         kids.add(name)
-        if old is None:
-            fs.path_bytes += len(path)
+        fs.path_bytes += len(linkname) - (len(old.linkname) if old is not None else -len(path))
         entry = entries[path] = FileEntry(path, etype, size, mode, uid, gid, linkname, self.digest, self.index, mtime)
         if etype == "dir" and path not in fs._children:
             fs._children[path] = set()

@@ -486,10 +486,12 @@ def test_total_path_bytes_are_bounded(tmp_path: Path) -> None:
     and a layer may hold a million entries; the paths an image holds at once are bounded
     (Limits.max_path_bytes, 256 MiB by default; smaller here)."""
     names = [E("d" * 1000 + "/" + "x" * 2000 + str(i), b"") for i in range(1000)]
+    names += [E(f"l{i}", type="symlink", linkname="t" * 4000) for i in range(10)]
+    names += [E("l0", type="symlink", linkname="u"), E("l1", b"now a file"), E(".wh.l2")]
     write_oci_layout(tmp_path / "img", [OK, layer_tar(names)])
     with open_image(str(tmp_path / "img")) as img:
         fs = squash(img, lambda p: False)
-    assert fs.path_bytes == sum(len(e.path) for e in fs.entries())  # the count is exact
+    assert fs.path_bytes == sum(len(e.path) + len(e.linkname) for e in fs.entries())  # exact
     assert fs.path_bytes > 2_000_000
     msg = _squash_error(tmp_path / "img", Limits(max_path_bytes=1_000_000))
     assert "paths add up to more than 1000000 bytes" in msg and "layer 2/2" in msg
