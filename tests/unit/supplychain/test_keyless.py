@@ -130,3 +130,17 @@ def test_attest_predicate_nested_or_endless(tmp_path: Path, capsys: pytest.Captu
         code = main(["attest", "127.0.0.1:1/x:y", "--key", str(tmp_path / "none.key"), "--predicate", str(pred)])
         err = capsys.readouterr().err
         assert code == 2 and f"seawall: error: {pred}: {why}" in err and "internal error" not in err
+
+
+def test_identity_regexp_is_linear_time_re2() -> None:
+    """A careless regexp against an identity anyone can get a Fulcio certificate for: Python's
+    backtracking re took seconds at 26 characters (exponential); RE2, as cosign's Go regexp, is
+    linear. RE2 syntax as in cosign: a look-ahead is an invalid regexp there too."""
+    from seawall.supplychain.keyless import CertIdentity
+
+    m = IdentityMatcher("", "^(a+)+$", "https://issuer")
+    hostile = CertIdentity(("a" * 100_000 + "b",), "https://issuer", "")
+    assert "does not match" in m.mismatch(hostile)
+    assert m.mismatch(CertIdentity(("aaaa",), "https://issuer", "")) == ""
+    with pytest.raises(InputError, match="invalid regular expression"):
+        IdentityMatcher("", "(?=x)y", "https://issuer")

@@ -89,3 +89,9 @@ def test_invalid_sections(tmp_path: Path, section: dict[str, object], message: s
     (tmp_path / "bad.pub").write_text("nope")
     with pytest.raises(PolicyError, match=message):
         parse_signatures_section(section, tmp_path)
+
+
+def test_section_key_file_read_is_bounded(tmp_path: Path) -> None:
+    """keys: [/dev/zero] was read without end before the size check."""
+    with pytest.raises(PolicyError, match="too large"):
+        parse_signatures_section({"policies": [{"keys": ["/dev/zero"]}]}, tmp_path)
