@@ -60,6 +60,7 @@ def _bounded_len(n: int) -> None:
 def _functions() -> dict[str, Callable[..., Any]]:
     """Kubernetes' CEL string library on top of celpy (built lazily: celpy is slow to import)."""
     from celpy import celtypes
+    from celpy.evaluation import CELEvalError
 
     def _s(x: Any) -> str:
         return str(x)
@@ -97,14 +98,24 @@ def _functions() -> dict[str, Callable[..., Any]]:
     def _last_index_of(s: Any, sub: Any) -> celtypes.IntType:
         return celtypes.IntType(_s(s).rfind(_s(sub)))
 
-    def _substring(s: Any, start: Any, end: Any = None) -> celtypes.StringType:
+    def _substring(s: Any, start: Any, end: Any = None) -> Any:
         text = _s(s)
         i, j = int(start), len(text) if end is None else int(end)
         if not 0 <= i <= j <= len(text):  # Kubernetes: an error, not Python's clamped slice
-            raise ValueError(f"substring({i}, {j}) out of range for a string of length {len(text)}")
+            return CELEvalError(f"substring({i}, {j}) out of range for a string of length {len(text)}")
         return celtypes.StringType(text[i:j])
 
+    def _matches(s: Any, pattern: Any) -> Any:
+        # celpy's own matches() is RE2 too, but lets RE2 log a bad pattern to stderr (a stray
+        # "E0000 re2.cc:242] Error parsing" line next to seawall's output)
+        try:
+            rx = _re2(_s(pattern))
+        except ValueError as err:  # an error value, as celpy returns: its ValueError text is "overflow"
+            return CELEvalError(str(err))
+        return celtypes.BoolType(rx.search(_s(s)) is not None)
+
     return {
+        "matches": _matches,
         "lowerAscii": _lower,
         "upperAscii": _upper,
         "split": _split,
@@ -115,6 +126,19 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "lastIndexOf": _last_index_of,
         "substring": _substring,
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _re2(pattern: str) -> Any:
+    """RE2 (linear time, as Kubernetes' CEL ``matches``), compiled once, errors not logged."""
+    import re2  # type: ignore[import-untyped]  # google-re2, a dependency of cel-python
+
+    opts = re2.Options()
+    opts.log_errors = False
+    try:
+        return re2.compile(pattern, opts)
+    except re2.error:
+        raise ValueError(f"invalid regular expression {pattern[:60]!r}") from None
 
 
 class _Budget:

@@ -301,3 +301,12 @@ def test_hostile_baselines(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="cannot write the baseline"):  # was 'internal error: IsADirectoryError'
         write_baseline(tmp_path, Report())
+
+
+def test_cel_matches_bad_regex_is_quiet_and_linear(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """A bad pattern made RE2 print 'E0000 ... re2.cc] Error parsing' on stderr; matches() stays
+    RE2 (linear: '^(a+)+$' over a long name)."""
+    got = _custom(tmp_path, "object.metadata.name.matches('((((((')")
+    assert any("invalid regular expression" in g for g in got), got
+    assert "re2.cc" not in capfd.readouterr().err
+    assert _custom(tmp_path, "!('" + "a" * 10_000 + "b'.matches('^(a+)+$')) && 'ab'.matches('^a')") == []
