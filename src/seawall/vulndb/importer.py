@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import shutil
 import tempfile
 import urllib.error
@@ -36,6 +35,7 @@ from typing import IO, Any
 
 from seawall.errors import DatabaseError, InputError, SourceError
 from seawall.versions import MAX_VERSION_LENGTH
+from seawall.vulndb import jsontext
 from seawall.vulndb.store import Builder, SourceInfo, encode_list, encode_ranges, normalize_name
 
 #: The osv.dev public bucket (the default source).
@@ -218,7 +218,7 @@ class _Sink:
     def record(self, data: bytes | Any, where: str) -> None:
         if isinstance(data, (bytes, bytearray)):
             try:
-                rec = json.loads(data)
+                rec = jsontext.loads(data)  # lone surrogates repaired: SQLite cannot store them
             except (ValueError, RecursionError):  # RecursionError: arrays nested 100k deep
                 self.stats.skipped += 1
                 if len(self.stats.problems) < 20:

@@ -11,7 +11,6 @@ are reported as not checked (never dropped silently).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from seawall.errors import InputError
+from seawall.vulndb import jsontext
 from seawall.vulndb.match import Distro, SimplePackage
 
 MAX_SBOM_BYTES = 512 * 1024 * 1024
@@ -171,7 +171,7 @@ def read_sbom(path: Path) -> SbomPackages:
             raw = fh.read(MAX_SBOM_BYTES + 1)
         if len(raw) > MAX_SBOM_BYTES:
             raise InputError("SBOM larger than the limit", subject=str(path))
-        data = json.loads(raw)
+        data = jsontext.loads(raw)  # lone surrogates repaired: reports could not encode them
     except OSError as err:
         raise InputError(err.strerror or str(err), subject=str(path)) from None
     except RecursionError:

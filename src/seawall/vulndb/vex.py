@@ -16,7 +16,6 @@ wins, as the OpenVEX spec says.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from urllib.parse import unquote
 
 from seawall.errors import PolicyError
 from seawall.model.finding import Finding
+from seawall.vulndb import jsontext
 
 STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
 JUSTIFICATIONS = (
@@ -136,7 +136,7 @@ def load_vex(path: Path) -> list[Statement]:
             raw = fh.read(MAX_VEX_BYTES + 1)
         if len(raw) > MAX_VEX_BYTES:
             raise PolicyError("VEX document too large", subject=str(path))
-        data = json.loads(raw.decode("utf-8"))
+        data = jsontext.loads(raw.decode("utf-8"))  # lone surrogates repaired
     except OSError as err:
         raise PolicyError(err.strerror or str(err), subject=str(path)) from None
     except RecursionError:

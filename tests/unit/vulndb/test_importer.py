@@ -167,3 +167,15 @@ def test_more_hostile_records(tmp_path: Path, zip_writer: Any) -> None:
     aliases, severity = decode_list(rows[0][5]), decode_list(rows[0][6])
     assert len(aliases) == 300_000 and aliases[:2] == ["CVE-0", "CVE-1"] and "MANY" not in aliases
     assert len(severity) == 2 * 50_000 and severity[:4] == ["CVSS_V3", "s0", "CVSS_V3", "s1"]
+
+
+def test_lone_surrogates_in_a_record(tmp_path: Path, zip_writer: Any) -> None:
+    """JSON may escape a lone surrogate; SQLite cannot store it: 'internal error:
+    UnicodeEncodeError' ended the import. It is read as U+FFFD."""
+    rec = (b'{"id": "GHSA-\\ud800x", "summary": "s\\udfff", "aliases": ["CVE-\\ud800"], "affected": [{"package":'
+           b' {"ecosystem": "PyPI", "name": "x"}, "versions": ["1.0\\ud800"]}]}')
+    z = zip_writer(tmp_path / "PyPI" / "all.zip", [("a.json", rec)])
+    res = update([str(z)], tmp_path / "db.sqlite3")
+    assert res.records == 1
+    with Store(res.path) as s:
+        assert [r.advisory for r in s.affected("PyPI", "x")] == ["GHSA-\ufffdx"]

@@ -176,3 +176,19 @@ def test_sbom_nested_too_deep_or_endless(tmp_path: Path) -> None:
             read_sbom(Path("/dev/zero"))
     finally:
         sbom_input.MAX_SBOM_BYTES = limit
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "junit"])
+def test_sbom_with_lone_surrogates_reports_in_every_format(fmt: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A lone surrogate escaped in an SBOM string stopped JSON and SARIF output with 'internal
+    error: UnicodeEncodeError' (the finding fingerprint hashes UTF-8)."""
+    doc = tmp_path / "s.json"
+    doc.write_bytes(b'{"bomFormat": "CycloneDX", "metadata": {"component": {"name": "img\\ud800"}}, "components": ['
+                    b'{"type": "library", "name": "nopurl\\ud800", "version": "1"},'
+                    b'{"type": "library", "name": "x", "purl": "pkg:pypi/x@1.0\\udfff"}]}')
+    sbom = read_sbom(doc)
+    assert sbom.name == "img\ufffd" and sbom.packages[0].version == "1.0\ufffd"
+    code = main(["sbom", "scan", str(doc), "--db", str(tmp_path / "none.db"), "-f", fmt])
+    err = capsys.readouterr().err
+    assert code == 3 and "internal error" not in err
