@@ -76,8 +76,8 @@ def run_update(args: argparse.Namespace) -> int:
             extra = f", {s.withdrawn} withdrawn skipped" if s.withdrawn else ""
             extra += f", {s.skipped} unreadable" if s.skipped else ""
             print(f"seawall: {s.name}: {s.records} advisories{extra}", file=sys.stderr)
-            for prob in s.problems[:3]:
-                print(f"seawall:   {prob}", file=sys.stderr)
+            for prob in s.problems[:3]:  # one line each: a zip entry name may hold a newline
+                print(f"seawall:   {prob}".replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         print(
             f"seawall: imported {result.records} advisories from {len(result.sources)} source(s) "
             f"in {took:.1f}s into {result.path}",

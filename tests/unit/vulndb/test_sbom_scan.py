@@ -192,3 +192,13 @@ def test_sbom_with_lone_surrogates_reports_in_every_format(fmt: str, tmp_path: P
     code = main(["sbom", "scan", str(doc), "--db", str(tmp_path / "none.db"), "-f", fmt])
     err = capsys.readouterr().err
     assert code == 3 and "internal error" not in err
+
+
+def test_db_update_problem_lines_stay_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               zip_writer: Any) -> None:
+    """A zip entry named with a newline split its problem report over two lines."""
+    good = b'{"id": "A", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}, "versions": ["1"]}]}'
+    z = zip_writer(tmp_path / "PyPI" / "all.zip", [("bad\nname\r.json", b"{nope"), ("ok.json", good)])
+    assert main(["db", "update", "--source", str(z), "--db", str(tmp_path / "db.sqlite3")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.endswith("bad\\nname\\r.json: not JSON") for line in lines), lines
