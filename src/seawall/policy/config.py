@@ -270,8 +270,9 @@ def load_config(path: Path | None, search_from: Path | None = None) -> Config:
         else:
             return Config()
     subject = str(path)
-    try:
-        raw = path.read_bytes()
+    try:  # bounded: -c /dev/zero was read until memory ran out
+        with path.open("rb") as fh:
+            raw = fh.read(5 * 1024 * 1024 + 1)
     except OSError as err:
         raise PolicyError(err.strerror or str(err), subject=subject) from None
     if len(raw) > 5 * 1024 * 1024:

@@ -310,3 +310,8 @@ def test_cel_matches_bad_regex_is_quiet_and_linear(tmp_path: Path, capfd: pytest
     assert any("invalid regular expression" in g for g in got), got
     assert "re2.cc" not in capfd.readouterr().err
     assert _custom(tmp_path, "!('" + "a" * 10_000 + "b'.matches('^(a+)+$')) && 'ab'.matches('^a')") == []
+
+
+def test_config_from_an_endless_file() -> None:
+    with pytest.raises(PolicyError, match="larger than 5 MiB"):
+        load_config(Path("/dev/zero"))
