@@ -135,3 +135,19 @@ def test_vex_nested_too_deep_or_endless(tmp_path: Path) -> None:
         load_vex(deep)
     with pytest.raises(PolicyError, match="too large"):
         load_vex(Path("/dev/zero"))
+
+
+def test_many_statements_for_many_findings(store: Store) -> None:
+    """Every finding was checked against every statement (100k statements x the findings of a
+    large image); statements are indexed by vulnerability name, with 'latest wins' kept."""
+    doc = copy.deepcopy(DOC)
+    noise = [{"vulnerability": {"name": f"CVE-1999-{i}"}, "products": [{"@id": f"pkg:pypi/p{j}"} for j in range(5)],
+              "status": "fixed"} for i in range(30_000)]
+    later = {"vulnerability": {"name": "X", "aliases": ["CVE-2020-14343"]}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+             "status": "fixed", "timestamp": "2024-06-01T00:00:00Z"}
+    doc["statements"] = noise + doc["statements"] + [later]
+    statements = parse_vex(doc, "d")
+    findings = apply_vex(_findings(store) * 100, [statements])
+    by_id = {f.extras()["vulnerability"]: f for f in findings}
+    assert by_id["CVE-2020-14343"].suppressed.startswith("VEX fixed")  # the later statement won
+    assert not by_id["CVE-2019-11324"].suppressed
