@@ -52,6 +52,10 @@ from seawall.sources.image.reference import Reference
 from seawall.sources.image.registry import RegistryClient, open_registry_image
 
 _ARTIFACT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(?:\.[A-Za-z0-9]+)?$")
+#: the distribution spec's grammars: a name the registry lists that does not match is not asked
+#: for (it would be a path such as ``../x`` or carry control characters into the report)
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _REPO_GLOB = re.compile(r"^[a-z0-9*?\[\]!._/-]+$")
 
 
@@ -170,6 +174,20 @@ def enumerate_repositories(
         return [glob]
     repos = client.catalog(page_size=page_size, max_repos=max_repos)
     return sorted(r for r in repos if fnmatch.fnmatchcase(r, glob))
+
+
+def _invalid_names(names: list[str], valid: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """(valid names, invalid names) — the invalid ones are reported, never requested."""
+    good = [n for n in names if valid(n)]
+    return good, [n for n in names if not valid(n)]
+
+
+def _valid_repo(name: str) -> bool:
+    return len(name) <= 255 and all(_REPO_COMPONENT.match(c) for c in name.split("/"))
+
+
+def _valid_tag(tag: str) -> bool:
+    return _TAG.match(tag) is not None
 
 
 def is_artifact_tag(tag: str) -> bool:
@@ -446,7 +464,10 @@ def scan_registry(
             ctx.signatures_error = str(err)
     run = ScanRun(config)
     out = RegistryScan(run.report)
-    repos = enumerate_repositories(client, glob)
+    repos, bad_repos = _invalid_names(enumerate_repositories(client, glob), _valid_repo)
+    if bad_repos:
+        run.error(host, f"{len(bad_repos)} repository name(s) in the catalog are not valid names and were not "
+                  f"scanned (first: {bad_repos[0][:100]!a})")
     out.repositories = len(repos)
     workers = max(1, min(concurrency, 64))
     jobs: list[ImageJob] = []
@@ -461,6 +482,10 @@ def scan_registry(
             except SeawallError as err:
                 run.error(f"{host}/{repo}", str(err))
                 continue
+            tags, bad_tags = _invalid_names(tags, _valid_tag)
+            if bad_tags:
+                run.error(f"{host}/{repo}", f"{len(bad_tags)} tag name(s) are not valid tags and were not scanned "
+                          f"(first: {bad_tags[0][:100]!a})")
             ctx.tags_by_repo[repo] = tags
             out.tags += len(tags)
             pairs.extend((repo, t) for t in tags if not is_artifact_tag(t))

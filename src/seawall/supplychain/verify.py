@@ -156,7 +156,7 @@ def _legacy_bundle(text: str) -> tuple[TlogEntry, ...]:
             body=base64.b64decode(payload["body"]),
             signed_entry_timestamp=base64.b64decode(doc["SignedEntryTimestamp"]),
         )
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise VerificationError("bundle annotation is not a Rekor bundle") from None
     return (entry,)
 

@@ -136,6 +136,10 @@ def select_manifest(
     leaves: list[tuple[Descriptor, str]] = []
     frontier: list[tuple[Descriptor, str]] = [(d, _image_name(d)) for d in top]
     depth = 0
+    # an index naming the same child index thousands of times would multiply the frontier
+    # (15,000 x 15,000 entries from two 3 MB documents): each index and leaf is walked once
+    expanded: set[str] = set()
+    seen_leaves: set[tuple[str, str]] = set()
     while frontier:
         depth += 1
         if depth > limits.max_index_depth:
@@ -145,10 +149,15 @@ def select_manifest(
             if _is_attestation(d):
                 continue
             if d.media_type in INDEX_TYPES:
+                if d.digest in expanded:
+                    continue
+                expanded.add(d.digest)
                 doc = parse_json_object(fetch(d), f"index {d.digest[:19]}", subject)
                 nxt.extend((c, name or _image_name(c)) for c in _descriptors(doc, subject))
             elif d.media_type in IMAGE_MANIFEST_TYPES or not d.media_type:
-                leaves.append((d, name))
+                if (d.digest, name) not in seen_leaves:
+                    seen_leaves.add((d.digest, name))
+                    leaves.append((d, name))
             elif d.media_type in DOCKER_SCHEMA1:
                 raise SourceError("Docker schema 1 manifests are not supported", subject=subject)
             # other media types are artifacts (signatures, SBOMs...): not images

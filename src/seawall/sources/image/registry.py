@@ -9,7 +9,8 @@ tests): monolithic blob upload (POST + PUT) and manifest PUT.
 Auth: anonymous, ``Basic``, and the ``Bearer`` token flow, negotiated from the
 ``WWW-Authenticate`` challenge of a 401 and retried once; tokens cached per scope. TLS is
 verified by default; ``insecure=True`` means plain HTTP (``--insecure-registry``). Credentials
-never follow a redirect to another host, are sent to a token realm only on the registry's own
+never follow a redirect to another host or scheme (an ``https`` registry redirecting to ``http`` on
+the same host and port gets no ``Authorization`` in clear text), are sent to a token realm only on the registry's own
 site (same host or registrable domain), and a token realm must be HTTPS unless the registry
 itself is plain HTTP. Every response body read whole is bounded.
 """
@@ -58,6 +59,10 @@ _MAX_SMALL = 1024 * 1024
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 _MAX_RETRIES = 3
 _MAX_RETRY_DELAY = 10.0
+#: pages of ``_catalog`` / ``tags/list``: Docker Hub serves at most 100 tags a page, so 100,000
+#: items fit; a server handing out one item a page must not keep a scan paging for hours
+_MAX_PAGES = 1000
+_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 def _retry_after(header: str, attempt: int) -> float:
@@ -147,7 +152,8 @@ class RegistryClient:
         redirects = 0
         retries = 0
         while True:
-            same_host = urlsplit(url).netloc == self.host
+            target = urlsplit(url)
+            same_host = target.netloc == self.host and target.scheme == self.scheme
             send = dict(hdrs)
             if same_host:
                 h = self._auth_header(scope)
@@ -179,7 +185,13 @@ class RegistryClient:
                 redirects += 1
                 if redirects > _MAX_REDIRECTS:
                     raise RegistryError("too many redirects", subject=url[:200])
-                url = urljoin(url, resp.headers["location"])
+                try:
+                    url = urljoin(url, resp.headers["location"])
+                    _ = urlsplit(url).port  # a malformed host or port is a ValueError
+                except ValueError:
+                    raise RegistryError(
+                        f"invalid redirect Location {resp.headers['location'][:100]!r}", subject=self.host
+                    ) from None
                 if resp.status == 303:
                     method, body = "GET", None
                 continue
@@ -277,7 +289,7 @@ class RegistryClient:
                 )
         try:
             doc = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SourceError("manifest is not valid JSON", subject=subject) from None
         mt = manifest_media_type(doc if isinstance(doc, dict) else {}, ctype)
         return ManifestResult(data, mt, digest)
@@ -316,14 +328,21 @@ class RegistryClient:
     def _paged(self, path: str, key: str, scope: str, page_size: int, max_items: int) -> Iterator[str]:
         url: str | None = f"{path}?n={page_size}"
         count = 0
+        pages = 0
         seen: set[str] = set()
         while url:
+            pages += 1
+            if pages > _MAX_PAGES:
+                raise RegistryError(f"{key} has more than {_MAX_PAGES} pages (limit)", subject=self.host)
             resp = self.request("GET", url, scope=scope)
             link = resp.headers.get("link", "")
             data = parse_json_object(resp.read_all(self.limits.max_manifest_bytes), key, self.host)
             items = data.get(key)
+            if items is not None and not isinstance(items, list):
+                # null is what a registry says for a repository without tags; anything else is broken
+                raise RegistryError(f"{key} is a {type(items).__name__}, not a list", subject=self.host)
             before = count
-            for it in items if isinstance(items, list) else []:
+            for it in items or []:
                 if isinstance(it, str):
                     count += 1
                     if count > max_items:
@@ -334,7 +353,11 @@ class RegistryClient:
                 break
             # a hostile or broken server must not keep us paging forever, or send us elsewhere
             seen.add(urljoin(self.base + path, url))
-            url = urljoin(self.base + path, m.group(1))
+            try:
+                url = urljoin(self.base + path, m.group(1))
+                _ = urlsplit(url).port
+            except ValueError:
+                raise RegistryError(f"invalid {key} pagination Link {m.group(1)[:100]!r}", subject=self.host) from None
             if count == before or url in seen or urlsplit(url).netloc != self.host:
                 raise RegistryError(f"{key} pagination does not advance (Link {m.group(1)[:100]!r})", subject=self.host)
 
@@ -439,12 +462,22 @@ def _same_site(realm_host: str, registry_host: str) -> bool:
 
 
 def _repo(repo: str) -> str:
-    if not repo or ".." in repo.split("/") or any(c in repo for c in "?#% \t\n"):
-        raise RegistryError(f"invalid repository name {repo[:100]!r}", subject="registry")
+    if (
+        not repo
+        or ".." in repo.split("/")
+        or any(c in repo for c in "?#% \t\n")
+        or not repo.isascii()
+        or not repo.isprintable()
+    ):
+        raise RegistryError(f"invalid repository name {repo[:100]!a}", subject="registry")
     return repo
 
 
 def _ref(ref: str) -> str:
+    """A tag (the distribution grammar) or a digest; anything else — ``..``, ``a/b``, control
+    characters, a lone surrogate from a registry's tag list — is refused before it is a URL."""
+    if not _TAG_RE.match(ref) and not is_digest(ref):
+        raise RegistryError(f"invalid tag or digest {ref[:100]!a}", subject="registry")
     return quote(ref, safe=":@")
 
 
@@ -470,7 +503,7 @@ def _error_detail(resp: Response) -> str:
             code = str(errs[0].get("code", ""))[:60]
             msg = str(errs[0].get("message", ""))[:160]
             return f": {code} {msg}".rstrip()
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     return ""
 
@@ -506,8 +539,15 @@ def open_registry_image(
         top = client.get_manifest(repo, reference.ref)
         root = top.json()
 
+        fetched: dict[str, bytes] = {top.digest: top.data}
+
         def fetch(d: Descriptor) -> bytes:
-            return client.get_manifest(repo, d.digest).data
+            # an index may name the same child many times: ask the registry once per digest
+            if d.digest not in fetched:
+                if len(fetched) > limits.max_layers:
+                    raise SourceError(f"index names more than {limits.max_layers} manifests", subject=subject)
+                fetched[d.digest] = client.get_manifest(repo, d.digest).data
+            return fetched[d.digest]
 
         root_desc = Descriptor(top.media_type, top.digest, len(top.data))
         sel = select_manifest(
