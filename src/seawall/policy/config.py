@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +36,10 @@ from seawall.sources.files import DEFAULT_MAX_FILE_BYTES
 
 CONFIG_NAMES = (".seawall.yaml", ".seawall.yml")
 
-
 #: Longest glob a config or a ``--rule`` option may give. ``fnmatch`` translates a glob in time
 #: quadratic in its length (every unclosed ``[`` rescans the rest): a 600 KB ``[a-[a-...`` glob
 #: took minutes. Rule ids and paths are far shorter.
 MAX_GLOB_CHARS = 4096
-
-_GLOB_CHARS = frozenset("*?[")
 
 
 def check_glob(pattern: str, where: str, subject: str | None = None) -> str:
@@ -51,11 +49,24 @@ def check_glob(pattern: str, where: str, subject: str | None = None) -> str:
     return pattern
 
 
-def _glob_re(pattern: str) -> re.Pattern[str] | None:
-    """The compiled glob, or None for a literal (compared as a string: no regex at all)."""
-    if _GLOB_CHARS.isdisjoint(pattern):
-        return None
+@functools.lru_cache(maxsize=1 << 16)
+def _glob_re(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern))
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = min((i for i in (pattern.find(c) for c in "*?[") if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def glob_match(pattern: str, text: str, prefix: str | None = None) -> bool:
+    """``fnmatch.fnmatchcase``, with a literal compared as a string and a glob's literal prefix
+    checked before its regex is compiled (lazily, once)."""
+    if prefix is None:
+        prefix = _literal_prefix(pattern)
+    if len(prefix) == len(pattern):
+        return text == pattern
+    return text.startswith(prefix) and _glob_re(pattern).match(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +75,22 @@ class Ignore:
     resource: str  # glob over "Kind/namespace/name" or a file path; "*" = everything
     reason: str
     expires: dt.date | None = None
-    # compiled once: a config may hold thousands of ignores, each consulted for every finding
-    # (fnmatch's own cache thrashed over 32k distinct globs: 50k ignores took minutes)
-    _rule_re: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
-    _resource_re: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+    # A config may hold thousands of ignores, each consulted for every finding: fnmatch's own
+    # cache thrashed past 32k distinct globs, and compiling 100k globs up front took 20 s. The
+    # literal prefixes are kept; a regex is compiled only for a glob whose prefix fits.
+    _rule_prefix: str = field(default="", init=False, compare=False, repr=False)
+    _resource_prefix: str = field(default="", init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_rule_re", _glob_re(self.rule))
-        object.__setattr__(self, "_resource_re", _glob_re(self.resource))
+        object.__setattr__(self, "_rule_prefix", _literal_prefix(self.rule))
+        object.__setattr__(self, "_resource_prefix", _literal_prefix(self.resource))
 
     def matches_rule(self, rule_id: str) -> bool:
-        rx = self._rule_re
-        return rule_id == self.rule if rx is None else rx.match(rule_id) is not None
+        return glob_match(self.rule, rule_id, self._rule_prefix)
 
     def matches_resource(self, *keys: str) -> bool:
         """Whether the resource glob matches any of ``keys`` (resource key, file path)."""
-        rx = self._resource_re
-        if rx is None:
-            return self.resource in keys
-        return any(rx.match(k) is not None for k in keys)
+        return any(glob_match(self.resource, k, self._resource_prefix) for k in keys)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
