@@ -254,10 +254,20 @@ def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding
             msg = rule.message
             if rule.message_expression is not None:
                 try:
-                    msg = str(rule.message_expression.evaluate(act))
+                    msg = _message(rule.message_expression.evaluate(act))
                 except CELError:
                     pass
             yield ctx.finding(meta, obj, msg)
+
+
+#: Longest message a messageExpression may give a finding (as Kubernetes truncates them at 5000):
+#: an expression may build a 4 MB string, once per scanned object.
+MAX_MESSAGE_CHARS = 5000
+
+
+def _message(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 _ACTION_SEVERITY = {"Deny": Severity.HIGH, "Warn": Severity.MEDIUM, "Audit": Severity.LOW}
@@ -425,7 +435,7 @@ def _check_one(
         msg = as_str(v.get("message"))
         if i in msg_exprs:
             try:
-                msg = str(msg_exprs[i].evaluate(act))
+                msg = _message(msg_exprs[i].evaluate(act))
             except CELError:
                 pass
         if not msg:

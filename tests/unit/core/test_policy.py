@@ -315,3 +315,12 @@ def test_cel_matches_bad_regex_is_quiet_and_linear(tmp_path: Path, capfd: pytest
 def test_config_from_an_endless_file() -> None:
     with pytest.raises(PolicyError, match="larger than 5 MiB"):
         load_config(Path("/dev/zero"))
+
+
+def test_message_expression_length_is_bounded(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(_POD)
+    big = "'x'" + ".replace('x', 'xxxxxxxxxx')" * 6  # a million characters per object
+    cfg = parse_config({"custom_rules": [dict(RULE, kinds=[], expression="false", messageExpression=big)]},
+                       "cfg", tmp_path)
+    (f,) = [f for f in scan([str(tmp_path / "p.yaml")], cfg).findings if f.rule_id == "ORG-001"]
+    assert len(f.message) == 5000 and f.message.endswith("…")
