@@ -260,8 +260,8 @@ def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding
             yield ctx.finding(meta, obj, msg)
 
 
-#: Longest message a messageExpression may give a finding (as Kubernetes truncates them at 5000):
-#: an expression may build a 4 MB string, once per scanned object.
+#: Longest message a messageExpression may give a finding: an expression may build a 4 MB string,
+#: once per scanned object, and every report would carry each of them.
 MAX_MESSAGE_CHARS = 5000
 
 
