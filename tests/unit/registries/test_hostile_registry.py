@@ -360,3 +360,24 @@ def test_https_registry_redirecting_to_http_gets_no_credentials(
     with RegistryClient(host, auth=auth, ca_file=ca_file) as c, pytest.raises(RegistryError):
         c.get_manifest("app", "1")
     assert clear == [None]
+
+
+def test_token_with_a_line_break_is_refused(raw: Callable[..., str], capsys: pytest.CaptureFixture[str]) -> None:
+    # the token becomes an Authorization header line: 'internal error: ValueError: Invalid header value'
+    def fn(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path.startswith("/token"):
+            _send(h, 200, json.dumps({"token": "a\r\nX-Evil: 1"}).encode())
+        else:
+            _send(h, 401, b"{}", WWW_Authenticate=f'Bearer realm="http://{h.headers["Host"]}/token",service="s"')
+
+    host = raw(fn)
+    with RegistryClient(host, insecure=True) as c, pytest.raises(RegistryError, match="not printable ASCII"):
+        c.get_manifest("app", "1")
+    # a pre-issued token from the environment with a line break: one line, not a traceback
+    auth = RegistryAuth(default=Credentials(token="t\nX-Evil: 1"))
+    with RegistryClient(host, insecure=True, auth=auth) as c, pytest.raises(RegistryError, match="invalid req") as e:
+        c.get_manifest("app", "1")
+    assert "X-Evil" not in str(e.value)  # the header (a credential) is not quoted
+    code = main(["image", f"{host}/app:1", "--insecure-registry", host, "-q"])
+    err = capsys.readouterr().err
+    assert code == 3 and err.count("\n") == 1 and "internal error" not in err

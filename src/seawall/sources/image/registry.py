@@ -256,6 +256,10 @@ class RegistryClient:
         tok = data.get("token") or data.get("access_token")
         if not isinstance(tok, str) or not tok:
             raise RegistryError("token response has no token", subject=self.host)
+        if not tok.isascii() or not tok.isprintable() or " " in tok:
+            # it becomes a header line: CR/LF would be header injection (http.client refuses it
+            # with a ValueError, which was an 'internal error')
+            raise RegistryError("token response has a token that is not printable ASCII", subject=self.host)
         return tok
 
     # -- reading ------------------------------------------------------------------------------

@@ -255,6 +255,13 @@ class HttpTransport:
                 conn.close()  # a kept-alive connection the server closed: retry once on a new one
                 if attempt or (body is not None and not isinstance(body, bytes)):
                     raise RegistryError(f"connection failed ({err})", subject=parts.netloc) from None
+            except ValueError:  # a header value with CR/LF, a URL http.client refuses
+                conn.close()
+                # not the ValueError's text: it quotes the header, which may be a credential
+                raise RegistryError(
+                    "invalid request (a header value or the URL has characters HTTP does not allow)",
+                    subject=parts.netloc,
+                ) from None
             except (OSError, http.client.HTTPException) as err:
                 conn.close()
                 reason = (
