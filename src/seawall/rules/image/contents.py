@@ -16,6 +16,10 @@ from seawall.rules.image.eol import load_table
 from seawall.rules.image.subject import TARGET, ImageSubject, violation
 from seawall.rules.registry import Violation, rule
 
+#: setuid/setgid files reported one by one; past this, one finding counts the rest (a layer of
+#: 200,000 setuid files, 1.9 MB gzipped, made 200,000 findings: 1.3 GB of SARIF, minutes of table)
+MAX_SETUID_LISTED = 100
+
 
 @rule(
     id="SW-IMG-008",
@@ -34,14 +38,27 @@ RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true
     target=TARGET,
 )
 def setuid_files(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    listed = extra = 0  # past MAX_SETUID_LISTED: one summary finding, not one each
+    first_extra = ""
     for e in img.fs.entries():
         if e.type not in ("file", "hardlink") or not (e.mode & 0o6000):
             continue
+        if listed >= MAX_SETUID_LISTED:
+            first_extra = first_extra or e.path
+            extra += 1
+            continue
+        listed += 1
         bits = " and ".join(b for b, on in (("setuid", e.mode & 0o4000), ("setgid", e.mode & 0o2000)) if on)
         owner = "root" if (e.uid == 0 and e.mode & 0o4000) else f"uid {e.uid} gid {e.gid}"
         yield violation(
             f"/{e.path} is {bits} ({owner}, mode {e.mode & 0o7777:04o})",
             path=e.path, layer=e.layer_digest, evidence=f"{e.mode & 0o7777:04o}",
+        )
+    if extra:
+        yield violation(
+            f"{extra} more setuid or setgid files (only the first {MAX_SETUID_LISTED} are listed), "
+            f"from /{first_extra}",
+            path=first_extra, evidence=f"{extra} files",
         )
 
 
