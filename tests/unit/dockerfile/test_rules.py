@@ -154,3 +154,11 @@ def test_many_stages_and_runs_stay_linear(tmp_path: Path) -> None:
     found = [(f.rule_id, f.location.line) for f in lint(df, ScanRun(Config()), tmp_path)]
     assert not any(r in ("SW-DF-029", "SW-DF-030", "SW-DF-006") for r, _ in found)  # USER inherited
     assert sum(r == "SW-DF-054" for r, _ in found) == n  # every piped RUN, once
+
+
+def test_hostile_dockerignore_is_bounded(tmp_path: Path) -> None:
+    """A 300 KB '[a-[a-...' line in .dockerignore ran past a minute (fnmatch translation is
+    quadratic); such lines are skipped, the others still count."""
+    text = "FROM a:1\nWORKDIR /app\nCOPY . .\n"
+    (tmp_path / ".dockerignore").write_text("[a-" * 100_000 + "\n.git\n**/.env\n")
+    assert lines("SW-DF-070", text, tmp_path) == []

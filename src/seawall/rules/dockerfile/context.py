@@ -14,6 +14,12 @@ T = "dockerfile"
 MUST_EXCLUDE = (".git", ".env")
 
 
+#: A hostile .dockerignore in a scanned repository: read at most 1 MiB, and skip lines over 4 KiB
+#: (fnmatch's translation of '[a-[a-...' is quadratic: one 300 KB line ran past a minute).
+_MAX_DOCKERIGNORE = 1 << 20
+_MAX_PATTERN = 4096
+
+
 def dockerignore_excludes(patterns: list[str], path: str) -> bool:
     """Whether a .dockerignore excludes ``path`` (Docker semantics: last matching line wins,
     ``!`` re-includes, ``**`` any depth, a directory pattern covers its contents)."""
@@ -61,8 +67,10 @@ def copy_all(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
         for name in (Path(df.path).name + ".dockerignore", ".dockerignore"):
             p = ctx.context_dir / name
             if p.is_file():
-                try:
-                    patterns = p.read_text(encoding="utf-8", errors="replace").splitlines()[:10000]
+                try:  # bounded, and no line fnmatch would translate in quadratic time
+                    with p.open("rb") as fh:
+                        text = fh.read(_MAX_DOCKERIGNORE).decode("utf-8", "replace")
+                    patterns = [ln for ln in text.splitlines()[:10000] if len(ln) <= _MAX_PATTERN]
                 except OSError:
                     patterns = []
                 break
