@@ -50,6 +50,7 @@ from seawall.rules.registry import REGISTRY
 from seawall.sources.image.model import DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST, Platform
 from seawall.sources.image.reference import Reference
 from seawall.sources.image.registry import RegistryClient, open_registry_image
+from seawall.sources.image.transport import printable
 
 _ARTIFACT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(?:\.[A-Za-z0-9]+)?$")
 #: the distribution spec's grammars: a name the registry lists that does not match is not asked
@@ -343,9 +344,9 @@ def artifact_kind(client: RegistryClient, job: ImageJob) -> str:
     mt = cfg.get("mediaType") if isinstance(cfg, dict) else None
     art = doc.get("artifactType")
     if isinstance(mt, str) and mt and mt not in (OCI_CONFIG, DOCKER_CONFIG):
-        return f"not a container image (config media type {mt[:100]})"
+        return f"not a container image (config media type {printable(mt, 100)})"
     if isinstance(art, str) and art:
-        return f"not a container image (artifact type {art[:100]})"
+        return f"not a container image (artifact type {printable(art, 100)})"
     return ""
 
 

@@ -381,3 +381,24 @@ def test_token_with_a_line_break_is_refused(raw: Callable[..., str], capsys: pyt
     code = main(["image", f"{host}/app:1", "--insecure-registry", host, "-q"])
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1 and "internal error" not in err
+
+
+def test_registry_text_in_errors_is_printable(raw: Callable[..., str]) -> None:
+    # an error message and a redirect URL with escape sequences and a bidi override went into
+    # str(RegistryError) as they came: the CLI's stderr escapes them, but the errors also land in
+    # reports (table, SARIF, JUnit) and library callers' logs; now the library escapes them itself
+    evil = "\x1b]0;pwned\x07\x1b[2J\u202e"
+
+    def fn(h: http.server.BaseHTTPRequestHandler) -> None:
+        if "/manifests/a" in h.path:
+            _send(h, 404, json.dumps({"errors": [{"code": "NAME_UNKNOWN", "message": evil}]}).encode())
+        else:
+            location = ("gopher://x/" + evil).encode()
+            h.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+
+    host = raw(fn)
+    with RegistryClient(host, insecure=True) as c:
+        for tag in ("a", "b"):
+            with pytest.raises(RegistryError) as exc:
+                c.get_manifest("app", tag)
+            assert "\\x1b]0;pwned\\x07" in str(exc.value) and str(exc.value).isprintable()

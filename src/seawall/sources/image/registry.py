@@ -43,7 +43,7 @@ from seawall.sources.image.model import (
 )
 from seawall.sources.image.oci import build_image, manifest_media_type, select_manifest
 from seawall.sources.image.reference import Reference
-from seawall.sources.image.transport import HttpTransport, Response, Transport
+from seawall.sources.image.transport import HttpTransport, Response, Transport, printable
 
 MANIFEST_ACCEPT = ", ".join(
     [
@@ -184,7 +184,7 @@ class RegistryClient:
                 resp.read_all(64 * 1024)
                 redirects += 1
                 if redirects > _MAX_REDIRECTS:
-                    raise RegistryError("too many redirects", subject=url[:200])
+                    raise RegistryError("too many redirects", subject=printable(url))
                 try:
                     url = urljoin(url, resp.headers["location"])
                     _ = urlsplit(url).port  # a malformed host or port is a ValueError
@@ -504,8 +504,8 @@ def _error_detail(resp: Response) -> str:
         doc = json.loads(body)
         errs = doc.get("errors") if isinstance(doc, dict) else None
         if isinstance(errs, list) and errs and isinstance(errs[0], dict):
-            code = str(errs[0].get("code", ""))[:60]
-            msg = str(errs[0].get("message", ""))[:160]
+            code = printable(str(errs[0].get("code", "")), 60)
+            msg = printable(str(errs[0].get("message", "")), 160)
             return f": {code} {msg}".rstrip()
     except (ValueError, RecursionError):
         pass

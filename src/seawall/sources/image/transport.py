@@ -33,6 +33,13 @@ from seawall.sources.image.streams import ReadStream
 USER_AGENT = "seawall (+https://github.com/seawall)"
 
 
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` with what a terminal would interpret (escape sequences, control
+    and bidi characters) written as ``\\xNN`` escapes: registry-supplied text (a redirect URL, an
+    error message) ends up in the one-line error a user reads."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:limit])
+
+
 class Response(ReadStream):
     """Status, lower-cased headers and a streaming body; close() returns the connection."""
 
@@ -40,7 +47,7 @@ class Response(ReadStream):
         super().__init__()
         self.status = status
         self.headers = {k.lower(): v for k, v in headers.items()}
-        self.url = url
+        self.url = printable(url)
         self._body = body
 
     def read(self, size: int | None = -1) -> bytes:
@@ -213,9 +220,9 @@ class HttpTransport:
             parts = urlsplit(url)
             _ = parts.port  # raises ValueError on a port that is not a number
         except ValueError:
-            raise RegistryError("invalid URL", subject=url[:200]) from None
+            raise RegistryError("invalid URL", subject=printable(url)) from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise RegistryError("unsupported URL", subject=url[:200])
+            raise RegistryError("unsupported URL", subject=printable(url))
         if parts.netloc in self._dead:
             why = self._dead[parts.netloc]
             raise RegistryError(f"cannot reach the registry ({why}; not retried)", subject=parts.netloc)
