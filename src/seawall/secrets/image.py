@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seawall.engine import ScanRun
+from seawall.errors import SourceError
 from seawall.inventory.imagefs import LayerFile
 from seawall.model.finding import Finding, Location, Resource
 from seawall.policy.config import Config
@@ -62,14 +63,28 @@ def _reference(image: Any) -> str:
     return str(getattr(image, "reference", "") or getattr(image, "id", "") or "image")
 
 
+#: Secret findings one image may produce: past it the image is beyond triage, and 50,000
+#: files holding a key (a 728 kB gzipped layer) made 100,000 findings, 414 MB of SARIF; a
+#: million such files would be gigabytes. Scanning stops and the run is reported incomplete.
+MAX_IMAGE_SECRETS = 10_000
+
+
 def layer_file_scanner(
-    scanner: SecretScanner, image: Any, sink: Callable[[Finding], None]
+    scanner: SecretScanner,
+    image: Any,
+    sink: Callable[[Finding], None],
+    on_limit: Callable[[str], None] | None = None,
+    max_findings: int = MAX_IMAGE_SECRETS,
 ) -> Callable[[LayerFile], None]:
-    """An ``on_layer_file`` callback that scans each layer file and hands findings to ``sink``."""
+    """An ``on_layer_file`` callback that scans each layer file and hands findings to ``sink``;
+    after ``max_findings`` findings it stops and calls ``on_limit(message)`` once."""
     ref = _reference(image)
     limit = scanner.settings.max_file_size
+    count = [0]
 
     def on_layer_file(lf: LayerFile) -> None:
+        if count[0] > max_findings:  # the limit was hit: scan no more
+            return
         e = lf.entry
         path = e.path
         if e.size > limit or path.startswith(SKIP_PREFIXES):
@@ -82,6 +97,11 @@ def layer_file_scanner(
             return
         text = data.decode("utf-8", errors="replace")
         for h in scanner.scan_text(text, path):
+            count[0] += 1
+            if count[0] > max_findings:
+                if on_limit is not None:
+                    on_limit(f"more than {max_findings} secrets in the image's layers: the rest are not reported")
+                return
             layer = f"layer {e.layer_index + 1}"
             sink(
                 hit_finding(
@@ -133,11 +153,18 @@ def scan_image_layers(image: Any, config: Config | None = None) -> list[Finding]
     squash(
         image,
         wants=lambda _p: False,
-        on_layer_file=layer_file_scanner(scanner, image, found.append),
+        on_layer_file=layer_file_scanner(scanner, image, found.append, _raise_at_limit(image)),
         layer_file_limit=scanner.settings.max_file_size,
     )
     found.extend(config_findings(scanner, image))
     return found
+
+
+def _raise_at_limit(image: Any) -> Callable[[str], None]:
+    def at_limit(why: str) -> None:
+        raise SourceError(why, subject=_reference(image))
+
+    return at_limit
 
 
 def _hook_factory(run: Any, image: Any) -> Callable[[LayerFile], None] | None:
@@ -147,7 +174,7 @@ def _hook_factory(run: Any, image: Any) -> Callable[[LayerFile], None] | None:
     and history secrets, with this engine as their detector (see :func:`config_detector`)."""
     if not isinstance(run, ScanRun) or not any(run.enabled(r.id) for r in get_scanner(run).rules):
         return None
-    return layer_file_scanner(get_scanner(run), image, run.add)
+    return layer_file_scanner(get_scanner(run), image, run.add, lambda why: run.error(_reference(image), why))
 
 
 _CONFIG_SCANNER: list[SecretScanner] = []

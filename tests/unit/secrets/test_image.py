@@ -90,3 +90,25 @@ def test_config_strings_that_are_not_utf8_are_scanned(tmp_path: Path) -> None:
     with open_image(built.path) as img:
         pointers = {f.location.pointer for f in scan_image_layers(img)}
     assert "/config/Env/0" in pointers
+
+
+def test_secret_findings_per_image_are_bounded(tmp_path: Path) -> None:
+    """50,000 files holding a key (a 728 kB gzipped layer) made 100,000 findings and 414 MB of
+    SARIF. Past the limit (10,000; 5 here) scanning stops and the limit is reported once."""
+    from seawall.inventory.imagefs import squash
+    from seawall.policy.config import Config
+    from seawall.secrets.engine import scanner_for
+    from seawall.secrets.image import layer_file_scanner
+
+    files = [E(f"app/{i}.env", f"GITHUB_TOKEN={GHP}\n".encode()) for i in range(20)]
+    built = write_oci_layout(tmp_path / "layout", [layer_tar(files)])
+    found: list[object] = []
+    limits: list[str] = []
+    with open_image(built.path) as img:
+        scan_one = layer_file_scanner(scanner_for(Config()), img, found.append, limits.append, max_findings=5)
+        squash(img, wants=lambda _p: False, on_layer_file=scan_one)
+        assert len(found) == 5 and len(limits) == 1 and "more than 5 secrets" in limits[0]
+        everything: list[object] = []
+        scan_all = layer_file_scanner(scanner_for(Config()), img, everything.append)
+        squash(img, wants=lambda _p: False, on_layer_file=scan_all)
+    assert len(everything) == 20  # the default limit is far above
