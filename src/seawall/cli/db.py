@@ -25,6 +25,18 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH", help="vulnerability database file (default: user cache dir, or $SEAWALL_DB)")
 
 
+def _seconds(text: str) -> float:
+    """A timeout argparse accepts: inf overflowed the socket layer ('internal error'), and 0,
+    negative or NaN values only failed later with a confusing socket message."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:  # also false for NaN
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds: {text!r}")
+    return value
+
+
 def register(sub: Any) -> None:
     # here, not at module level: scan/image/sbom-scan import this module for add_db_option only
     from seawall.vulndb.importer import DEFAULT_SOURCE
@@ -46,7 +58,7 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="with a URL source: only these ecosystems (OSV spelling); repeatable",
     )
-    u.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-download timeout")
+    u.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS", help="per-download timeout")
     u.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     add_db_option(u)
     u.set_defaults(func=run_update)

@@ -202,3 +202,11 @@ def test_db_update_problem_lines_stay_one_line(tmp_path: Path, capsys: pytest.Ca
     assert main(["db", "update", "--source", str(z), "--db", str(tmp_path / "db.sqlite3")]) == 0
     lines = capsys.readouterr().err.splitlines()
     assert any(line.endswith("bad\\nname\\r.json: not JSON") for line in lines), lines
+
+
+@pytest.mark.parametrize("value", ["inf", "1e309", "nan", "0", "-1"])
+def test_db_update_timeout_must_be_usable(value: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """--timeout inf was 'internal error: OverflowError' from the socket layer."""
+    code = main(["db", "update", "--source", str(tmp_path), f"--timeout={value}", "--db", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "argument --timeout" in err and "internal error" not in err
