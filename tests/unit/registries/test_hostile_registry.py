@@ -402,3 +402,25 @@ def test_registry_text_in_errors_is_printable(raw: Callable[..., str]) -> None:
             with pytest.raises(RegistryError) as exc:
                 c.get_manifest("app", tag)
             assert "\\x1b]0;pwned\\x07" in str(exc.value) and str(exc.value).isprintable()
+
+
+def test_header_bombs_are_parsed_in_linear_time(raw: Callable[..., str]) -> None:
+    # 100 header lines of 60 KB each (what http.client accepts): a Link of '<' characters made the
+    # next-page search quadratic, a challenge of repeated parameters sliced the header per
+    # parameter; either kept the CPU busy for hours. Now both are read in one pass.
+    def fn(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(401 if h.path.startswith("/v2/app") else 200)
+        for _ in range(90):
+            if h.path.startswith("/v2/app"):
+                h.send_header("WWW-Authenticate", 'Basic realm="r",' + 'a="x",' * 10_000)
+            else:
+                h.send_header("Link", "<" * 60_000)
+        h.send_header("Content-Length", "24")
+        h.end_headers()
+        h.wfile.write(b'{"repositories": ["a"]} ')
+
+    host = raw(fn)
+    with RegistryClient(host, insecure=True) as c:
+        assert c.catalog() == ["a"]
+        with pytest.raises(RegistryError, match="authentication required"):
+            c.get_manifest("app", "1")

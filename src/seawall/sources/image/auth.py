@@ -33,6 +33,9 @@ from pathlib import Path
 from seawall.errors import InputError
 
 _HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io")
+_COMMA = re.compile(r"\s*,\s*")
+#: a challenge is a few hundred bytes; a registry may send 100 header lines of 64 KiB each
+_MAX_CHALLENGE = 64 * 1024
 _CHALLENGE_PARAM = re.compile(r'([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -183,7 +186,7 @@ def parse_challenges(header: str) -> list[Challenge]:
         return out
     # split on scheme tokens: a word followed by a space and a param (or end)
     pos = 0
-    text = header.strip()
+    text = header[:_MAX_CHALLENGE].strip()
     scheme_re = re.compile(r"\s*,?\s*([A-Za-z][\w-]*)(?:\s+|$)")
     while pos < len(text):
         m = scheme_re.match(text, pos)
@@ -199,13 +202,14 @@ def parse_challenges(header: str) -> list[Challenge]:
             value = pm.group(2) if pm.group(2) is not None else pm.group(3)
             params[pm.group(1).lower()] = re.sub(r"\\(.)", r"\1", value)
             pos = pm.end()
-            rest = text[pos:].lstrip()
-            if rest.startswith(","):
-                nxt = rest[1:].lstrip()
-                if _CHALLENGE_PARAM.match(nxt):
-                    pos = len(text) - len(nxt)
+            # positions, not slices: slicing the rest of the header per parameter was quadratic
+            # (a 6 MB challenge of 'a="x",' repeated took minutes)
+            cm = _COMMA.match(text, pos)
+            if cm is not None:
+                if _CHALLENGE_PARAM.match(text, cm.end()):
+                    pos = cm.end()
                     continue
-                pos = len(text) - len(rest)
+                pos = cm.start() + len(cm.group(0)) - len(cm.group(0).lstrip())
             break
         out.append(Challenge(scheme, params))
     return out
