@@ -250,6 +250,8 @@ class SquashedFS:
         #: characters of the paths (and link targets) held: a path costs about twice, as the
         #: entry and as its parent's child name; bounded by Limits.max_path_bytes
         self.path_bytes = 0
+        #: the same for members of layers read early (stored out of order), not yet applied
+        self.deferred_bytes = 0
         #: wanted files whose content was captured only partially (over ``max_file_bytes``)
         self.truncated: set[str] = set()
         #: number of whiteouts and opaque markers applied, per layer index
@@ -567,7 +569,7 @@ def _walk_layer(
         if count > max_entries:
             raise SourceError(f"layer has more than {max_entries} entries (limit)", subject=subject)
         name = m.name
-        if layer.fs.path_bytes > max_path_bytes:  # Limits.max_path_bytes
+        if layer.fs.path_bytes + layer.fs.deferred_bytes > max_path_bytes:  # Limits.max_path_bytes
             raise SourceError(
                 f"the image's paths add up to more than {max_path_bytes} bytes (limit)", subject=subject
             )
@@ -591,6 +593,7 @@ def _walk_layer(
                     layer.apply(op)
                 else:
                     deferred.append(op)
+                    layer.fs.deferred_bytes += len(op.path)
                 continue
         else:  # a plain relative name (no "." component, so no whiteout either)
             path = name[:-1] if name[-1:] == "/" else name
@@ -616,6 +619,7 @@ def _walk_layer(
         else:
             op = _Op(path, "put", etype, m.size, m.mode, m.uid, m.gid, m.mtime, linkname)
             deferred.append(op)
+            layer.fs.deferred_bytes += len(path) + len(linkname)
             if etype != "file":
                 continue
             entry = FileEntry(path, etype, m.size, m.mode, m.uid, m.gid, linkname, layer.digest, layer.index, m.mtime)
@@ -709,6 +713,7 @@ def squash(
             later, ops = pending.pop(next_index)
             for op in ops:
                 later.apply(op)
+                fs.deferred_bytes -= len(op.path) + len(op.linkname)
             later.done()
             next_index += 1
     return fs

@@ -495,3 +495,11 @@ def test_total_path_bytes_are_bounded(tmp_path: Path) -> None:
     assert fs.path_bytes > 2_000_000
     msg = _squash_error(tmp_path / "img", Limits(max_path_bytes=1_000_000))
     assert "paths add up to more than 1000000 bytes" in msg and "layer 2/2" in msg
+    # a gzipped archive storing the layers in reverse: the top one is read first and kept
+    # aside (not yet applied); what it holds counts too
+    write_docker_archive(tmp_path / "r.tar.gz", [OK, layer_tar(names)], gz=True, store_order=[1, 0])
+    msg = _squash_error(tmp_path / "r.tar.gz", Limits(max_path_bytes=1_000_000))
+    assert "paths add up to more than 1000000 bytes" in msg and "layer 2/2" in msg
+    with open_image(str(tmp_path / "r.tar.gz")) as img:
+        fs = squash(img, lambda p: False)
+    assert fs.deferred_bytes == 0 and fs.path_bytes == sum(len(e.path) + len(e.linkname) for e in fs.entries())
