@@ -49,6 +49,7 @@ KNOWN_ECOSYSTEMS: tuple[str, ...] = (
 )
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_ECOSYSTEMS_BYTES = 1024 * 1024
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024 * 1024
 BATCH = 2000
 _RANGE_TYPES = {"ECOSYSTEM": "E", "SEMVER": "S"}
@@ -273,15 +274,16 @@ def _read_zip(fileobj: IO[bytes] | Path, label: str, sink: _Sink, depth: int = 0
         raise SourceError(f"not a readable OSV zip ({err})", subject=label) from None
 
 
-def _fetch(url: str, dest: IO[bytes], timeout: float) -> bool:
-    """Download ``url`` into ``dest``; False on 404; SourceError on anything else."""
+def _fetch(url: str, dest: IO[bytes], timeout: float, limit: int = MAX_DOWNLOAD_BYTES) -> bool:
+    """Download ``url`` into ``dest`` (at most ``limit`` bytes); False on 404; SourceError on
+    anything else."""
     req = urllib.request.Request(url, headers={"User-Agent": "seawall-vulndb"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # scheme checked by the caller
             total = 0
             while chunk := resp.read(1 << 20):
                 total += len(chunk)
-                if total > MAX_DOWNLOAD_BYTES:
+                if total > limit:
                     raise SourceError("download larger than the limit", subject=url)
                 dest.write(chunk)
     except urllib.error.HTTPError as err:
@@ -295,8 +297,8 @@ def _fetch(url: str, dest: IO[bytes], timeout: float) -> bool:
 
 
 def _ecosystem_list(base: str, timeout: float) -> list[str]:
-    buf = io.BytesIO()
-    if _fetch(f"{base}/ecosystems.txt", buf, timeout):
+    buf = io.BytesIO()  # in memory, so bounded far below a zip: a server could send gigabytes
+    if _fetch(f"{base}/ecosystems.txt", buf, timeout, limit=MAX_ECOSYSTEMS_BYTES):
         names = [ln.strip() for ln in buf.getvalue().decode("utf-8", "replace").splitlines()]
         return [n for n in names if n and "/" not in n and ".." not in n]
     return list(KNOWN_ECOSYSTEMS)

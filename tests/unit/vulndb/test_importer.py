@@ -179,3 +179,10 @@ def test_lone_surrogates_in_a_record(tmp_path: Path, zip_writer: Any) -> None:
     assert res.records == 1
     with Store(res.path) as s:
         assert [r.advisory for r in s.affected("PyPI", "x")] == ["GHSA-\ufffdx"]
+
+
+def test_huge_ecosystems_txt_is_refused(tmp_path: Path, http_serve: Any) -> None:
+    """ecosystems.txt is read into memory: it was bounded only by the 4 GiB zip limit."""
+    (tmp_path / "ecosystems.txt").write_bytes(b"PyPI\n" * 300_000)  # 1.5 MB
+    with pytest.raises(SourceError, match="larger than the limit"):
+        update([http_serve(tmp_path)], tmp_path / "db.sqlite3")
