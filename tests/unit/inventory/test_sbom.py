@@ -160,3 +160,52 @@ def test_sbom_command_imports_only_what_a_plain_archive_needs(tmp_path: Path) ->
     }
     assert not loaded & unwanted, sorted(loaded & unwanted)
     assert "base-files" in (tmp_path / "bom.json").read_text()
+
+
+def test_purl_of_names_packageurl_refuses() -> None:
+    """A dpkg package named '/' (or an npm name '@x/') made packageurl raise TypeError/ValueError
+    and stopped seawall sbom and image with 'internal error'; every part is percent-encoded
+    instead."""
+    assert make_purl("deb", "/", "1", namespace="debian", qualifiers={"distro": "debian-12"}) == (
+        "pkg:deb/debian/%2F@1?distro=debian-12"
+    )
+    assert make_purl("npm", "", "1", namespace="@x") == "pkg:npm/%40x/%00@1"
+    assert make_purl("deb", "ok", "1", namespace="debian") == "pkg:deb/debian/ok@1"  # the normal path
+
+
+def test_hostile_package_names_are_listed(catalog_layers, mkfiles) -> None:  # type: ignore[no-untyped-def]
+    files = {
+        "etc/os-release": 'ID=debian\nVERSION_ID="12"\n',
+        "var/lib/dpkg/status": "Package: /\nVersion: 1\nStatus: install ok installed\n\nPackage: x\nVersion: :\n",
+        "app/node_modules/a/package.json": '{"name":"@x/","version":"1"}',
+    }
+    result = catalog_layers([mkfiles(files)])
+    assert sorted(p.purl for p in result.packages) == [
+        "pkg:deb/debian/%2F@1?distro=debian-12",
+        "pkg:deb/debian/x@:?distro=debian-12",
+        "pkg:npm/%40x/%00@1",
+    ]
+
+
+def test_a_cataloger_failing_after_the_walk_costs_its_packages_not_the_run(tmp_path: Path) -> None:
+    """Only ``parse`` was guarded: an exception in ``packages`` (after the walk) stopped the run
+    with 'internal error'. It is now 'not checked' for that cataloger; the others still list."""
+    from seawall.inventory.imagefs import DirFS
+    from seawall.inventory.packages.catalog import CATALOGERS, catalog_fs
+    from seawall.inventory.packages.npm import NpmCataloger
+
+    class Broken(NpmCataloger):
+        def packages(self, found, ctx):  # type: ignore[no-untyped-def]
+            raise RuntimeError("broken on purpose")
+            yield
+
+    (tmp_path / "node_modules/a").mkdir(parents=True)
+    (tmp_path / "node_modules/a/package.json").write_text('{"name":"a","version":"1"}')
+    (tmp_path / "var/lib/dpkg").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg/status").write_text("Package: x\nVersion: 1\nStatus: install ok installed\n")
+    cats = [Broken() if isinstance(c, NpmCataloger) else c for c in CATALOGERS]
+    result = catalog_fs(DirFS(tmp_path), cats)
+    assert [p.name for p in result.packages] == ["x"]
+    assert [(n.subject, n.reason) for n in result.not_checked] == [
+        ("node_modules/a/package.json", "npm cataloger failed: RuntimeError: broken on purpose")
+    ]

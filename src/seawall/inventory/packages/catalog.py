@@ -158,16 +158,19 @@ class Collector:
             items = found.get(i, [])
             if not items or full:
                 continue
-            for pkg in cat.packages(items, ctx):
-                if not cat.is_os and _owned(pkg, ctx.owned):
-                    dropped += 1
-                    continue
-                if len(packages) >= MAX_PACKAGES:
-                    full = True
-                    where = pkg.locations[0].path if pkg.locations else cat.name
-                    ctx.skip(where, f"the image lists more than {MAX_PACKAGES} packages; the rest are not listed")
-                    break
-                packages.append(pkg)
+            try:
+                for pkg in cat.packages(items, ctx):
+                    if not cat.is_os and _owned(pkg, ctx.owned):
+                        dropped += 1
+                        continue
+                    if len(packages) >= MAX_PACKAGES:
+                        full = True
+                        where = pkg.locations[0].path if pkg.locations else cat.name
+                        ctx.skip(where, f"the image lists more than {MAX_PACKAGES} packages; the rest are not listed")
+                        break
+                    packages.append(pkg)
+            except Exception as err:  # hostile content must cost one cataloger's packages, not the run
+                ctx.skip(items[0].path, f"{cat.name} cataloger failed: {type(err).__name__}: {err}", items[0].layer)
         return CatalogResult(ctx.os, _dedupe(packages), ctx.not_checked, dropped)
 
 

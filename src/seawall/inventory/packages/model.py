@@ -90,16 +90,29 @@ def make_purl(
     UTF-8, a ``"\\udcff"`` escape in a package.json or a RepoTag): a lone surrogate cannot be
     percent-encoded, so it is written as its backslash escape first."""
     quals = {_utf8(k): _utf8(v) for k, v in (qualifiers or {}).items() if v}
-    return str(
-        PackageURL(
-            type=type_,
-            namespace=_utf8(namespace) if namespace else None,
-            name=_utf8(name),
-            version=_utf8(version) if version else None,
-            qualifiers=quals or None,
-            subpath=_utf8(subpath) if subpath else subpath,
-        ).to_string()
-    )
+    try:
+        return str(
+            PackageURL(
+                type=type_,
+                namespace=_utf8(namespace) if namespace else None,
+                name=_utf8(name),
+                version=_utf8(version) if version else None,
+                qualifiers=quals or None,
+                subpath=_utf8(subpath) if subpath else subpath,
+            ).to_string()
+        )
+    except (ValueError, TypeError):
+        # a name packageurl refuses or normalises to nothing (a dpkg package named "/", an npm
+        # name "@scope/"): every part percent-encoded, so the purl still says what was read
+        from urllib.parse import quote
+
+        def enc(text: str) -> str:
+            return quote(_utf8(text), safe="")
+
+        ns = f"{enc(namespace)}/" if namespace else ""
+        ver = f"@{enc(version)}" if version else ""
+        query = "&".join(f"{enc(k)}={enc(v)}" for k, v in sorted(quals.items()))
+        return f"pkg:{type_}/{ns}{enc(name) or '%00'}{ver}" + (f"?{query}" if query else "")
 
 
 def _utf8(text: str) -> str:
