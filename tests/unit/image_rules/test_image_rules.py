@@ -76,6 +76,22 @@ def test_env_label_history_secrets(analyze, of) -> None:  # type: ignore[no-unty
         assert secret not in text  # redacted at detection time
 
 
+def test_config_secrets_are_listed_up_to_a_limit(analyze, of) -> None:  # type: ignore[no-untyped-def]
+    """An 8 MB config holds ~270,000 ENV entries or history steps, each a finding before (GB of
+    SARIF from a small archive). Each rule lists 100 per image; one more finding counts the rest."""
+    from seawall.rules.image.secrets import MAX_LISTED
+
+    c = cfg(Env=[f"DB_PASSWORD_{i}=hunter2-very-secret-{i}" for i in range(MAX_LISTED + 30)])
+    c["history"] = [{"created_by": f"ARG API_TOKEN=abcdefgh{i}", "created": "2026-01-01T00:00:00Z"} for i in range(150)]
+    a = analyze(config=c)
+    env = of(a, "SW-IMG-002")
+    assert len(env) == MAX_LISTED + 1
+    (summary,) = [f for f in env if "more secrets in ENV values" in f.message]
+    assert summary.message.startswith("30 more") and summary.location.path == f"config.Env[{MAX_LISTED}]"
+    hist = of(a, "SW-IMG-004")
+    assert len(hist) == MAX_LISTED + 1 and any(f.message.startswith("50 more secrets") for f in hist)
+
+
 def test_secret_detector_hook(analyze, of) -> None:  # type: ignore[no-untyped-def]
     def only_foo(name: str, value: str) -> list[SecretHit]:
         return [SecretHit("foo secret", redact(value))] if value.startswith("foo") else []

@@ -10,7 +10,7 @@ redacted at the moment of detection.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,29 @@ def detect(name: str, value: str) -> list[SecretHit]:
     return list(_detector[0](name, value))
 
 
+#: findings one rule lists per image; past it, one finding counts the rest (an 8 MB config
+#: holds ~270,000 ENV entries or history steps: as many findings, gigabytes of SARIF)
+MAX_LISTED = 100
+
+
+def _capped(found: Iterable[Violation], what: str) -> Iterator[Violation]:
+    first: Violation | None = None
+    more = 0
+    for i, v in enumerate(found):
+        if i < MAX_LISTED:
+            yield v
+            continue
+        first = first or v
+        more += 1
+    if first is not None:
+        yield Violation(
+            f"{more} more {what} (only the first {MAX_LISTED} are listed), from {first.pointer}",
+            pointer=first.pointer,
+            evidence=f"{more} more",
+            extra=first.extra,
+        )
+
+
 _COMMON = {
     "risk": ["3.1.4"],
     "countermeasure": ["4.1.4"],
@@ -104,6 +127,10 @@ _COMMON = {
     **_COMMON,  # type: ignore[arg-type]
 )
 def env_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    return _capped(_env_secret(img), "secrets in ENV values")
+
+
+def _env_secret(img: ImageSubject) -> Iterator[Violation]:
     for i, name, value in img.env():
         for hit in detect(name, value):
             yield violation(
@@ -124,6 +151,10 @@ def env_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
     **_COMMON,  # type: ignore[arg-type]
 )
 def label_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    return _capped(_label_secret(img), "secrets in labels")
+
+
+def _label_secret(img: ImageSubject) -> Iterator[Violation]:
     for key, value in sorted(img.labels().items()):
         for hit in detect(key, value):
             yield violation(
@@ -147,6 +178,10 @@ RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm
     **_COMMON,  # type: ignore[arg-type]
 )
 def history_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    return _capped(_history_secret(img), "secrets in the build history")
+
+
+def _history_secret(img: ImageSubject) -> Iterator[Violation]:
     for h in img.history():
         text = h.created_by
         if not text:
