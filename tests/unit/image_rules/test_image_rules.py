@@ -79,7 +79,7 @@ def test_env_label_history_secrets(analyze, of) -> None:  # type: ignore[no-unty
 def test_config_secrets_are_listed_up_to_a_limit(analyze, of) -> None:  # type: ignore[no-untyped-def]
     """An 8 MB config holds ~270,000 ENV entries or history steps, each a finding before (GB of
     SARIF from a small archive). Each rule lists 100 per image; one more finding counts the rest."""
-    from seawall.rules.image.secrets import MAX_LISTED
+    from seawall.rules.image.subject import MAX_LISTED
 
     c = cfg(Env=[f"DB_PASSWORD_{i}=hunter2-very-secret-{i}" for i in range(MAX_LISTED + 30)])
     c["history"] = [{"created_by": f"ARG API_TOKEN=abcdefgh{i}", "created": "2026-01-01T00:00:00Z"} for i in range(150)]
@@ -113,6 +113,19 @@ def test_add_remote_url(analyze, of) -> None:  # type: ignore[no-untyped-def]
     ]
     found = of(analyze([[], []], config=c), "SW-IMG-005")
     assert [f.location.path for f in found] == ["history[0].created_by"]
+
+
+def test_add_remote_url_and_ssh_port_findings_are_capped(analyze, of) -> None:  # type: ignore[no-untyped-def]
+    from seawall.rules.image.subject import MAX_LISTED
+
+    c = cfg(ExposedPorts={f"22/x{i}": {} for i in range(MAX_LISTED + 5)})
+    step = {"created_by": "ADD https://example.com/t.tgz /t", "created": "2026-01-01T00:00:00Z"}
+    c["history"] = [step] * (MAX_LISTED + 7)
+    a = analyze([[], []], config=c)
+    add, ssh = of(a, "SW-IMG-005"), of(a, "SW-IMG-011")
+    assert len(add) == len(ssh) == MAX_LISTED + 1
+    assert any(f.message.startswith("7 more build steps adding remote URLs") for f in add)
+    assert any(f.message.startswith("5 more port 22 entries") for f in ssh)
 
 
 def test_add_remote_url_pattern_is_linear(analyze, of) -> None:  # type: ignore[no-untyped-def]

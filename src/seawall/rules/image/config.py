@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from seawall.rules.image.subject import TARGET, ImageSubject, violation
+from seawall.rules.image.subject import TARGET, ImageSubject, capped, violation
 from seawall.rules.registry import Violation, rule
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -72,6 +72,10 @@ RUN curl -fsSLo /tmp/tool.tgz https://example.com/tool.tgz \\
     tools={"hadolint": "DL3020", "checkov": "CKV_DOCKER_4", "trivy": "DS-0005"},
 )
 def add_remote_url(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    return capped(_add_remote_url(img), "build steps adding remote URLs")
+
+
+def _add_remote_url(img: ImageSubject) -> Iterator[Violation]:
     for h in img.history():
         m = _ADD_URL.search(h.created_by)
         if m and "--checksum" not in h.created_by:
@@ -155,6 +159,10 @@ EXPOSE 22
     tools={"checkov": "CKV_DOCKER_1", "trivy": "DS-0004"},
 )
 def exposes_ssh(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
+    return capped(_exposes_ssh(img), "port 22 entries")
+
+
+def _exposes_ssh(img: ImageSubject) -> Iterator[Violation]:
     ports = img.runtime.get("ExposedPorts")
     if not isinstance(ports, Mapping):
         return

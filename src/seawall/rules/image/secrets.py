@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seawall.rules.image.subject import TARGET, ImageSubject, violation
+from seawall.rules.image.subject import TARGET, ImageSubject, capped, violation
 from seawall.rules.registry import Violation, rule
 
 
@@ -81,29 +81,6 @@ def detect(name: str, value: str) -> list[SecretHit]:
     return list(_detector[0](name, value))
 
 
-#: findings one rule lists per image; past it, one finding counts the rest (an 8 MB config
-#: holds ~270,000 ENV entries or history steps: as many findings, gigabytes of SARIF)
-MAX_LISTED = 100
-
-
-def _capped(found: Iterable[Violation], what: str) -> Iterator[Violation]:
-    first: Violation | None = None
-    more = 0
-    for i, v in enumerate(found):
-        if i < MAX_LISTED:
-            yield v
-            continue
-        first = first or v
-        more += 1
-    if first is not None:
-        yield Violation(
-            f"{more} more {what} (only the first {MAX_LISTED} are listed), from {first.pointer}",
-            pointer=first.pointer,
-            evidence=f"{more} more",
-            extra=first.extra,
-        )
-
-
 _COMMON = {
     "risk": ["3.1.4"],
     "countermeasure": ["4.1.4"],
@@ -127,7 +104,7 @@ _COMMON = {
     **_COMMON,  # type: ignore[arg-type]
 )
 def env_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
-    return _capped(_env_secret(img), "secrets in ENV values")
+    return capped(_env_secret(img), "secrets in ENV values")
 
 
 def _env_secret(img: ImageSubject) -> Iterator[Violation]:
@@ -151,7 +128,7 @@ def _env_secret(img: ImageSubject) -> Iterator[Violation]:
     **_COMMON,  # type: ignore[arg-type]
 )
 def label_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
-    return _capped(_label_secret(img), "secrets in labels")
+    return capped(_label_secret(img), "secrets in labels")
 
 
 def _label_secret(img: ImageSubject) -> Iterator[Violation]:
@@ -178,7 +155,7 @@ RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm
     **_COMMON,  # type: ignore[arg-type]
 )
 def history_secret(img: ImageSubject, ctx: Any) -> Iterable[Violation]:
-    return _capped(_history_secret(img), "secrets in the build history")
+    return capped(_history_secret(img), "secrets in the build history")
 
 
 def _history_secret(img: ImageSubject) -> Iterator[Violation]:

@@ -7,7 +7,7 @@ layer digest in ``extra["layer"]``; :func:`violation` builds them so rules stay 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,3 +104,27 @@ def violation(
     """A violation about ``path`` (an image path, or a config pointer such as ``config.User``)."""
     extra = (("layer", layer),) if layer else ()
     return Violation(message, pointer=path, evidence=evidence, severity=severity, extra=extra)
+
+
+#: findings one rule lists per image; past it, one finding counts the rest (an 8 MB config
+#: holds ~270,000 ENV entries or history steps: as many findings, gigabytes of SARIF)
+MAX_LISTED = 100
+
+
+def capped(found: Iterable[Violation], what: str) -> Iterator[Violation]:
+    """``found`` up to :data:`MAX_LISTED`, then one violation counting the rest."""
+    first: Violation | None = None
+    more = 0
+    for i, v in enumerate(found):
+        if i < MAX_LISTED:
+            yield v
+            continue
+        first = first or v
+        more += 1
+    if first is not None:
+        yield Violation(
+            f"{more} more {what} (only the first {MAX_LISTED} are listed), from {first.pointer}",
+            pointer=first.pointer,
+            evidence=f"{more} more",
+            extra=first.extra,
+        )
