@@ -67,8 +67,24 @@ def decode_ranges(text: str) -> list[Any]:
     out = []
     for rng in text.split(GS):
         parts = rng.split(RS)
-        out.append([parts[0], [p.split(US, 1) for p in parts[1:]]])
+        # an event without its version (only a damaged database has one) is dropped
+        out.append([parts[0], [e for e in (p.split(US, 1) for p in parts[1:]) if len(e) == 2]])
     return out
+
+
+def _text(value: Any) -> str:
+    """A text column as text, whatever a damaged or tampered database holds (a BLOB, a number,
+    NULL): a CI cache can hand seawall someone else's file, and a BLOB ended the scan with
+    'internal error: TypeError'."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def encode_list(items: Sequence[str]) -> str:
@@ -199,7 +215,7 @@ class Store:
     def known_ecosystems(self) -> frozenset[str]:
         """Every ecosystem (with release, e.g. ``Debian:12``) that has data."""
         if self._known is None:
-            self._known = frozenset(r[0] for r in self._query("SELECT name FROM ecosystem"))
+            self._known = frozenset(_text(r[0]) for r in self._query("SELECT name FROM ecosystem"))
         return self._known
 
     def affected(self, ecosystem: str, name: str) -> list[AffectedRow]:
@@ -214,7 +230,10 @@ class Store:
             key,
         )
         out = [
-            AffectedRow(r[0], r[1], r[2], decode_ranges(r[3]), decode_list(r[4]) or None, r[5] or "", r[6] or "")
+            AffectedRow(
+                _text(r[0]), _text(r[1]), _text(r[2]), decode_ranges(_text(r[3])), decode_list(_text(r[4])) or None,
+                _text(r[5]), _text(r[6]),
+            )
             for r in rows
         ]
         if len(self._aff_cache) >= _CACHE_MAX:
@@ -244,10 +263,11 @@ class Store:
                 chunk,
             )
             for r in rows:
+                r = [_text(v) for v in r]
                 sev = decode_list(r[6])
                 self._adv_cache[r[0]] = Advisory(
-                    r[0], r[1], r[2] or "", r[3] or "", r[4] or "", tuple(decode_list(r[5])),
-                    tuple((sev[i], sev[i + 1]) for i in range(0, len(sev) - 1, 2)), r[7] or "", r[8] or "",
+                    r[0], r[1], r[2], r[3], r[4], tuple(decode_list(r[5])),
+                    tuple((sev[i], sev[i + 1]) for i in range(0, len(sev) - 1, 2)), r[7], r[8],
                 )
 
     def status(self) -> Status:
@@ -255,10 +275,15 @@ class Store:
         for r in self._query(
             "SELECT name, location, kind, imported_at, records, withdrawn, skipped, newest FROM source ORDER BY name"
         ):
-            st.sources.append(SourceInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or ""))
+            st.sources.append(SourceInfo(
+                _text(r[0]), _text(r[1]), _text(r[2]), _text(r[3]), _count(r[4]), _count(r[5]), _count(r[6]),
+                _text(r[7]),
+            ))
         st.advisories = self._query("SELECT count(*) FROM advisory")[0][0]
         st.affected = self._query("SELECT count(*) FROM affected")[0][0]
-        st.ecosystems = {r[0]: r[1] for r in self._query("SELECT name, advisories FROM ecosystem ORDER BY name")}
+        st.ecosystems = {
+            _text(r[0]): _count(r[1]) for r in self._query("SELECT name, advisories FROM ecosystem ORDER BY name")
+        }
         return st
 
 

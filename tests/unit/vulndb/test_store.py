@@ -93,3 +93,24 @@ def test_status_reports_sources_dates_counts(subset_db: Path) -> None:
     assert st.advisories == sum(x.records for x in st.sources)
     assert "Debian:12" in st.ecosystems and "Alpine:v3.20" in st.ecosystems
     assert st.age().total_seconds() < 3600
+
+
+def test_tampered_database_rows_do_not_crash(subset_db: Path, tmp_path: Path) -> None:
+    """A BLOB, a number or an event without its version in a database handed over by a CI cache
+    ended the scan with 'internal error: TypeError' (or ValueError while unpacking an event)."""
+    import shutil
+
+    db = tmp_path / "evil.sqlite3"
+    shutil.copy(subset_db, db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE affected SET ranges = ? WHERE name = 'pyyaml'", ("E\x1ei\x1e\x1ef\x1f5.4",))
+    con.execute("INSERT INTO affected VALUES ('BLOB-1', 'PyPI', 'pyyaml', X'ff00', 5, NULL, 7)")
+    con.execute("UPDATE advisory SET aliases = 5, summary = X'ff', severity = 'CVSS_V3\x1f'")
+    con.execute("UPDATE source SET records = 'abc', newest = 5")
+    con.commit()
+    con.close()
+    with Store(db) as s:
+        result = Matcher(s).match([SimplePackage("PyYAML", "5.3", "PyPI")])
+        assert result.matches  # the damaged rows are read as text, the range still decides
+        st = s.status()
+        assert all(isinstance(src.records, int) and isinstance(src.newest, str) for src in st.sources)
