@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bz2
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from seawall.errors import SourceError
+from seawall.vulndb import jsontext
 
 if TYPE_CHECKING:  # pragma: no cover
     from seawall.vulndb.importer import Progress, SourceStats
@@ -267,11 +267,15 @@ def import_secdb(path: Path, builder: Builder, progress: Progress | None) -> Sou
         if progress:
             progress(f"importing {f}")
         try:
-            if f.stat().st_size > MAX_FEED_BYTES:
+            with f.open("rb") as fh:  # bounded: a symlink to /dev/zero stats as size 0
+                raw = fh.read(MAX_FEED_BYTES + 1)
+            if len(raw) > MAX_FEED_BYTES:
                 raise SourceError("feed file larger than the limit", subject=str(f))
-            data = json.loads(f.read_bytes())
+            data = jsontext.loads(raw)  # lone surrogate escapes repaired
         except OSError as err:
             raise SourceError(f"cannot read: {err.strerror or err}", subject=str(f)) from None
+        except RecursionError:  # arrays nested 100k deep
+            raise SourceError("not secdb JSON (nested too deeply)", subject=str(f)) from None
         except ValueError as err:
             raise SourceError(f"not secdb JSON ({err})", subject=str(f)) from None
         version = data.get("distroversion") if isinstance(data, dict) else None

@@ -113,3 +113,22 @@ def test_bz2_oval_bomb_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(original, "MAX_FEED_BYTES", 1 << 20)
     with pytest.raises(SourceError, match="once decompressed"):
         update([str(d)], tmp_path / "db.sqlite3")
+
+
+def test_hostile_secdb_files(tmp_path: Path) -> None:
+    """A secdb file nested 100k deep was 'internal error: RecursionError'; lone surrogate
+    escapes could not be stored (SQLite); wrong shapes are skipped."""
+    d = tmp_path / "secdb" / "v3.20"
+    d.mkdir(parents=True)
+    (d / "main.json").write_bytes(
+        b'{"distroversion": "v3.20", "packages": [{"pkg": {"name": "x\\ud800", "secfixes": {"1.0-r0":'
+        b' ["CVE-2024-1 GHSA-x", 5, null], "0": ["CVE-2"]}}}, {"pkg": {"name": "y", "secfixes": {"1": {"a": 1},'
+        b' "2": "CVE-3"}}}, 5, {"pkg": 5}]}'
+    )
+    res = update([str(tmp_path / "secdb")], tmp_path / "db.sqlite3")
+    assert res.records == 1
+    with Store(res.path) as s:
+        assert [r.advisory for r in s.affected("Alpine:v3.20", "x\ufffd")] == ["ALPINE-CVE-2024-1"]
+    (d / "community.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SourceError, match="nested too deeply"):
+        update([str(tmp_path / "secdb")], tmp_path / "db2.sqlite3")
