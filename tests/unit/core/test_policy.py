@@ -324,3 +324,19 @@ def test_message_expression_length_is_bounded(tmp_path: Path) -> None:
                        "cfg", tmp_path)
     (f,) = [f for f in scan([str(tmp_path / "p.yaml")], cfg).findings if f.rule_id == "ORG-001"]
     assert len(f.message) == 5000 and f.message.endswith("…")
+
+
+def test_vap_variables_doubling_is_bounded(tmp_path: Path) -> None:
+    """Each VAP variable may double the previous list: 40 of them asked for 2**43 elements."""
+    variables = "".join(
+        f"  - name: v{i}\n    expression: \"variables.v{i - 1} + variables.v{i - 1}\"\n" for i in range(1, 40)
+    )
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: bomb}\n"
+        "spec:\n  matchConstraints:\n    resourceRules:\n"
+        '    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}\n'
+        "  variables:\n  - name: v0\n    expression: \"['x','x','x','x','x','x','x','x']\"\n" + variables
+        + "  validations:\n  - expression: \"size(variables.v39) > 0\"\n---\n" + _POD
+    )
+    report = scan([str(tmp_path / "m.yaml")], Config())
+    assert any("ValidatingAdmissionPolicy bomb not evaluated: result of" in str(e) for e in report.errors)
