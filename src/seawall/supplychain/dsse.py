@@ -66,9 +66,13 @@ def _b64(value: Any, what: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        if _URLSAFE.match(value):  # DSSE allows URL-safe base64 too
+        pass
+    if _URLSAFE.match(value):  # DSSE allows URL-safe base64 too
+        try:  # a lone character ('x') matches the alphabet but is no base64 at all
             return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        raise VerificationError(f"DSSE envelope: {what} is not base64") from None
+        except (binascii.Error, ValueError):
+            pass
+    raise VerificationError(f"DSSE envelope: {what} is not base64")
 
 
 def from_dict(doc: Any) -> Envelope:

@@ -38,6 +38,9 @@ def test_envelope_sign_verify_and_tamper() -> None:
         ({"payload": "e30=", "payloadType": "x", "signatures": []}, "no signatures"),
         ({"payload": "%%%", "payloadType": "x", "signatures": [{"sig": "AA=="}]}, "payload is not base64"),
         ({"payloadType": "x", "signatures": [{"sig": "AA=="}]}, "payload is missing"),
+        # URL-safe alphabet but no base64 at all: 'internal error: binascii.Error'
+        ({"payload": "x", "payloadType": "x", "signatures": [{"sig": "AA=="}]}, "payload is not base64"),
+        ({"payload": "e30=", "payloadType": "x", "signatures": [{"sig": "x"}]}, "signature is not base64"),
     ],
 )
 def test_hostile_envelopes(doc: object, message: str) -> None:
