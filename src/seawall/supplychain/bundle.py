@@ -102,7 +102,7 @@ def _int(value: Any, what: str) -> int:
         raise VerificationError(f"bundle: {what} is not an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 20:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:  # '²' isdigit()
         return int(value)
     raise VerificationError(f"bundle: {what} is not an integer")
 
@@ -303,7 +303,7 @@ def parse_checkpoint(envelope: str) -> Checkpoint:
     if not sep:
         raise VerificationError("checkpoint is not a signed note (no blank line)")
     lines = body.split("\n")
-    if len(lines) < 3 or not lines[1].isdigit():
+    if len(lines) < 3 or not (lines[1].isascii() and lines[1].isdigit() and len(lines[1]) < 20):
         raise VerificationError("checkpoint has no origin / tree size / root hash lines")
     try:
         root = base64.b64decode(lines[2], validate=True)

@@ -147,3 +147,13 @@ def test_hostile_documents_from_a_registry_are_verification_errors(mutation: str
         media: object = [1] if mutation == "media_list" else {"a": 1}
         with pytest.raises(VerificationError, match="unsupported bundle mediaType"):
             b.parse_bundle(json.dumps({"mediaType": media}).encode())
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "9" * 5000])
+def test_checkpoint_tree_size_that_int_refuses(size: str) -> None:
+    """'²' passes str.isdigit() but not int(), and 5000 digits pass isdigit() but exceed int()'s
+    limit: both escaped as ValueError (an internal error during verify)."""
+    with pytest.raises(VerificationError, match="tree size"):
+        b.parse_checkpoint(f"origin\n{size}\nAAAA\n\n")
+    with pytest.raises(VerificationError, match="not an integer"):
+        b._int(size, "logIndex")
