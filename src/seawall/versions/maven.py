@@ -83,7 +83,7 @@ def parse(version: str) -> Item:
                 cur.append(("l", new))
                 cur = new
                 stack.append(new)
-        elif c.isdigit():
+        elif c.isdecimal():  # as Java's Character.isDigit: '²' is no digit (int() refused it)
             if not is_digit and i > start:
                 cur.append(_string_item(v[start:i], True))
                 start = i

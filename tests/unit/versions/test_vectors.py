@@ -249,3 +249,16 @@ def test_dpkg_sort_key_agrees_with_verrevcmp(shared_dir: Path) -> None:
         eb, ub, rb = dpkg.parse(b)
         slow = (ea > eb) - (ea < eb) or dpkg.verrevcmp(ua, ub) or dpkg.verrevcmp(ra, rb)
         assert dpkg.compare(a, b) == slow, (a, b)
+
+
+@pytest.mark.parametrize("eco", sorted({"Debian", "Alpine", "AlmaLinux", "PyPI", "npm", "Maven", "RubyGems", "NuGet",
+                                        "Packagist", "Hackage", "Go"}))
+@pytest.mark.parametrize("version", ["1\u00b2", "\u00b2", "1.0-\u00b2", "1:\u00b2", "\u0661\u0662", "1.\u0663"])
+def test_unicode_digits_never_crash(eco: str, version: str) -> None:
+    """'²' is str.isdigit() but int() refuses it: Maven's tokenizer crashed with ValueError
+    ('internal error' while matching an SBOM). Each comparator answers or raises VersionError."""
+    for other in ("1", "1.0", version):
+        try:
+            assert compare(eco, version, other) in (-1, 0, 1)
+        except VersionError:
+            pass
