@@ -162,3 +162,11 @@ def test_hostile_dockerignore_is_bounded(tmp_path: Path) -> None:
     text = "FROM a:1\nWORKDIR /app\nCOPY . .\n"
     (tmp_path / ".dockerignore").write_text("[a-" * 100_000 + "\n.git\n**/.env\n")
     assert lines("SW-DF-070", text, tmp_path) == []
+
+
+def test_unicode_and_huge_numbers_in_ports_and_stage_indexes(tmp_path: Path) -> None:
+    """'²' passes str.isdigit() but not int(): SW-DF-037 and SW-DF-006 failed with ValueError
+    (the scan incomplete, exit 3); a 5000-digit index is over int()'s limit."""
+    text = "FROM a:1 AS a\nCOPY --from=\u00b2 / /\nCOPY --from=" + "9" * 5000 + " / /\nEXPOSE \u00b2\nEXPOSE 1-\u00b3\n"
+    assert lines("SW-DF-037", text, tmp_path) == [4, 5]
+    assert lines("SW-DF-006", text, tmp_path) == [2, 3]

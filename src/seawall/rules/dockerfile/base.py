@@ -162,8 +162,8 @@ def copy_from_unknown(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violat
             src = ins.flags.get("from")
             if ins.cmd != "COPY" or not src or "$" in src or (st.name and src.lower() == st.name.lower()):
                 continue
-            if src.isdigit():
-                if int(src) >= st.index:
+            if src.isascii() and src.isdigit():  # ASCII: '²' is isdigit() but not int()
+                if len(src) > 9 or int(src) >= st.index:  # 5000 digits: over int()'s limit
                     yield Violation(f"COPY --from={src} refers to a stage that is not defined before", line=ins.line)
             elif src.lower() not in earlier:
                 yield Violation(f"COPY --from={src} is not an earlier stage (an image would be pulled)", line=ins.line)

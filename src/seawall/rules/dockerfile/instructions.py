@@ -212,6 +212,12 @@ def expose_22(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
             yield Violation("EXPOSE 22 (SSH)", line=ins.line)
 
 
+def _port(text: str) -> bool:
+    # ASCII digits only: '²' passes str.isdigit() but not int() (the rule failed with ValueError),
+    # and a 5000-digit number is over int()'s conversion limit
+    return text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535
+
+
 @rule(
     id="SW-DF-037",
     title="Invalid port in EXPOSE",
@@ -229,7 +235,7 @@ def bad_port(df: Dockerfile, ctx: DockerfileContext) -> Iterator[Violation]:
         for p in ins.args.split():
             port, _, proto = p.partition("/")
             lo, _, hi = port.partition("-")
-            ok = lo.isdigit() and (not hi or hi.isdigit()) and int(lo) <= 65535 and (not hi or int(hi) <= 65535)
+            ok = _port(lo) and (not hi or _port(hi))
             if "$" not in p and (not ok or proto.lower() not in ("", "tcp", "udp", "sctp")):
                 yield Violation(f"EXPOSE {p} is not a valid port", line=ins.line)
 
