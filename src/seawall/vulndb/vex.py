@@ -136,7 +136,7 @@ def load_vex(path: Path) -> list[Statement]:
             raw = fh.read(MAX_VEX_BYTES + 1)
         if len(raw) > MAX_VEX_BYTES:
             raise PolicyError("VEX document too large", subject=str(path))
-        data = jsontext.loads(raw.decode("utf-8"))  # lone surrogates repaired
+        data = jsontext.loads(raw.decode("utf-8-sig"))  # a BOM allowed; lone surrogates repaired
     except OSError as err:
         raise PolicyError(err.strerror or str(err), subject=str(path)) from None
     except RecursionError:

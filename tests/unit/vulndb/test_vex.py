@@ -151,3 +151,10 @@ def test_many_statements_for_many_findings(store: Store) -> None:
     by_id = {f.extras()["vulnerability"]: f for f in findings}
     assert by_id["CVE-2020-14343"].suppressed.startswith("VEX fixed")  # the later statement won
     assert not by_id["CVE-2019-11324"].suppressed
+
+
+def test_vex_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """A VEX file saved with a UTF-8 BOM (Windows editors) was 'not JSON: Unexpected UTF-8 BOM'."""
+    path = tmp_path / "bom.vex.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(DOC).encode())
+    assert len(load_vex(path)) == 2
