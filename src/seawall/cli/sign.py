@@ -130,19 +130,35 @@ def register(sub: Any) -> None:
     v.set_defaults(func=run_verify)
 
 
+def _write_new(path: Path, data: bytes, mode: int, overwrite: bool) -> None:
+    """Write a key file without following a symbolic link (O_NOFOLLOW: a link raced in after the
+    check fails) and, unless ``overwrite``, only if it does not exist yet (O_EXCL)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    if not overwrite:
+        flags |= os.O_EXCL
+    try:
+        fd = os.open(path, flags, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as err:
+        raise InputError(f"cannot write the key: {err.strerror or err}", subject=str(path)) from None
+
+
 # ---- commands ----------------------------------------------------------------------------------
 def run_generate(args: argparse.Namespace) -> int:
     from seawall.supplychain.keys import generate_key_pair
 
     priv, pub = Path(f"{args.output_key_prefix}.key"), Path(f"{args.output_key_prefix}.pub")
     for p in (priv, pub):
+        if p.is_symlink():
+            # followed, a link planted at cosign.key sends the private key (or, with --force, the
+            # truncation) wherever it points: a dangling one passed the exists() check below
+            raise InputError("is a symbolic link; refusing to write a key through it", subject=str(p))
         if p.exists() and not args.force:
             raise InputError("file exists (use --force to overwrite)", subject=str(p))
     kp = generate_key_pair(_password(args, confirm=True))
-    fd = os.open(priv, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(kp.private_pem)
-    pub.write_bytes(kp.public_pem)
+    _write_new(priv, kp.private_pem, 0o600, args.force)
+    _write_new(pub, kp.public_pem, 0o644, args.force)
     print(f"Private key written to {priv}\nPublic key written to {pub}", file=sys.stderr)
     return EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -142,3 +143,26 @@ def test_public_key_from_certificate_and_ed25519() -> None:
         keys.load_public_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
     with pytest.raises(InputError, match="invalid public key"):
         keys.load_public_key(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+
+
+def test_generate_key_pair_never_writes_through_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A link planted at cosign.key sent the private key where it pointed (a dangling link passed
+    the exists() check), and with --force truncated its target; a missing directory was
+    'internal error: FileNotFoundError'."""
+    from seawall.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COSIGN_PASSWORD", "pw")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (tmp_path / "a.key").symlink_to(victim)
+    (tmp_path / "b.key").symlink_to(tmp_path / "elsewhere.key")
+    for prefix, force in (("a", ["--force"]), ("b", [])):
+        assert main(["generate-key-pair", "--output-key-prefix", prefix, *force]) == 2
+        assert "is a symbolic link" in capsys.readouterr().err
+    assert victim.read_text() == "keep me\n" and not (tmp_path / "elsewhere.key").exists()
+    assert main(["generate-key-pair", "--output-key-prefix", str(tmp_path / "missing" / "k")]) == 2
+    assert "cannot write the key" in capsys.readouterr().err
+    assert main(["generate-key-pair", "--output-key-prefix", "ok"]) == 0
+    assert (tmp_path / "ok.key").stat().st_mode & 0o777 == 0o600
