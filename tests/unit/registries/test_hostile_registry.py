@@ -424,3 +424,19 @@ def test_header_bombs_are_parsed_in_linear_time(raw: Callable[..., str]) -> None
         assert c.catalog() == ["a"]
         with pytest.raises(RegistryError, match="authentication required"):
             c.get_manifest("app", "1")
+
+
+def test_a_registry_that_always_rate_limits_has_a_waiting_budget(raw: Callable[..., str]) -> None:
+    # 429 with Retry-After on every request: 3 retries of up to 10 s each, per request — a
+    # registry scan of 40 tags waited 5 minutes; the client now stops waiting after its budget
+    def fn(h: http.server.BaseHTTPRequestHandler) -> None:
+        _send(h, 429, b"{}", Retry_After="3600")
+
+    host = raw(fn)
+    slept: list[float] = []
+    with RegistryClient(host, insecure=True) as c:
+        c._sleep = slept.append  # record the waits instead of sleeping them
+        for i in range(20):
+            with pytest.raises(RegistryError, match="HTTP 429"):
+                c.get_manifest("app", f"v{i}")
+    assert slept and sum(slept) <= 60

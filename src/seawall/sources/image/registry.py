@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ _MAX_SMALL = 1024 * 1024
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 _MAX_RETRIES = 3
 _MAX_RETRY_DELAY = 10.0
+#: seconds one client may spend waiting on 429/5xx in total: a registry that rate-limits every
+#: request otherwise costs 30 s per request (hours over a registry's tags)
+_RETRY_BUDGET = 60.0
 #: pages of ``_catalog`` / ``tags/list``: Docker Hub serves at most 100 tags a page, so 100,000
 #: items fit; a server handing out one item a page must not keep a scan paging for hours
 _MAX_PAGES = 1000
@@ -113,6 +117,8 @@ class RegistryClient:
         self._bearer: dict[str, str] | None = None  # realm/service from the last Bearer challenge
         self._tokens: dict[str, str] = {}
         self._sleep: Callable[[float], None] = time.sleep
+        self._retry_budget = _RETRY_BUDGET
+        self._budget_lock = threading.Lock()
         if self.creds is not None and self.creds.token:
             self._tokens["*"] = self.creds.token
 
@@ -162,12 +168,18 @@ class RegistryClient:
                     send["Authorization"] = h
             resp = self._transport.request(method, url, send, body)
             if resp.status in _RETRY_STATUS and method in ("GET", "HEAD") and retries < _MAX_RETRIES:
-                # rate limits and transient gateway errors: back off (bounded) and retry
-                retries += 1
-                delay = _retry_after(resp.headers.get("retry-after", ""), retries)
-                resp.read_all(64 * 1024)
-                self._sleep(delay)
-                continue
+                # rate limits and transient gateway errors: back off (bounded) and retry, while
+                # the client's total waiting budget lasts
+                delay = _retry_after(resp.headers.get("retry-after", ""), retries + 1)
+                with self._budget_lock:
+                    wait = self._retry_budget >= delay
+                    if wait:
+                        self._retry_budget -= delay
+                if wait:
+                    retries += 1
+                    resp.read_all(64 * 1024)
+                    self._sleep(delay)
+                    continue
             if resp.status == 401 and same_host and not retried_auth:
                 challenge = resp.headers.get("www-authenticate", "")
                 resp.read_all(64 * 1024)
