@@ -210,6 +210,7 @@ def run_attest(args: argparse.Namespace) -> int:
 
 
 def policy_from_args(args: argparse.Namespace) -> Any:
+    from seawall.policy.config import glob_tuple
     from seawall.supplychain.keyless import IdentityMatcher, TrustRoot, load_trust_root
     from seawall.supplychain.keys import load_public_key
     from seawall.supplychain.policy import ProvenancePolicy, build_policy
@@ -229,7 +230,9 @@ def policy_from_args(args: argparse.Namespace) -> Any:
         raise InputError("keyless verification needs --trusted-root (a Sigstore trusted_root.json)")
     prov = None
     if args.require_provenance or args.builder_id or args.source_repo:
-        prov = ProvenancePolicy(tuple(args.builder_id), tuple(args.source_repo))
+        prov = ProvenancePolicy(
+            glob_tuple(args.builder_id, "--builder-id"), glob_tuple(args.source_repo, "--source-repo")
+        )
     return build_policy(keys=keys, identities=identities, require=args.require, trust_root=root, provenance=prov)
 
 

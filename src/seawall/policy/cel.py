@@ -271,7 +271,7 @@ def parse_custom_rule(raw: Any, where: str) -> CustomRule:
         raise PolicyError(str(err), subject=where) from None
     category = str(raw.get("category", "policy"))
     if category not in CATEGORIES:
-        raise PolicyError(f"unknown category {category!r}", subject=where)
+        raise PolicyError(f"unknown category {category[:80]!r}", subject=where)
     kinds = raw.get("kinds", (raw.get("match") or {}).get("kinds", []) if isinstance(raw.get("match"), dict) else [])
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
         raise PolicyError("'kinds' must be a list of kind names", subject=where)
@@ -284,10 +284,10 @@ def parse_custom_rule(raw: Any, where: str) -> CustomRule:
     risk, cm = risk or ("3.4.5",), cm or ("4.4.5",)
     for r in risk:
         if not is_valid_risk(r):
-            raise PolicyError(f"unknown NIST SP 800-190 risk {r!r}", subject=where)
+            raise PolicyError(f"unknown NIST SP 800-190 risk {r[:80]!r}", subject=where)
     for c in cm:
         if not is_valid_countermeasure(c):
-            raise PolicyError(f"unknown NIST SP 800-190 countermeasure {c!r}", subject=where)
+            raise PolicyError(f"unknown NIST SP 800-190 countermeasure {c[:80]!r}", subject=where)
     msg_expr = raw.get("messageExpression")
     return CustomRule(
         id=rid.strip(),

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from seawall.errors import InputError, PolicyError
-from seawall.policy.config import str_tuple
+from seawall.policy.config import check_glob, str_tuple
 from seawall.supplychain.intoto import Provenance
 from seawall.supplychain.keyless import CertIdentity, IdentityMatcher, TrustRoot, load_trust_root
 from seawall.supplychain.keys import PublicKey, key_id, load_public_key
@@ -154,7 +154,7 @@ class ProvenancePolicy:
             prov.builder_id == b or fnmatch.fnmatchcase(prov.builder_id, b) for b in self.builder_ids
         ):
             allowed = ", ".join(self.builder_ids)
-            return f"provenance builder {prov.builder_id or '(none)'!r} is not an allowed builder ({allowed})"
+            return f"provenance builder {prov.builder_id[:200] or '(none)'!r} is not an allowed builder ({allowed})"
         if self.source_repos and not any(
             fnmatch.fnmatchcase(src, pat.lower()) for src in prov.sources for pat in self.source_repos
         ):
@@ -192,7 +192,7 @@ def build_policy(
     key_reqs = tuple(KeyRequirement(k, label) for k, label in keys)
     children: list[Requirement] = [*key_reqs, *(IdentityRequirement(m) for m in identities)]
     if require not in ("any", "all"):
-        raise PolicyError(f"require must be 'any' or 'all', not {require!r}")
+        raise PolicyError(f"require must be 'any' or 'all', not {require[:80]!r}")
     signers: Requirement | None = None
     if children:
         signers = (
@@ -208,6 +208,11 @@ def build_policy(
 # ---- .seawall.yaml -----------------------------------------------------------------------------
 def _strs(v: Any, where: str) -> tuple[str, ...]:
     return str_tuple(v, f"signatures: {where}", expected="a string or a list of strings")
+
+
+def _globs(v: Any, where: str) -> tuple[str, ...]:
+    """Globs bounded in length: fnmatch translates '[a-[a-...' in quadratic time."""
+    return tuple(check_glob(g, f"signatures: {where}") for g in _strs(v, where))
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +246,7 @@ def parse_signatures_section(
             unknown = set(p) - {"match", "keys", "identities", "require", "provenance"}
             if unknown:
                 raise PolicyError(f"signatures: {where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
-            match = _strs(p.get("match"), f"{where}.match") or ("*",)
+            match = _globs(p.get("match"), f"{where}.match") or ("*",)
             keys = []
             for kp in _strs(p.get("keys"), f"{where}.keys"):
                 path = base_dir / kp
@@ -271,8 +276,8 @@ def parse_signatures_section(
                     raise PolicyError(f"signatures: {where}.provenance must be a mapping")
                 if pv.get("required", True):
                     prov = ProvenancePolicy(
-                        _strs(pv.get("builder_id"), f"{where}.provenance.builder_id"),
-                        _strs(pv.get("source_repo"), f"{where}.provenance.source_repo"),
+                        _globs(pv.get("builder_id"), f"{where}.provenance.builder_id"),
+                        _globs(pv.get("source_repo"), f"{where}.provenance.source_repo"),
                     )
             if not keys and not idents:
                 raise PolicyError(f"signatures: {where} names no keys and no identities")

@@ -105,7 +105,7 @@ def parse_vex(data: Any, path: str) -> list[Statement]:
             raise _err(f"{where}.status must be one of {', '.join(STATUSES)}", path)
         just = st.get("justification", "")
         if just and just not in JUSTIFICATIONS:
-            raise _err(f"{where}.justification {just!r} is not an OpenVEX justification", path)
+            raise _err(f"{where}.justification {str(just)[:80]!r} is not an OpenVEX justification", path)
         impact = st.get("impact_statement", "")
         if status == "not_affected" and not (just or impact):
             raise _err(f"{where}: not_affected needs a justification or an impact_statement", path)

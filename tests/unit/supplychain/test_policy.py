@@ -95,3 +95,13 @@ def test_section_key_file_read_is_bounded(tmp_path: Path) -> None:
     """keys: [/dev/zero] was read without end before the size check."""
     with pytest.raises(PolicyError, match="too large"):
         parse_signatures_section({"policies": [{"keys": ["/dev/zero"]}]}, tmp_path)
+
+
+def test_section_globs_are_bounded(tmp_path: Path) -> None:
+    """fnmatch translates '[a-[a-...' in quadratic time: a 90 KB builder glob ran for minutes
+    against each attestation. Globs over 4096 characters are refused when the policy is read."""
+    pub = tmp_path / "k.pub"
+    pub.write_bytes(keys.public_key_to_pem(ec.generate_private_key(ec.SECP256R1()).public_key()))
+    for where in ({"provenance": {"builder_id": "[a-" * 30_000}}, {"match": ["[a-" * 30_000]}):
+        with pytest.raises(PolicyError, match="glob of 90,000 characters"):
+            parse_signatures_section({"policies": [{"keys": ["k.pub"], **where}]}, tmp_path)
