@@ -236,8 +236,9 @@ def _rules_from_file(path: Path) -> Iterator[CustomRule]:
 def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding]:
     for rule in rules:
         meta = _custom_meta(rule)
+        kinds = frozenset(rule.kinds)  # a set: a config may list a million kinds
         for obj in ctx.run.inventory.objects:
-            if rule.kinds and obj.kind not in rule.kinds:
+            if kinds and obj.kind not in kinds:
                 continue
             act = ctx.activation(obj)
             try:
