@@ -440,3 +440,23 @@ def test_a_registry_that_always_rate_limits_has_a_waiting_budget(raw: Callable[.
             with pytest.raises(RegistryError, match="HTTP 429"):
                 c.get_manifest("app", f"v{i}")
     assert slept and sum(slept) <= 60
+
+
+def test_a_body_after_head_does_not_poison_the_next_request(raw: Callable[..., str]) -> None:
+    # a HEAD answered with a body: on the kept-alive connection the body is read as the next
+    # status line; the next request failed with 'cannot reach the registry (<the whole body>)'
+    body = b'{"schemaVersion": 2, "padding": "' + b"x" * 5000 + b'"}'
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+
+    def fn(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Docker-Content-Digest", digest)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)  # also on HEAD
+
+    host = raw(fn)
+    with RegistryClient(host, insecure=True) as c:
+        for tag in ("a", "b", "c"):
+            desc = c.head_manifest("app", tag)
+            assert desc is not None and desc.digest == digest

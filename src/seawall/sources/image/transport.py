@@ -258,10 +258,13 @@ class HttpTransport:
             except ssl.SSLError as err:
                 conn.close()
                 raise RegistryError(f"TLS error ({err.reason or err})", subject=parts.netloc) from None
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
-                conn.close()  # a kept-alive connection the server closed: retry once on a new one
+            except (http.client.BadStatusLine, BrokenPipeError, ConnectionResetError) as err:
+                # a kept-alive connection the server closed, or one it left out of step (a body
+                # sent after a HEAD reads as the next status line): retry once on a new one
+                conn.close()
                 if attempt or (body is not None and not isinstance(body, bytes)):
-                    raise RegistryError(f"connection failed ({err})", subject=parts.netloc) from None
+                    why = printable(str(err), 100)
+                    raise RegistryError(f"connection failed ({why})", subject=parts.netloc) from None
             except ValueError:  # a header value with CR/LF, a URL http.client refuses
                 conn.close()
                 # not the ValueError's text: it quotes the header, which may be a credential
@@ -272,7 +275,9 @@ class HttpTransport:
             except (OSError, http.client.HTTPException) as err:
                 conn.close()
                 reason = (
-                    "connection refused" if isinstance(err, ConnectionRefusedError) else str(err) or type(err).__name__
+                    "connection refused"
+                    if isinstance(err, ConnectionRefusedError)
+                    else printable(str(err), 100) or type(err).__name__
                 )
                 if isinstance(err, socket.timeout):
                     reason = "timed out"
