@@ -340,7 +340,8 @@ def test_plain_http_registry_is_flagged(
     assert code == 3 and "TLS" in err  # without --insecure-registry nothing is fetched over HTTP
     out = tmp_path / "plain.json"
     state = tmp_path / "plain.jsonl"
-    argv = ["registry", "scan", h, "--insecure-registry", h, "-f", "json", "-o", str(out),
+    # only this test's repositories: the session registry also holds other tests' images
+    argv = ["registry", "scan", f"{h}/plain/*", "--insecure-registry", h, "-f", "json", "-o", str(out),
             "--db", str(tmp_path / "none.db"), "--resume", str(state)]
     code, _, err = run(capsys, *argv)
     body = json.loads(out.read_text())
