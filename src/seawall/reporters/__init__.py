@@ -18,28 +18,38 @@ def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Findi
 
 
 def write(report: Any, fmt: str, out: TextIO, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> None:
-    """Write the report to a stream; JSON is streamed (memory flat however many findings)."""
-    if fmt == "json":
+    """Write the report to a stream. JSON, SARIF, JUnit and the table are streamed finding by
+    finding, so memory stays flat however many findings; the NIST summary is one small page."""
+    findings = visible(report, min_severity, verbose)
+    if fmt == "json":  # each format's module is imported only when it is asked for (start-up time)
         from seawall.reporters import json_report
 
-        json_report.write(report, visible(report, min_severity, verbose), out)
-        return
-    text = render(report, fmt, min_severity=min_severity, verbose=verbose)
-    out.write(text if not text or text.endswith("\n") else text + "\n")
+        json_report.write(report, findings, out)
+    elif fmt == "sarif":
+        from seawall.reporters import sarif
+
+        sarif.write(report, findings, out)
+    elif fmt == "junit":
+        from seawall.reporters import junit
+
+        junit.write(report, findings, out)
+    elif fmt == "table":
+        from seawall.reporters import table
+
+        table.write(report, findings, out, verbose=verbose)
+    elif fmt == "nist":
+        from seawall.reporters import compliance
+
+        text = compliance.render(report, findings)
+        out.write(text if not text or text.endswith("\n") else text + "\n")
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
 
 
 def render(report: Any, fmt: str, *, min_severity: Severity = Severity.INFO, verbose: int = 0) -> str:
-    from seawall.reporters import compliance, json_report, junit, sarif, table
+    """The report as one string (what :func:`write` writes)."""
+    import io
 
-    findings = visible(report, min_severity, verbose)
-    if fmt == "json":
-        return json_report.render(report, findings)
-    if fmt == "sarif":
-        return sarif.render(report, findings)
-    if fmt == "junit":
-        return junit.render(report, findings)
-    if fmt == "table":
-        return table.render(report, findings, verbose=verbose)
-    if fmt == "nist":
-        return compliance.render(report, findings)
-    raise ValueError(f"unknown format {fmt!r}")
+    buf = io.StringIO()
+    write(report, fmt, buf, min_severity=min_severity, verbose=verbose)
+    return buf.getvalue()

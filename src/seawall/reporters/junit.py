@@ -6,55 +6,69 @@ control characters, and one in a resource name would make the whole report unpar
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import Any
+from typing import Any, TextIO
 
 from seawall.model.finding import Finding
 from seawall.textsafe import printable
 
 
-def render(report: Any, findings: list[Finding]) -> str:
+def escape(text: str) -> str:
+    """XML character data. (Not ``xml.sax.saxutils``: importing it loads urllib.request, http.client
+    and ssl, ~25 ms of every scan's start-up.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attrs(**values: str) -> str:
+    """`` k="v"`` pairs; line breaks and tabs as character references, which attribute-value
+    normalisation would otherwise turn into spaces."""
+    out = []
+    for k, v in values.items():
+        v = escape(printable(v)).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+        out.append(f' {k}="{v.replace(chr(9), "&#9;")}"')
+    return "".join(out)
+
+
+def write(report: Any, findings: list[Finding], out: TextIO) -> None:
+    """Stream the XML, one test case at a time, indented as ``ElementTree.indent`` would: memory
+    stays flat however many findings (an ElementTree of the 180k findings of a large corpus took
+    600 MB)."""
     active = [f for f in findings if not f.suppressed]
-    suites = ET.Element(
-        "testsuites",
-        name="seawall",
-        tests=str(len(active) + len(report.errors)),
-        failures=str(len(active)),
-        errors=str(len(report.errors)),
-    )
     by_cat: dict[str, list[Finding]] = defaultdict(list)
     for f in active:
         by_cat[f.category].append(f)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    tests, failures, errors = str(len(active) + len(report.errors)), str(len(active)), str(len(report.errors))
+    out.write(f"<testsuites{_attrs(name='seawall', tests=tests, failures=failures, errors=errors)}>\n")
+    chunk: list[str] = []
     for cat, items in sorted(by_cat.items()):
-        suite = ET.SubElement(
-            suites, "testsuite", name=f"seawall.{cat}", tests=str(len(items)), failures=str(len(items)), errors="0"
-        )
+        n = str(len(items))
+        out.write(f"  <testsuite{_attrs(name=f'seawall.{cat}', tests=n, failures=n, errors='0')}>\n")
         for f in items:
             where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
-            case = ET.SubElement(
-                suite,
-                "testcase",
+            case = _attrs(
                 classname=f"seawall.{cat}.{f.rule_id}",
-                name=printable(f"{f.rule_id} {f.resource.display() or where}"),
-                file=printable(f.location.path),
+                name=f"{f.rule_id} {f.resource.display() or where}",
+                file=f.location.path,
             )
             if f.location.line:
-                case.set("line", str(f.location.line))
-            fail = ET.SubElement(case, "failure", message=printable(f.message), type=f.severity.label)
-            fail.text = printable(f"{f.title}\n{where}\n\nRemediation:\n{f.remediation}")
+                case += _attrs(line=str(f.location.line))
+            text = escape(printable(f"{f.title}\n{where}\n\nRemediation:\n{f.remediation}"))
+            chunk.append(
+                f"    <testcase{case}>\n      <failure{_attrs(message=f.message, type=f.severity.label)}>"
+                f"{text}</failure>\n    </testcase>\n"
+            )
+            if len(chunk) >= 512:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk) + "  </testsuite>\n")
+        chunk.clear()
     if report.errors:
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            name="seawall.inputs",
-            tests=str(len(report.errors)),
-            failures="0",
-            errors=str(len(report.errors)),
-        )
+        n = str(len(report.errors))
+        out.write(f"  <testsuite{_attrs(name='seawall.inputs', tests=n, failures='0', errors=n)}>\n")
         for e in report.errors:
-            case = ET.SubElement(suite, "testcase", classname="seawall.inputs", name=printable(e.subject or "input"))
-            err = ET.SubElement(case, "error", message=printable(e.message), type="incomplete")
-            err.text = printable(str(e))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+            case = _attrs(classname="seawall.inputs", name=e.subject or "input")
+            err = _attrs(message=e.message, type="incomplete")
+            out.write(f"    <testcase{case}>\n      <error{err}>{escape(printable(str(e)))}</error>\n    </testcase>\n")
+        out.write("  </testsuite>\n")
+    out.write("</testsuites>\n")
