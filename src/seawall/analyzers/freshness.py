@@ -225,7 +225,7 @@ class _Clients:
         key = (ref.api_host, self.cfg.is_insecure(ref))
         if key not in self._clients:
             if self.auth is None:
-                self.auth = self.cfg.registry_auth()
+                self.auth = self.cfg.scanned_image_auth()
             self._clients[key] = self.cfg.client(ref, self.auth)
         return self._clients[key]
 
@@ -373,6 +373,9 @@ def freshness(run: ScanRun) -> Iterable[Finding]:
             results = {k: f.result() for k, f in futures.items()}
     finally:
         clients.close()
+        for note in clients.auth.notes if clients.auth is not None else ():
+            if note not in run.report.warnings:  # e.g. why environment credentials were not sent
+                run.report.warnings.append(note)
     findings: list[Finding] = []
     for view, c, ref, digest in items:
         res = results[(str(ref), digest)]

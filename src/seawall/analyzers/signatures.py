@@ -112,7 +112,7 @@ class _Clients:
         host = ref.api_host
         if host not in self._clients:
             if self._auth is None:
-                self._auth = self.cfg.registry_auth()  # read only when a registry is contacted
+                self._auth = self.cfg.scanned_image_auth()  # read only when a registry is contacted
             self._clients[host] = self.cfg.client(ref, self._auth)
         return self._clients[host]
 
@@ -183,4 +183,7 @@ def signatures(run: ScanRun) -> Iterable[Finding]:
                 findings.append(f)
     finally:
         clients.close()
+        for note in clients._auth.notes if clients._auth is not None else ():
+            if note not in run.report.warnings:  # e.g. why environment credentials were not sent
+                run.report.warnings.append(note)
     return findings

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from seawall.errors import InputError, PolicyError
 from seawall.policy.config import str_tuple
-from seawall.sources.image.auth import RegistryAuth
+from seawall.sources.image.auth import RegistryAuth, normalise_host
 from seawall.sources.image.reference import Reference
 
 if TYPE_CHECKING:  # the client (http.client, ssl) loads when a registry is contacted
@@ -75,6 +75,27 @@ class RegistriesConfig:
             return RegistryAuth.from_docker_config(self.docker_config)
         except InputError as err:
             raise PolicyError(f"registries.docker_config: {err}", subject=str(self.docker_config)) from None
+
+    def scanned_image_auth(self) -> RegistryAuth:
+        """Credentials for the registries that scanned files name (the freshness and signature
+        checks of ``seawall scan``): untrusted input, so the environment's catch-all credentials
+        (``SEAWALL_REGISTRY_USERNAME``/``PASSWORD``/``TOKEN`` without ``SEAWALL_REGISTRY_HOSTS``) go
+        only to the hosts of ``allowed`` entries (``reg.example.com``, ``reg.example.com/team/*``;
+        not a host glob such as ``*.gcr.io``), and to no registry without an allow-list: a manifest naming
+        ``evil.example.net/x`` must not collect them. Credentials bound to a host (docker config
+        entries, ``SEAWALL_REGISTRY_HOSTS``) are used as given."""
+        auth = self.registry_auth()
+        if auth.default is None or auth.default_hosts:
+            return auth
+        plain = (entry.strip().split("/", 1)[0] for entry in self.allowed)
+        hosts = frozenset(normalise_host(h) for h in plain if h and not any(ch in h for ch in "*?["))
+        if hosts:
+            return dataclasses.replace(auth, default_hosts=hosts)
+        note = (
+            "SEAWALL_REGISTRY_USERNAME/PASSWORD/TOKEN are not sent to the registries scanned files name: "
+            "set SEAWALL_REGISTRY_HOSTS or registries.allowed to name the hosts that may receive them"
+        )
+        return dataclasses.replace(auth, default=None, notes=[*auth.notes, note])
 
     def client(self, ref: Reference, auth: RegistryAuth | None = None) -> RegistryClient:
         """A new client for ``ref``'s registry with this section's TLS, HTTP and credentials."""

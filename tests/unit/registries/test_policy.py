@@ -70,3 +70,39 @@ def test_plain_entries_cover_subdomains_and_path_prefixes(tmp_path: Path) -> Non
     assert cfg.is_allowed(parse_reference("ghcr.io/org/a/b:1"))
     assert not cfg.is_allowed(parse_reference("ghcr.io/organisation/tool:1"))
     assert cfg.is_allowed(parse_reference("quay.io/team/x:1"))
+
+
+def test_catch_all_environment_credentials_go_only_to_allowed_registries_in_a_scan(tmp_path: Path) -> None:
+    """``seawall scan`` contacts the registries the scanned files name (freshness, signatures):
+    untrusted input. SEAWALL_REGISTRY_USERNAME/PASSWORD without SEAWALL_REGISTRY_HOSTS used to be
+    sent to any of them; in a scan they go only to the plain hosts of ``registries.allowed``, and
+    to none without an allow-list. Host-bound credentials (docker config, SEAWALL_REGISTRY_HOSTS)
+    are unchanged, as is ``registry_auth`` (``seawall registry scan HOST``: the user names the host)."""
+    import dataclasses
+
+    from seawall.sources.image.auth import RegistryAuth
+
+    token = base64.b64encode(b"dock:pw").decode()
+    (tmp_path / "home" / ".docker").mkdir(parents=True)
+    (tmp_path / "home" / ".docker" / "config.json").write_text(json.dumps({"auths": {"own.example": {"auth": token}}}))
+    env = {"SEAWALL_REGISTRY_USERNAME": "ci", "SEAWALL_REGISTRY_PASSWORD": "s3cret"}
+
+    def cfg(section: dict[str, object], environ: dict[str, str]) -> object:
+        parsed = parse_registries_section(section, tmp_path)
+        creds = lambda: RegistryAuth.from_environment(environ, home=tmp_path / "home")  # noqa: E731
+        return dataclasses.replace(parsed, credentials=creds)
+
+    allowed = cfg({"allowed": ["reg.example.com/team/*", "*.gcr.io", "quay.io"]}, env)
+    scan_auth = allowed.scanned_image_auth()  # type: ignore[attr-defined]
+    assert scan_auth.lookup("reg.example.com").username == "ci"
+    assert scan_auth.lookup("quay.io").username == "ci"
+    assert scan_auth.lookup("evil.example.net") is None and scan_auth.lookup("x.gcr.io") is None
+    assert scan_auth.lookup("own.example").username == "dock"  # host-bound: kept
+    assert allowed.registry_auth().lookup("evil.example.net").username == "ci"  # a named host: unchanged
+
+    open_list = cfg({}, env).scanned_image_auth()  # type: ignore[attr-defined]
+    assert open_list.lookup("reg.example.com") is None and open_list.lookup("own.example").username == "dock"
+    assert any("SEAWALL_REGISTRY_HOSTS" in n for n in open_list.notes)
+
+    bound = cfg({}, {**env, "SEAWALL_REGISTRY_HOSTS": "evil.example.net"}).scanned_image_auth()  # type: ignore[attr-defined]
+    assert bound.lookup("evil.example.net").username == "ci"  # the user named it
