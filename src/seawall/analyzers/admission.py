@@ -234,21 +234,31 @@ def _rules_from_file(path: Path) -> Iterator[CustomRule]:
 
 
 def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding]:
-    for rule in rules:
-        meta = _custom_meta(rule)
-        kinds = frozenset(rule.kinds)  # a set: a config may list a million kinds
-        for obj in ctx.run.inventory.objects:
-            if kinds and obj.kind not in kinds:
-                continue
-            act = ctx.activation(obj)
+    """Every rule on every object it selects. Objects outside, rules inside: an object's CEL
+    activation (a deep copy of the object into CEL values) is built once for all rules, not once
+    per rule (50 rules x 2000 Deployments spent 40% of a minute rebuilding them). Findings are
+    still yielded rule by rule."""
+    selected = [(rule, _custom_meta(rule), frozenset(rule.kinds)) for rule in rules]  # a set: a million kinds
+    found: dict[int, list[Finding]] = {i: [] for i in range(len(selected))}
+    stopped: set[int] = set()
+    for obj in ctx.run.inventory.objects:
+        todo = [
+            i for i, (_r, _m, kinds) in enumerate(selected) if i not in stopped and (not kinds or obj.kind in kinds)
+        ]
+        if not todo:
+            continue
+        act = ctx.activation(obj)
+        for i in todo:
+            rule, meta, _kinds = selected[i]
             try:
                 ok = bool(rule.expression.evaluate(act))
             except CELBudgetError as err:
                 # the expression is at fault, not the object: say so once, stop evaluating it
                 ctx.run.error(rule.origin, f"custom rule not evaluated: {err}")
-                break
+                stopped.add(i)
+                continue
             except CELError as err:
-                yield ctx.finding(meta, obj, f"{rule.message} (expression could not be evaluated: {err})")
+                found[i].append(ctx.finding(meta, obj, f"{rule.message} (expression could not be evaluated: {err})"))
                 continue
             if ok:
                 continue
@@ -258,7 +268,9 @@ def _evaluate_custom(ctx: _Context, rules: list[CustomRule]) -> Iterator[Finding
                     msg = _message(rule.message_expression.evaluate(act))
                 except CELError:
                     pass
-            yield ctx.finding(meta, obj, msg)
+            found[i].append(ctx.finding(meta, obj, msg))
+    for i in range(len(selected)):
+        yield from found[i]
 
 
 #: Longest message a messageExpression may give a finding: an expression may build a 4 MB string,
