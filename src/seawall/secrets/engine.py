@@ -260,7 +260,13 @@ class SecretScanner:
         out: dict[str, list[int]] = {}
         if self._automaton is not None:
             kws = self._keywords
-            for idx, start, _end in self._automaton.find_matches_as_indexes(low, overlapping=True):
+            try:
+                matches = self._automaton.find_matches_as_indexes(low, overlapping=True)
+            except UnicodeEncodeError:  # lone surrogates (a file name that is not UTF-8, in a message)
+                # the automaton works on UTF-8: the same text with each one as U+FFFD, same offsets
+                safe = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in low)
+                matches = self._automaton.find_matches_as_indexes(safe, overlapping=True)
+            for idx, start, _end in matches:
                 out.setdefault(kws[idx], []).append(start)
             return out
         for kw in self._keywords:

@@ -274,3 +274,17 @@ def test_many_hits_in_one_buffer_keep_their_lines() -> None:
 )
 def test_real_world_non_secrets(path: str, text: str) -> None:
     assert names(text + "\n", path) == []
+
+
+def test_text_with_lone_surrogates_is_scanned_and_scrubbed() -> None:
+    """A message naming a file whose name is not UTF-8 holds lone surrogates; the keyword
+    automaton (UTF-8 inside) refused it, which failed the secrets-scrub analyzer and left the scan
+    incomplete. The text is scanned with the same offsets and the name kept."""
+    from seawall.policy.config import Config
+    from seawall.secrets.engine import scrub
+
+    body = "Kp4LxNc9YbJ7sFd6GeAHq3ZtR8vWm2"
+    token = "ghp_" + body + base62_encode(binascii.crc32(body.encode()))
+    text = f"bad\udcff.yaml (document 1): unexpected {token} here"
+    out = scrub(scanner_for(Config()), text)
+    assert out.startswith("bad\udcff.yaml (document 1): unexpected ") and token not in out and "ghp_" in out
