@@ -16,7 +16,7 @@ from seawall.model.finding import Finding, Location, Resource, Severity
 from seawall.rules.registry import REGISTRY
 from seawall.secrets.engine import SecretHit, SecretScanner, scanner_for
 from seawall.secrets.rules.keys import PATH_RULES
-from seawall.sources.files import InputPath
+from seawall.sources.files import InputPath, read_at_most
 
 SCANNER_KEY = "secrets.scanner"
 FILE_HITS_KEY = "secrets.file_findings"  # path -> list of text findings (for k8s de-duplication)
@@ -186,7 +186,7 @@ class SecretFileHandler:
                     run.report.skipped.append((path, f"secret scan: file is over {limit} bytes"))
                     return
                 with item.path.open("rb") as fh:
-                    data = fh.read(limit + 1)
+                    data = read_at_most(fh, limit, size)
             except OSError as err:
                 run.error(path, f"secret scan: cannot read: {err.strerror or type(err).__name__}")
                 return

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from seawall.errors import InputError
 
@@ -123,7 +124,7 @@ def _walk(top: Path, claimers: Sequence[Callable[[Path], bool]]) -> Iterator[Inp
 def read_bytes(item: InputPath, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
     """The file's bytes, refusing anything over ``max_bytes`` without reading it whole."""
     if item.stdin:
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        data = read_at_most(sys.stdin.buffer, max_bytes, 0)
     else:
         try:
             size = item.path.stat().st_size
@@ -133,12 +134,30 @@ def read_bytes(item: InputPath, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> byte
                     subject=item.display,
                 )
             with item.path.open("rb") as fh:
-                data = fh.read(max_bytes + 1)
+                data = read_at_most(fh, max_bytes, size)
         except OSError as err:
             raise InputError(err.strerror or str(err), subject=item.display) from None
     if len(data) > max_bytes:
         raise InputError(f"input is over the {max_bytes / 1048576:.0f} MiB limit", subject=item.display)
     return data
+
+
+def read_at_most(fh: Any, limit: int, size_hint: int) -> bytes:
+    """Up to ``limit + 1`` bytes (one more than the limit tells "over"), in blocks: ``read(n)``
+    reserves ``n`` bytes first, so a huge ``--max-file-size`` would fail on memory before reading
+    a small file. A regular file of known size is read in one call."""
+    want = min(size_hint, limit) + 1 if size_hint > 0 else min(limit + 1, 1 << 20)
+    data: bytes = fh.read(want)
+    if len(data) < want:
+        return data  # the end: the usual case, one read
+    chunks, total = [data], len(data)
+    while total <= limit:
+        block = fh.read(min(limit + 1 - total, 8 << 20))
+        if not block:
+            break
+        chunks.append(block)
+        total += len(block)
+    return b"".join(chunks)
 
 
 def decode_text(data: bytes, subject: str) -> str:

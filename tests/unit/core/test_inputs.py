@@ -120,6 +120,21 @@ def test_a_named_device_is_read_bounded(tmp_path: Path) -> None:
     assert [str(e) for e in report.errors] == ["/dev/zero: input is over the 1 MiB limit"]
 
 
+def test_a_huge_size_limit_reserves_no_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--max-file-size 35000000000000``: a file, a pipe and stdin are read as they are, the
+    limit is not reserved up front (that was 'internal error: MemoryError')."""
+    import io
+    import sys
+
+    write(tmp_path, "pod.yaml", POD)
+    cfg = Config(max_file_bytes=1 << 45)
+    report = scan([str(tmp_path / "pod.yaml")], cfg)
+    assert report.stats["objects"] == 1 and not report.errors
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(POD.encode())))
+    report = scan(["-"], cfg)
+    assert report.stats["objects"] == 1 and not report.errors
+
+
 def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
