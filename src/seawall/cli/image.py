@@ -109,10 +109,12 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     cfg.debug = args.verbose > 0
     apply_vulnerability_options(cfg, args)
+    from seawall.policy.config import glob_tuple  # each glob bounded, as in seawall scan
+
     if args.rule:
-        cfg.enable = tuple(args.rule)
+        cfg.enable = glob_tuple(args.rule, "--rule")
     if args.skip_rule:
-        cfg.disable = cfg.disable + tuple(args.skip_rule)
+        cfg.disable = cfg.disable + glob_tuple(args.skip_rule, "--skip-rule")
     scan_run = ScanRun(cfg)
     with open_from_args(args, cfg.section("image")) as image:
         analysis = analyze_image(image, cfg, run=scan_run)

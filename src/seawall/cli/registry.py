@@ -125,10 +125,12 @@ def run_scan(args: argparse.Namespace) -> int:
     host, glob = parse_target(args.target)
     cfg = load_config(args.config)
     cfg.debug = args.verbose > 0
+    from seawall.policy.config import glob_tuple  # each glob bounded, as in seawall scan
+
     if args.rule:
-        cfg.enable = tuple(args.rule)
+        cfg.enable = glob_tuple(args.rule, "--rule")
     if args.skip_rule:
-        cfg.disable = cfg.disable + tuple(args.skip_rule)
+        cfg.disable = cfg.disable + glob_tuple(args.skip_rule, "--skip-rule")
     platform = Platform.parse(args.platform) if args.platform else None
     state = StateFile(args.resume) if args.resume else None
     progress = _Progress(sys.stderr.isatty() and not args.quiet)

@@ -177,3 +177,13 @@ def test_control_characters_from_input_never_reach_a_terminal_raw(tmp_path: Path
     assert ET.fromstring(text).get("failures") != "0"
     report = json.loads(run("scan", str(tmp_path), "-f", "json").stdout)
     assert evil in {f["resource"]["name"] for f in report["findings"]}
+
+
+@pytest.mark.parametrize("command", [["image", "/nonexistent.tar"], ["registry", "scan", "127.0.0.1:9"]])
+def test_rule_globs_are_bounded_in_every_command(command: list[str]) -> None:
+    """fnmatch translates a '[a-[a-...' glob in quadratic time: --rule/--skip-rule of seawall image
+    and seawall registry are bounded as seawall scan's are, before any input is opened."""
+    long_glob = "[a-" * 2000
+    for option in ("--rule", "--skip-rule"):
+        r = run(*command, option, long_glob, "-q")
+        assert r.returncode == 2 and f"{option}: glob of 6,000 characters" in r.stderr
