@@ -5,9 +5,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from seawall.model.finding import Finding, Severity
+
+
+def write_batched(out: TextIO, parts: Iterable[str], batch: int = 512) -> None:
+    """Write ``parts`` (one per finding) in batches: one ``write`` per batch instead of one per
+    finding, and never the whole report in memory (the streamed formats use it)."""
+    chunk: list[str] = []
+    for part in parts:
+        chunk.append(part)
+        if len(chunk) >= batch:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
 
 
 def visible(report: Any, min_severity: Severity, verbose: int = 0) -> list[Finding]:

@@ -113,11 +113,14 @@ def write(report: Any, findings: list[Finding], out: TextIO) -> None:
         ],
     }
     head, tail = json.dumps(doc, indent=2, ensure_ascii=False).split(json.dumps(_RESULTS), 1)
+    from seawall.reporters import write_batched
+
     out.write(head + "[")
-    chunk: list[str] = []
-    for i, f in enumerate(findings):
-        chunk.append(("\n" if i == 0 else ",\n") + json.dumps(_result(f, index[f.rule_id]), ensure_ascii=False))
-        if len(chunk) >= 512:
-            out.write("".join(chunk))
-            chunk.clear()
-    out.write("".join(chunk) + ("\n      ]" if findings else "]") + tail + "\n")
+    write_batched(
+        out,
+        (
+            ("\n" if i == 0 else ",\n") + json.dumps(_result(f, index[f.rule_id]), ensure_ascii=False)
+            for i, f in enumerate(findings)
+        ),
+    )
+    out.write(("\n      ]" if findings else "]") + tail + "\n")

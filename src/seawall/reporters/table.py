@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from seawall.model.finding import Finding, Severity
+from seawall.reporters import write_batched
 from seawall.textsafe import printable
 
 _STYLE = {
@@ -63,16 +64,14 @@ def _write_lines(findings: list[Finding], out: TextIO) -> None:
         f"{len(findings):,} findings, one per line (a table up to {TABLE_LIMIT:,}; -f json has every field)\n"
         f"{'SEVERITY':<8}  {'RULE':<{rule_w}}  {'RESOURCE':<{res_w}}  {'LOCATION':<{loc_w}}  MESSAGE\n"
     )
-    chunk: list[str] = []
-    for f in sorted(findings, key=_order):
-        chunk.append(
+    write_batched(
+        out,
+        (
             f"{f.severity.label.upper():<8}  {f.rule_id:<{rule_w}}  {cell(f.resource.display()):<{res_w}}  "
             f"{cell(_where(f)):<{loc_w}}  {cell(_message(f))}\n"
-        )
-        if len(chunk) >= 1024:
-            out.write("".join(chunk))
-            chunk.clear()
-    out.write("".join(chunk))
+            for f in sorted(findings, key=_order)
+        ),
+    )
 
 
 def write(report: Any, findings: list[Finding], out: TextIO, *, verbose: int = 0, width: int = 160) -> None:
