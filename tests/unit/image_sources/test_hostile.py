@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 import os
 import tarfile
@@ -400,22 +401,26 @@ def test_deeply_nested_manifest_json(tmp_path: Path) -> None:
         open_image(str(tmp_path / "a.tar"))
 
 
-@pytest.mark.parametrize("kind", ["pax", "gnu"])
-def test_huge_extension_header_in_the_outer_archive(tmp_path: Path, kind: str) -> None:
-    """tarfile reads a PAX header / GNU long name whole: a 300 kB tar.gz holding a 300 MB PAX
-    header took about 1 GB of memory. Refused above 1 MiB, before it is read."""
-    import io
-
+def _archive_behind(tmp_path: Path, fmt: int, names: list[str]) -> None:
+    """b.tar.gz: empty members named ``names`` (in tar format ``fmt``), then every member of a
+    valid docker-save archive a.tar, gzipped: a hostile outer archive around a good image."""
     write_docker_archive(tmp_path / "a.tar", [OK])
     buf = io.BytesIO()
-    fmt = tarfile.PAX_FORMAT if kind == "pax" else tarfile.GNU_FORMAT
     with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
-        ti = tarfile.TarInfo("x" * (8 * 1024 * 1024))
-        tf.addfile(ti, io.BytesIO(b""))
+        for name in names:
+            tf.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
         with tarfile.open(tmp_path / "a.tar") as src:
             for m in src.getmembers():
                 tf.addfile(m, src.extractfile(m))
     (tmp_path / "b.tar.gz").write_bytes(gzip.compress(buf.getvalue(), 1))
+
+
+@pytest.mark.parametrize("kind", ["pax", "gnu"])
+def test_huge_extension_header_in_the_outer_archive(tmp_path: Path, kind: str) -> None:
+    """tarfile reads a PAX header / GNU long name whole: a 300 kB tar.gz holding a 300 MB PAX
+    header took about 1 GB of memory. Refused above 1 MiB, before it is read."""
+    fmt = tarfile.PAX_FORMAT if kind == "pax" else tarfile.GNU_FORMAT
+    _archive_behind(tmp_path, fmt, ["x" * (8 * 1024 * 1024)])
     tracemalloc.start()
     try:
         with pytest.raises(SourceError, match=r"b\.tar\.gz: tar extension header of \d+ bytes \(limit 1048576\)"):
@@ -460,17 +465,7 @@ def test_repeated_whiteout_markers_cost_linear_time(tmp_path: Path, marker: str)
 def test_long_member_names_in_the_outer_archive_are_not_indexed(tmp_path: Path) -> None:
     """Every regular member's name was kept in the index: 500 members named with 1 MB each (a
     536 kB tar.gz) cost 500 MB. Names over PATH_MAX are not indexed (nothing refers to them)."""
-    import io
-
-    write_docker_archive(tmp_path / "a.tar", [OK])
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for i in range(20):
-            tf.addfile(tarfile.TarInfo(f"{i:04d}" + "x" * 1_000_000), io.BytesIO(b""))
-        with tarfile.open(tmp_path / "a.tar") as src:
-            for m in src.getmembers():
-                tf.addfile(m, src.extractfile(m))
-    (tmp_path / "b.tar.gz").write_bytes(gzip.compress(buf.getvalue(), 1))
+    _archive_behind(tmp_path, tarfile.PAX_FORMAT, [f"{i:04d}" + "x" * 1_000_000 for i in range(20)])
     tracemalloc.start()
     try:
         with open_image(str(tmp_path / "b.tar.gz")) as img:

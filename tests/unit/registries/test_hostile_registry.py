@@ -227,12 +227,8 @@ def test_slow_loris_body_and_headers_are_cut_at_the_deadline(raw: Callable[..., 
                     c.get_manifest("app", "2")
 
 
-def test_registry_scan_skips_names_that_are_not_names(
-    raw: Callable[..., str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    # catalog and tag list entries with path parts, control characters, non-ASCII and a lone
-    # surrogate: 'internal error: UnicodeEncodeError' before; now never requested, one error line
-    # naming the repository, and the valid image is still scanned
+def _empty_image() -> tuple[bytes, str, bytes]:
+    """A valid image with no layers: its config, the config's digest and its OCI manifest."""
     config = b'{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}'
     cdigest = "sha256:" + hashlib.sha256(config).hexdigest()
     manifest = json.dumps(
@@ -244,6 +240,16 @@ def test_registry_scan_skips_names_that_are_not_names(
             "layers": [],
         }
     ).encode()
+    return config, cdigest, manifest
+
+
+def test_registry_scan_skips_names_that_are_not_names(
+    raw: Callable[..., str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # catalog and tag list entries with path parts, control characters, non-ASCII and a lone
+    # surrogate: 'internal error: UnicodeEncodeError' before; now never requested, one error line
+    # naming the repository, and the valid image is still scanned
+    config, cdigest, manifest = _empty_image()
     mdigest = "sha256:" + hashlib.sha256(manifest).hexdigest()
     asked: list[str] = []
 
@@ -290,17 +296,7 @@ def test_listing_that_is_not_a_list(raw: Callable[..., str]) -> None:
 def test_index_naming_one_child_thousands_of_times(raw: Callable[..., str]) -> None:
     # two 2 MB indexes: A names B 10,000 times, B names one manifest 10,000 times; walking them
     # naively fetched B 10,000 times and built a 100-million-entry frontier (gigabytes)
-    config = b'{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}'
-    cdigest = "sha256:" + hashlib.sha256(config).hexdigest()
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cdigest,
-                       "size": len(config)},
-            "layers": [],
-        }
-    ).encode()
+    config, cdigest, manifest = _empty_image()
 
     def index(child: bytes, mt: str) -> bytes:
         entry = {"mediaType": mt, "digest": "sha256:" + hashlib.sha256(child).hexdigest(), "size": len(child),
